@@ -1,0 +1,114 @@
+/**
+ * Events of a generation's stream log. Every event is a JSON object whose `type` is
+ * in `noun-verb` form; the stream log stores one event per message.
+ */
+
+export const FINISH_REASONS = [
+  'stop',
+  'length',
+  'cancelled',
+  'content-filter',
+  'quota',
+  'interrupted',
+  'error',
+] as const;
+export type FinishReason = (typeof FINISH_REASONS)[number];
+
+export const GENERATION_STATUSES = [
+  'running',
+  'finished',
+  'cancelled',
+  'failed',
+  'interrupted',
+] as const;
+export type GenerationStatus = (typeof GENERATION_STATUSES)[number];
+
+export type OnDisconnect = 'continue' | 'cancel';
+
+export interface Usage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+export interface Timings {
+  /** Milliseconds from accepting the request to the first text delta; null when none came. */
+  timeToFirstTokenMs: number | null;
+  /** Milliseconds from accepting the request to the terminal event. */
+  durationMs: number;
+}
+
+export interface ResponseStartEvent {
+  type: 'response-start';
+  id: string;
+  model: string;
+  provider: string;
+  createdAt: string;
+}
+
+export interface TextDeltaEvent {
+  type: 'text-delta';
+  delta: string;
+}
+
+export interface ResponseFinishEvent {
+  type: 'response-finish';
+  finishReason: FinishReason;
+  usage: Usage;
+  timings: Timings;
+}
+
+export interface ResponseErrorEvent {
+  type: 'response-error';
+  code: string;
+  message: string;
+  retryable: boolean;
+}
+
+export type Verdict = 'approved' | 'flagged' | 'rejected';
+
+export interface CheckResult {
+  name: string;
+  passed: boolean;
+  detail?: string;
+}
+
+export interface ResponseFinalEvent {
+  type: 'response-final';
+  verdict: Verdict;
+  checks: CheckResult[];
+  contentSha256: string;
+  policyVersion: string;
+  model: string;
+  usage: Usage;
+  timings: Timings & { finalizationMs?: number };
+}
+
+export interface ResponseRetractEvent {
+  type: 'response-retract';
+  reason: string;
+}
+
+export interface ReviewDecisionEvent {
+  type: 'review-decision';
+  decision: 'approved' | 'rejected';
+  reviewer: string;
+  note: string;
+}
+
+export type GenerationEvent =
+  | ResponseStartEvent
+  | TextDeltaEvent
+  | ResponseFinishEvent
+  | ResponseErrorEvent
+  | ResponseFinalEvent
+  | ResponseRetractEvent
+  | ReviewDecisionEvent;
+
+export type GenerationEventType = GenerationEvent['type'];
+
+/** The events that end a generation; each generation has exactly one. */
+export type TerminalEvent = ResponseFinishEvent | ResponseErrorEvent;
+
+export function isTerminalEvent(event: GenerationEvent): event is TerminalEvent {
+  return event.type === 'response-finish' || event.type === 'response-error';
+}

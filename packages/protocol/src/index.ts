@@ -1,0 +1,8 @@
+/**
+ * @sluice/protocol: what the gateway and its clients agree on — event types, offsets,
+ * the error catalogue and SSE encoding.
+ */
+export * from './errors.ts';
+export * from './events.ts';
+export * from './offsets.ts';
+export * from './sse.ts';
