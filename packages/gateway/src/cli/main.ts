@@ -1,0 +1,39 @@
+#!/usr/bin/env node
+/**
+ * The `sluice` command line: `serve` runs the gateway. Sub-commands live in their own
+ * modules and are loaded on demand so `serve` starts fast.
+ */
+import { runServe } from './serve.ts';
+
+const USAGE = `Usage: sluice <command> [options]
+
+Commands:
+  serve [--port N] [--host H] [--config FILE]   Run the gateway (default command)
+
+Environment: PORT, HOST, SLUICE_CONFIG, SLUICE_DATA_DIR, SLUICE_LOG_LEVEL`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command = 'serve', ...rest] = argv;
+  switch (command) {
+    case 'serve':
+      return runServe(rest);
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    default:
+      process.stderr.write(`Unknown command: ${command}\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== 0) process.exitCode = code;
+  },
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,99 @@
+/**
+ * Generation events as OpenAI Chat Completions: `chat.completion.chunk` SSE frames
+ * (role chunk, content chunks, finish chunk, optional usage chunk, `[DONE]`) and the
+ * non-streaming `chat.completion` object. What the official `openai` SDK parses.
+ */
+import type { FinishReason, GenerationEvent, Usage } from '@sluice/protocol';
+import type { StoredMessage } from '../store/stream-store.ts';
+import { parseEvent } from './generation-events.ts';
+
+export function openAiFinishReason(reason: FinishReason | undefined): string {
+  switch (reason) {
+    case 'length':
+    case 'quota':
+      return 'length';
+    case 'content-filter':
+      return 'content_filter';
+    default:
+      return 'stop';
+  }
+}
+
+export function openAiUsage(usage: Usage) {
+  return {
+    prompt_tokens: usage.inputTokens,
+    completion_tokens: usage.outputTokens,
+    total_tokens: usage.inputTokens + usage.outputTokens,
+  };
+}
+
+export function chatCompletionId(generationId: string): string {
+  return `chatcmpl-${generationId}`;
+}
+
+export interface ChunkEncoderOptions {
+  generationId: string;
+  model: string;
+  created: number;
+  includeUsage: boolean;
+}
+
+const data = (payload: unknown) => `data: ${JSON.stringify(payload)}\n\n`;
+
+export class OpenAiChunkEncoder {
+  readonly #options: ChunkEncoderOptions;
+  readonly #id: string;
+
+  constructor(options: ChunkEncoderOptions) {
+    this.#options = options;
+    this.#id = chatCompletionId(options.generationId);
+  }
+
+  encodeBatch = (messages: readonly StoredMessage[]): string => {
+    let out = '';
+    for (const message of messages) out += this.encode(parseEvent(message));
+    return out;
+  };
+
+  encode(event: GenerationEvent): string {
+    switch (event.type) {
+      case 'response-start':
+        return this.#chunk({ role: 'assistant', content: '' }, null);
+      case 'text-delta':
+        return this.#chunk({ content: event.delta }, null);
+      case 'response-finish': {
+        let out = this.#chunk({}, openAiFinishReason(event.finishReason));
+        if (this.#options.includeUsage) out += this.#usageChunk(event.usage);
+        return `${out}data: [DONE]\n\n`;
+      }
+      case 'response-error':
+        // The OpenAI SDK raises an APIError for a chunk carrying `error`.
+        return data({ error: { message: event.message, type: 'server_error', code: event.code } });
+      default:
+        return '';
+    }
+  }
+
+  #chunk(delta: Record<string, string>, finishReason: string | null): string {
+    return data({
+      id: this.#id,
+      object: 'chat.completion.chunk',
+      created: this.#options.created,
+      model: this.#options.model,
+      system_fingerprint: null,
+      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+    });
+  }
+
+  #usageChunk(usage: Usage): string {
+    return data({
+      id: this.#id,
+      object: 'chat.completion.chunk',
+      created: this.#options.created,
+      model: this.#options.model,
+      system_fingerprint: null,
+      choices: [],
+      usage: openAiUsage(usage),
+    });
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * The one relay loop from a stream log to an SSE connection, shared by every SSE
+ * encoder: write what the first read returned, then follow the log until it closes or
+ * the client leaves. One socket write per batch, so bursts coalesce.
+ */
+
+import { followStream } from '../store/follow-stream.ts';
+import type { ReadBatch, StoredMessage, StreamStore } from '../store/stream-store.ts';
+import type { SseConnection } from './sse-connection.ts';
+
+/** Encodes a batch of messages into SSE text; may return '' to write nothing. */
+export type BatchEncoder = (messages: readonly StoredMessage[]) => string;
+
+/** Messages per read: bounds the memory one connection holds before it writes. */
+export const READ_BATCH_MESSAGES = 512;
+
+export interface StreamToSseOptions {
+  store: StreamStore;
+  path: string;
+  /** The result of a first (non-waiting) read, done before the 200 was committed. */
+  first: ReadBatch;
+  connection: SseConnection;
+  encode: BatchEncoder;
+}
+
+export async function streamToSse(options: StreamToSseOptions): Promise<void> {
+  const { store, path, first, connection, encode } = options;
+  try {
+    if (first.messages.length > 0) await connection.write(encode(first.messages));
+    if (first.closed) return;
+    const batches = followStream(store, path, {
+      offset: first.nextOffset,
+      signal: connection.signal,
+      maxMessages: READ_BATCH_MESSAGES,
+    });
+    for await (const batch of batches) {
+      const text = encode(batch.messages);
+      if (text.length > 0) await connection.write(text);
+    }
+  } catch {
+    // The log vanished (deleted or expired) mid-read: end the response; the client's
+    // next request learns why with a proper status.
+  } finally {
+    connection.end();
+  }
+}

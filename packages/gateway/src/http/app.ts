@@ -1,0 +1,97 @@
+/**
+ * Builds the gateway: the stream store, model registry and generation service, and the
+ * Fastify app that exposes them. `buildGateway` is what `sluice serve` and the tests use.
+ */
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { SluiceConfig } from '../config/config-schema.ts';
+import { registerDurableStreams } from '../delivery/durable-streams/register-durable-streams.ts';
+import { GenerationService } from '../generation/generation-service.ts';
+import { type LanguageModelFactory, ModelRegistry } from '../generation/model-registry.ts';
+import { createLanguageModel } from '../providers/create-language-model.ts';
+import { MemoryStreamStore } from '../store/memory-stream-store.ts';
+import type { StreamStore } from '../store/stream-store.ts';
+import { registerErrorHandling } from './error-handler.ts';
+import type { GatewayContext } from './gateway-context.ts';
+import { registerJsonBodyParser } from './json-body-parser.ts';
+import { chatCompletionsRoutes } from './routes/chat-completions-routes.ts';
+import { generationRoutes } from './routes/generation-routes.ts';
+import { healthRoutes } from './routes/health-routes.ts';
+
+export interface GatewayOptions {
+  config: SluiceConfig;
+  store?: StreamStore;
+  createModel?: LanguageModelFactory;
+  env?: NodeJS.ProcessEnv;
+  logger?: FastifyServerOptions['logger'];
+}
+
+export interface Gateway {
+  app: FastifyInstance;
+  context: GatewayContext;
+  /** Stops accepting new generations; readiness turns false. */
+  stopAccepting(): void;
+}
+
+export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config } = options;
+  const store = options.store ?? new MemoryStreamStore();
+  const models = new ModelRegistry(
+    config.models,
+    options.createModel ?? createLanguageModel,
+    options.env,
+  );
+  const generations = new GenerationService({
+    store,
+    models,
+    ttlSeconds: config.streams.generationTtlSeconds,
+  });
+  let accepting = true;
+  const shutdown = new AbortController();
+  const context: GatewayContext = {
+    config,
+    store,
+    models,
+    generations,
+    isAcceptingWork: () => accepting,
+    shutdownSignal: shutdown.signal,
+  };
+
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: config.limits.bodyBytes,
+    disableRequestLogging: true,
+    // Generation ids and stream paths are case-sensitive; keep routing exact.
+    routerOptions: { ignoreTrailingSlash: false },
+  });
+  registerErrorHandling(app);
+  registerJsonBodyParser(app);
+  await app.register(async (scope) => healthRoutes(scope, context));
+  await app.register(async (scope) => generationRoutes(scope, context));
+  await app.register(async (scope) => chatCompletionsRoutes(scope, context));
+  await app.register(async (scope) =>
+    registerDurableStreams(scope, {
+      store,
+      longPollTimeoutMs: config.streams.longPollTimeoutMs,
+      heartbeatMs: config.streams.heartbeatIntervalMs,
+      bodyLimit: config.limits.bodyBytes,
+      isReadOnly: (path) => path.startsWith('generations/'),
+    }),
+  );
+  // preClose runs before the server stops accepting sockets and waits for open ones:
+  // end generations (readers then receive their terminal events) and live reads first.
+  app.addHook('preClose', async () => {
+    accepting = false;
+    await generations.dispose();
+    shutdown.abort();
+  });
+  app.addHook('onClose', async () => {
+    await store.dispose();
+  });
+  return {
+    app,
+    context,
+    stopAccepting: () => {
+      accepting = false;
+    },
+  };
+}

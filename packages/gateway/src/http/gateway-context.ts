@@ -1,0 +1,19 @@
+/**
+ * What routes need from the rest of the gateway, passed explicitly rather than through
+ * Fastify decorators so each route's dependencies are visible in its signature.
+ */
+import type { SluiceConfig } from '../config/config-schema.ts';
+import type { GenerationService } from '../generation/generation-service.ts';
+import type { ModelRegistry } from '../generation/model-registry.ts';
+import type { StreamStore } from '../store/stream-store.ts';
+
+export interface GatewayContext {
+  config: SluiceConfig;
+  store: StreamStore;
+  models: ModelRegistry;
+  generations: GenerationService;
+  /** False while draining: readiness fails and new generations are refused. */
+  isAcceptingWork(): boolean;
+  /** Aborts when the server closes: live readers end their responses. */
+  shutdownSignal: AbortSignal;
+}

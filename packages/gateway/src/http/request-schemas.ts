@@ -1,0 +1,130 @@
+/**
+ * Request bodies of the public API, validated with zod. Validation errors name the path
+ * of the bad field and never echo its value.
+ */
+import { z } from 'zod';
+import type { GenerationRequest } from '../generation/generation.ts';
+import type { ChatMessage, SimulatorOptions } from '../providers/language-model.ts';
+import { HttpError } from './http-error.ts';
+
+export interface RequestLimits {
+  messages: number;
+}
+
+const MAX_DELAY_MS = 10 * 60_000;
+
+export const simulatorOptionsSchema = z
+  .object({
+    ttftMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
+    tokenIntervalMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
+    failAfterTokens: z.number().int().min(0).optional(),
+    stallAfterTokens: z.number().int().min(0).optional(),
+  })
+  .strict();
+
+const maxTokensSchema = z.number().int().positive().max(1_000_000);
+const temperatureSchema = z.number().min(0).max(2);
+const seedSchema = z.number().int();
+
+const chatMessageSchema = z
+  .object({
+    role: z.enum(['system', 'user', 'assistant']),
+    content: z.string(),
+  })
+  .strict();
+
+export function generationRequestSchema(limits: RequestLimits) {
+  return z
+    .object({
+      model: z.string().min(1),
+      messages: z.array(chatMessageSchema).min(1).max(limits.messages),
+      maxTokens: maxTokensSchema.optional(),
+      temperature: temperatureSchema.optional(),
+      seed: seedSchema.optional(),
+      onDisconnect: z.enum(['continue', 'cancel']).optional(),
+      simulator: simulatorOptionsSchema.optional(),
+    })
+    .strict();
+}
+
+/** OpenAI content: a string, or an array of parts of which Sluice reads the text parts. */
+const openAiContentSchema = z.union([
+  z.string(),
+  z.array(z.looseObject({ type: z.string(), text: z.string().optional() })),
+  z.null(),
+]);
+
+const openAiMessageSchema = z.looseObject({
+  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
+  content: openAiContentSchema.optional(),
+});
+
+export function chatCompletionRequestSchema(limits: RequestLimits) {
+  // Loose: the OpenAI SDK sends many optional parameters; Sluice ignores the ones it
+  // does not support rather than failing requests that work against OpenAI.
+  return z.looseObject({
+    model: z.string().min(1),
+    messages: z.array(openAiMessageSchema).min(1).max(limits.messages),
+    stream: z.boolean().nullish(),
+    stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
+    max_tokens: maxTokensSchema.nullish(),
+    max_completion_tokens: maxTokensSchema.nullish(),
+    temperature: temperatureSchema.nullish(),
+    seed: seedSchema.nullish(),
+    n: z.literal(1).nullish(),
+    onDisconnect: z.enum(['continue', 'cancel']).optional(),
+    simulator: simulatorOptionsSchema.optional(),
+  });
+}
+
+export type ChatCompletionRequest = z.infer<ReturnType<typeof chatCompletionRequestSchema>>;
+
+export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = issue && issue.path.length > 0 ? issue.path.join('.') : 'body';
+  throw new HttpError('SLUICE_ERR_INVALID_REQUEST', `${path}: ${issue?.message ?? 'invalid'}`);
+}
+
+type Defined<T> = { [K in keyof T]-?: Exclude<T[K], undefined | null> };
+
+/** Drops undefined and null values so optional fields stay absent (exactOptionalPropertyTypes). */
+export function compact<T extends object>(value: T): Partial<Defined<T>> {
+  const out: Record<string, unknown> = {};
+  for (const [key, entry] of Object.entries(value)) {
+    if (entry !== undefined && entry !== null) out[key] = entry;
+  }
+  return out as Partial<Defined<T>>;
+}
+
+export function toSimulatorOptions(
+  options: z.infer<typeof simulatorOptionsSchema> | undefined,
+): SimulatorOptions | undefined {
+  return options === undefined ? undefined : compact(options);
+}
+
+export function generationRequestFromBody(
+  body: z.infer<ReturnType<typeof generationRequestSchema>>,
+): GenerationRequest {
+  const { messages, simulator, ...rest } = body;
+  const request: GenerationRequest = { ...compact(rest), model: body.model, messages };
+  const simulatorOptions = toSimulatorOptions(simulator);
+  if (simulatorOptions) request.simulator = simulatorOptions;
+  return request;
+}
+
+/** Flattens OpenAI messages to Sluice's: `developer` is a system message; text parts join. */
+export function chatMessagesFromOpenAi(messages: ChatCompletionRequest['messages']): ChatMessage[] {
+  return messages.map((message) => {
+    const role =
+      message.role === 'developer' ? 'system' : message.role === 'tool' ? 'user' : message.role;
+    const content =
+      typeof message.content === 'string'
+        ? message.content
+        : (message.content ?? [])
+            .map((part) => (part.type === 'text' ? (part.text ?? '') : ''))
+            .join('');
+    return { role, content };
+  });
+}

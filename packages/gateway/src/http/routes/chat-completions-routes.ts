@@ -1,0 +1,110 @@
+/**
+ * OpenAI-compatible Chat Completions and model listing, backed by the same durable
+ * generation as the native API (the `Sluice-Generation-Id` header lets a client resume
+ * through `/v1/generations/{id}/events`).
+ */
+import type { FastifyInstance } from 'fastify';
+import {
+  chatCompletionId,
+  OpenAiChunkEncoder,
+  openAiFinishReason,
+  openAiUsage,
+} from '../../delivery/openai-chunk-encoder.ts';
+import { READ_BATCH_MESSAGES, streamToSse } from '../../delivery/stream-to-sse.ts';
+import type { GenerationRequest } from '../../generation/generation.ts';
+import type { GatewayContext } from '../gateway-context.ts';
+import { httpErrorFromCode } from '../http-error.ts';
+import {
+  type ChatCompletionRequest,
+  chatCompletionRequestSchema,
+  chatMessagesFromOpenAi,
+  compact,
+  parseBody,
+  toSimulatorOptions,
+} from '../request-schemas.ts';
+import { openGenerationSse, startGeneration } from '../start-generation.ts';
+
+function toGenerationRequest(body: ChatCompletionRequest): GenerationRequest {
+  const request: GenerationRequest = {
+    model: body.model,
+    messages: chatMessagesFromOpenAi(body.messages),
+    ...compact({
+      maxTokens: body.max_completion_tokens ?? body.max_tokens,
+      temperature: body.temperature,
+      seed: body.seed,
+      onDisconnect: body.onDisconnect,
+    }),
+  };
+  const simulator = toSimulatorOptions(body.simulator);
+  if (simulator) request.simulator = simulator;
+  return request;
+}
+
+export async function chatCompletionsRoutes(
+  app: FastifyInstance,
+  context: GatewayContext,
+): Promise<void> {
+  const schema = chatCompletionRequestSchema(context.config.limits);
+
+  app.post('/v1/chat/completions', async (request, reply) => {
+    const body = parseBody(schema, request.body);
+    const generation = await startGeneration(context, reply, toGenerationRequest(body));
+    const created = Math.floor(generation.createdAt.getTime() / 1000);
+
+    if (body.stream) {
+      const encoder = new OpenAiChunkEncoder({
+        generationId: generation.id,
+        model: generation.model,
+        created,
+        includeUsage: body.stream_options?.include_usage === true,
+      });
+      const first = await context.store.read(generation.streamPath, {
+        offset: '-1',
+        maxMessages: READ_BATCH_MESSAGES,
+      });
+      const connection = openGenerationSse(context, request, reply, generation.id);
+      await streamToSse({
+        store: context.store,
+        path: generation.streamPath,
+        first,
+        connection,
+        encode: encoder.encodeBatch,
+      });
+      if (connection.disconnected && generation.onDisconnect === 'cancel') {
+        void context.generations.stop(generation.id);
+      }
+      return reply;
+    }
+
+    await generation.done;
+    if (generation.status === 'failed' && generation.error) {
+      throw httpErrorFromCode(generation.error.code, generation.error.message);
+    }
+    return {
+      id: chatCompletionId(generation.id),
+      object: 'chat.completion',
+      created,
+      model: generation.model,
+      system_fingerprint: null,
+      choices: [
+        {
+          index: 0,
+          message: { role: 'assistant', content: generation.text, refusal: null },
+          logprobs: null,
+          finish_reason: openAiFinishReason(generation.finishReason),
+        },
+      ],
+      usage: openAiUsage(generation.usage),
+    };
+  });
+
+  app.get('/v1/models', async () => ({
+    object: 'list',
+    data: context.models.list().map((model) => ({
+      id: model.name,
+      object: 'model',
+      created: 0,
+      owned_by: model.provider,
+    })),
+  }));
+}

@@ -1,0 +1,123 @@
+/**
+ * The native generation API: start, read live or resume, inspect, cancel.
+ */
+import { BEGINNING_OFFSET } from '@sluice/protocol';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { encodeNativeSseBatch } from '../../delivery/native-sse-encoder.ts';
+import { READ_BATCH_MESSAGES, streamToSse } from '../../delivery/stream-to-sse.ts';
+import { viewGeneration } from '../../generation/generation.ts';
+import { GenerationService } from '../../generation/generation-service.ts';
+import { InvalidOffsetError, StreamNotFoundError } from '../../store/stream-store.ts';
+import type { GatewayContext } from '../gateway-context.ts';
+import { HttpError } from '../http-error.ts';
+import {
+  generationRequestFromBody,
+  generationRequestSchema,
+  parseBody,
+} from '../request-schemas.ts';
+import {
+  GENERATION_ID_HEADER,
+  openGenerationSse,
+  startGeneration,
+  wantsEventStream,
+} from '../start-generation.ts';
+
+interface IdParams {
+  id: string;
+}
+
+const GENERATION_ID = /^gen_[0-9a-f]{32}$/;
+
+function generationNotFound(): HttpError {
+  return new HttpError('SLUICE_ERR_GENERATION_NOT_FOUND');
+}
+
+export async function generationRoutes(
+  app: FastifyInstance,
+  context: GatewayContext,
+): Promise<void> {
+  const schema = generationRequestSchema(context.config.limits);
+
+  app.post('/v1/generations', async (request, reply) => {
+    const body = parseBody(schema, request.body);
+    const generation = await startGeneration(context, reply, generationRequestFromBody(body));
+    if (wantsEventStream(request.headers.accept)) {
+      const cancelOnDisconnect = generation.onDisconnect === 'cancel';
+      await relayEvents(context, request, reply, generation.id, BEGINNING_OFFSET, () => {
+        if (cancelOnDisconnect) void context.generations.stop(generation.id);
+      });
+      return reply;
+    }
+    const streamUrl = `/v1/stream/${GenerationService.streamPath(generation.id)}`;
+    return reply
+      .code(201)
+      .header('location', `/v1/generations/${generation.id}`)
+      .send({
+        id: generation.id,
+        status: generation.status,
+        streamUrl,
+        eventsUrl: `/v1/generations/${generation.id}/events`,
+      });
+  });
+
+  app.get<{ Params: IdParams; Querystring: { offset?: string } }>(
+    '/v1/generations/:id/events',
+    async (request, reply) => {
+      const { id } = request.params;
+      if (!GENERATION_ID.test(id)) throw generationNotFound();
+      // EventSource resends its original URL on reconnect, so Last-Event-ID is newer.
+      const lastEventId = request.headers['last-event-id'];
+      const offset =
+        (typeof lastEventId === 'string' && lastEventId !== '' ? lastEventId : undefined) ??
+        request.query.offset ??
+        BEGINNING_OFFSET;
+      reply.header(GENERATION_ID_HEADER, id);
+      await relayEvents(context, request, reply, id, offset);
+      return reply;
+    },
+  );
+
+  app.get<{ Params: IdParams }>('/v1/generations/:id', async (request) => {
+    const generation = context.generations.get(request.params.id);
+    if (!generation) throw generationNotFound();
+    return viewGeneration(generation);
+  });
+
+  app.post<{ Params: IdParams }>('/v1/generations/:id/cancel', async (request) => {
+    const generation = await context.generations.stop(request.params.id, 'cancelled');
+    if (!generation) throw generationNotFound();
+    return viewGeneration(generation);
+  });
+}
+
+/**
+ * Streams a generation's events as native SSE from `offset`. The first read happens
+ * before the 200 is committed, so a bad offset or unknown id is still a 4xx.
+ */
+async function relayEvents(
+  context: GatewayContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  id: string,
+  offset: string,
+  onDisconnect?: () => void,
+): Promise<void> {
+  const path = GenerationService.streamPath(id);
+  let first: Awaited<ReturnType<typeof context.store.read>>;
+  try {
+    first = await context.store.read(path, { offset, maxMessages: READ_BATCH_MESSAGES });
+  } catch (error) {
+    if (error instanceof StreamNotFoundError) throw generationNotFound();
+    if (error instanceof InvalidOffsetError) throw new HttpError('SLUICE_ERR_INVALID_OFFSET');
+    throw error;
+  }
+  const connection = openGenerationSse(context, request, reply, id);
+  await streamToSse({
+    store: context.store,
+    path,
+    first,
+    connection,
+    encode: encodeNativeSseBatch,
+  });
+  if (connection.disconnected) onDisconnect?.();
+}
