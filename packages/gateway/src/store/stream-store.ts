@@ -10,11 +10,18 @@
  *   Catch-up, long-poll, SSE and the generation encoders are all built on it.
  * - A message's `offset` is the offset *after* it, so a reader that saves the offset of
  *   the last message it handled resumes with exactly the messages that follow.
+ * - Everything the Durable Streams protocol needs to be atomic (idempotent producers,
+ *   `Stream-Seq`, close-with-final-append, forks) is decided inside the store, so a
+ *   shared store (Redis) can serve any gateway node without extra coordination.
  */
 
 export interface CreateStreamOptions {
-  /** MIME type fixed at creation. `application/json` streams store one JSON value per message. */
-  contentType: string;
+  /**
+   * MIME type fixed at creation. `application/json` streams store one JSON value per
+   * message. Optional only for forks, which inherit the source's type; plain streams
+   * without one are `application/octet-stream`.
+   */
+  contentType?: string;
   /** Relative time to live in seconds; mutually exclusive with `expiresAt`. */
   ttlSeconds?: number;
   /** Absolute expiry. */
@@ -23,6 +30,20 @@ export interface CreateStreamOptions {
   initialMessages?: readonly Uint8Array[];
   /** Create the stream already closed. */
   closed?: boolean;
+  /** Create the stream as a fork: it starts with a prefix of another stream's data. */
+  fork?: ForkOptions;
+}
+
+export interface ForkOptions {
+  /** Path of the stream to fork. */
+  sourcePath: string;
+  /** Fork point in the source; the source's tail when absent. */
+  offset?: string;
+  /**
+   * Extra units taken from the append that starts at `offset`: bytes for byte streams,
+   * messages of the batch for JSON streams. Lets a fork split one append.
+   */
+  subOffset?: number;
 }
 
 export interface StreamInfo {
@@ -31,7 +52,9 @@ export interface StreamInfo {
   /** Offset after the last message (the tail); a read from here returns nothing yet. */
   tailOffset: string;
   closed: boolean;
+  /** Sliding time to live: every read or write restarts it. */
   ttlSeconds?: number;
+  /** Absolute expiry, never extended. */
   expiresAt?: Date;
   createdAt: Date;
 }
@@ -42,16 +65,40 @@ export interface CreateStreamResult {
   info: StreamInfo;
 }
 
+export interface ProducerTuple {
+  /** Stable producer identity chosen by the client. */
+  id: string;
+  /** Bumped by the producer on restart; older epochs are fenced off. */
+  epoch: number;
+  /** Per-batch sequence within the epoch, starting at 0. */
+  seq: number;
+}
+
 export interface AppendOptions {
-  /** Close the stream after this append (atomically). */
+  /**
+   * Close the stream after this append (atomically). With no messages this is a
+   * close that still goes through producer and sequence checks.
+   */
   close?: boolean;
+  /** The stream's content type must match (media type, case-insensitive) or `ContentTypeMismatchError`. */
+  contentType?: string;
+  /** Writer coordination: must sort strictly after the last accepted value, or `StreamSeqConflictError`. */
+  streamSeq?: string;
+  /** Idempotent producer: retries of an accepted batch are acknowledged without appending. */
+  producer?: ProducerTuple;
 }
 
 export interface AppendResult {
   /** Offset after the last appended message (the new tail). */
   offset: string;
-  /** Offsets after each appended message, in order. */
+  /** Offsets after each appended message, in order (empty for a duplicate or a bare close). */
   offsets: string[];
+  /** True when the producer tuple was already accepted: nothing was appended. */
+  duplicate?: boolean;
+  /** The stream is closed after this call. */
+  closed?: boolean;
+  /** With a producer: its epoch and highest accepted sequence after this call. */
+  producer?: { epoch: number; seq: number };
 }
 
 export interface StoredMessage {
@@ -61,7 +108,7 @@ export interface StoredMessage {
 }
 
 export interface ReadOptions {
-  /** Read what is after this offset; `-1` is the beginning. */
+  /** Read what is after this offset; `-1` is the beginning, `now` the current tail. */
   offset: string;
   /**
    * When nothing is available yet, wait until a message arrives, the stream closes or
@@ -71,6 +118,8 @@ export interface ReadOptions {
   signal?: AbortSignal;
   /** Upper bound on messages returned in one batch (readers loop for the rest). */
   maxMessages?: number;
+  /** Upper bound on payload bytes in one batch (at least one message is always returned). */
+  maxBytes?: number;
 }
 
 export interface ReadBatch {
@@ -85,20 +134,41 @@ export interface ReadBatch {
 
 export interface StreamStore {
   readonly specificationVersion: 'v1';
-  /** Creates a stream; idempotent when the options match, `StreamConflictError` otherwise. */
+  /**
+   * Creates a stream; idempotent when the options match, `StreamConflictError` otherwise
+   * (also for a deleted source that forks still hold, or a fork whose type differs from
+   * its source). Forks: `StreamNotFoundError` for a missing source, `InvalidOffsetError`
+   * for a fork point beyond the source's data.
+   */
   create(path: string, options: CreateStreamOptions): Promise<CreateStreamResult>;
-  /** Appends messages in order; `StreamNotFoundError`, `StreamClosedError`. */
+  /**
+   * Appends messages in order, as one batch. Checks run in this order: producer
+   * (`ProducerEpochStaleError`, `ProducerSequenceError`, duplicates succeed with
+   * `duplicate: true` even once closed), closed (`StreamClosedError`), content type
+   * (`ContentTypeMismatchError`), `Stream-Seq` (`StreamSeqConflictError`).
+   * Also `StreamNotFoundError`, `StreamGoneError`.
+   */
   append(
     path: string,
     messages: readonly Uint8Array[],
     options?: AppendOptions,
   ): Promise<AppendResult>;
-  /** `StreamNotFoundError`, `InvalidOffsetError` (malformed or beyond the tail). */
+  /**
+   * `StreamNotFoundError`, `StreamGoneError`, `InvalidOffsetError` (malformed or beyond
+   * the tail). A read that was waiting when the stream was deleted or expired rejects
+   * with `StreamNotFoundError`.
+   */
   read(path: string, options: ReadOptions): Promise<ReadBatch>;
+  /** Metadata without touching the sliding TTL; undefined when absent, `StreamGoneError` when deleted but still held by forks. */
   head(path: string): Promise<StreamInfo | undefined>;
   /** Closes the stream (idempotent); waiting readers wake with `closed: true`. */
   close(path: string): Promise<StreamInfo>;
-  /** Deletes the stream; waiting readers wake and later reads get `StreamNotFoundError`. */
+  /**
+   * Deletes the stream; waiting readers wake and later reads get `StreamNotFoundError`.
+   * Returns false when there was no such stream. A stream that live forks were made
+   * from is only soft-deleted: its path answers `StreamGoneError` until the last fork
+   * goes, and cannot be re-created meanwhile.
+   */
   delete(path: string): Promise<boolean>;
   /** Releases timers and wakes every waiting reader. */
   dispose(): Promise<void>;
@@ -122,7 +192,51 @@ export class StreamConflictError extends StoreError {
 }
 export class StreamClosedError extends StoreError {
   override readonly name = 'StreamClosedError';
+  /** The closed stream's final offset, when the store knows it. */
+  readonly tailOffset: string | undefined;
+  constructor(message?: string, tailOffset?: string) {
+    super(message);
+    this.tailOffset = tailOffset;
+  }
 }
 export class InvalidOffsetError extends StoreError {
   override readonly name = 'InvalidOffsetError';
+}
+/** The stream was deleted but forks still hold its data (HTTP 410). */
+export class StreamGoneError extends StoreError {
+  override readonly name = 'StreamGoneError';
+}
+export class ContentTypeMismatchError extends StoreError {
+  override readonly name = 'ContentTypeMismatchError';
+}
+/** `Stream-Seq` did not sort after the last accepted value. */
+export class StreamSeqConflictError extends StoreError {
+  override readonly name = 'StreamSeqConflictError';
+}
+/** A producer epoch older than the current one (zombie fencing). */
+export class ProducerEpochStaleError extends StoreError {
+  override readonly name = 'ProducerEpochStaleError';
+  readonly currentEpoch: number;
+  constructor(currentEpoch: number) {
+    super(`Producer epoch is stale; current epoch is ${currentEpoch}`);
+    this.currentEpoch = currentEpoch;
+  }
+}
+/**
+ * A producer sequence that is neither the next one nor a retry. `expectedSeq` is absent
+ * when a new epoch did not start at 0 (a malformed request rather than a gap).
+ */
+export class ProducerSequenceError extends StoreError {
+  override readonly name = 'ProducerSequenceError';
+  readonly expectedSeq: number | undefined;
+  readonly receivedSeq: number;
+  constructor(receivedSeq: number, expectedSeq?: number) {
+    super(
+      expectedSeq === undefined
+        ? 'A new producer epoch must start at sequence 0'
+        : `Producer sequence gap: expected ${expectedSeq}, received ${receivedSeq}`,
+    );
+    this.expectedSeq = expectedSeq;
+    this.receivedSeq = receivedSeq;
+  }
 }

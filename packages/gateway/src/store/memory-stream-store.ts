@@ -1,0 +1,464 @@
+/**
+ * The embedded stream log: every stream lives in this process's memory. Built for many
+ * concurrent token streams: an append is a push onto an array and a wake of the
+ * stream's waiting readers (no polling, no copying of payloads), and reads hand out
+ * the stored buffers themselves (or views of them).
+ */
+import { mediaTypeOf } from './media-type.ts';
+import {
+  collectBatch,
+  findAppendEnd,
+  type StoredData,
+  sliceStoredData,
+} from './memory-stream-data.ts';
+import { formatStreamOffset, isNowOffset, parseStreamOffset } from './stream-offset.ts';
+import {
+  type AppendOptions,
+  type AppendResult,
+  ContentTypeMismatchError,
+  type CreateStreamOptions,
+  type CreateStreamResult,
+  type ForkOptions,
+  InvalidOffsetError,
+  ProducerEpochStaleError,
+  ProducerSequenceError,
+  type ReadBatch,
+  type ReadOptions,
+  StreamClosedError,
+  StreamConflictError,
+  StreamGoneError,
+  type StreamInfo,
+  StreamNotFoundError,
+  StreamSeqConflictError,
+  type StreamStore,
+} from './stream-store.ts';
+
+export interface MemoryStreamStoreOptions {
+  /** Ceiling (and default) for messages in one read batch. */
+  maxMessagesPerRead?: number;
+  /** Ceiling (and default) for payload bytes in one read batch. */
+  maxBytesPerRead?: number;
+  /** How often expired streams are swept; access also checks expiry lazily. */
+  sweepIntervalMs?: number;
+}
+
+const DEFAULT_MAX_MESSAGES = 1000;
+const DEFAULT_MAX_BYTES = 1024 * 1024;
+const DEFAULT_SWEEP_INTERVAL_MS = 1000;
+const DEFAULT_CONTENT_TYPE = 'application/octet-stream';
+
+interface ProducerState {
+  epoch: number;
+  lastSeq: number;
+}
+
+interface ForkOrigin {
+  sourcePath: string;
+  offset: string | undefined;
+  subOffset: number;
+  source: StreamRecord;
+}
+
+interface StreamRecord extends StoredData {
+  readonly path: string;
+  readonly contentType: string;
+  readonly mediaType: string;
+  readonly createdAt: Date;
+  readonly ttlSeconds: number | undefined;
+  readonly expiresAt: Date | undefined;
+  readonly fork: ForkOrigin | undefined;
+  closed: boolean;
+  /** Soft-deleted: gone for clients, kept as a tombstone while forks of it live. */
+  deleted: boolean;
+  expiresAtMs: number;
+  lastStreamSeq: string | undefined;
+  producers: Map<string, ProducerState> | undefined;
+  forkCount: number;
+  waiters: Set<() => void> | undefined;
+}
+
+export class MemoryStreamStore implements StreamStore {
+  readonly specificationVersion = 'v1';
+  readonly #records = new Map<string, StreamRecord>();
+  /** Only streams with an expiry, so the sweep does not walk every stream. */
+  readonly #expiring = new Set<StreamRecord>();
+  readonly #maxMessages: number;
+  readonly #maxBytes: number;
+  readonly #sweepTimer: NodeJS.Timeout;
+
+  constructor(options: MemoryStreamStoreOptions = {}) {
+    this.#maxMessages = options.maxMessagesPerRead ?? DEFAULT_MAX_MESSAGES;
+    this.#maxBytes = options.maxBytesPerRead ?? DEFAULT_MAX_BYTES;
+    this.#sweepTimer = setInterval(
+      () => this.#sweep(),
+      options.sweepIntervalMs ?? DEFAULT_SWEEP_INTERVAL_MS,
+    );
+    this.#sweepTimer.unref();
+  }
+
+  async create(path: string, options: CreateStreamOptions): Promise<CreateStreamResult> {
+    const existing = this.#lookup(path);
+    if (existing?.deleted) {
+      throw new StreamConflictError('The stream was deleted and its data is still held by forks');
+    }
+    if (existing !== undefined) {
+      if (!sameConfiguration(existing, options)) {
+        throw new StreamConflictError('The stream exists with a different configuration');
+      }
+      return { created: false, info: infoOf(existing) };
+    }
+    const source = options.fork === undefined ? undefined : this.#forkSource(options.fork);
+    const contentType = options.contentType ?? source?.contentType ?? DEFAULT_CONTENT_TYPE;
+    const mediaType = mediaTypeOf(contentType);
+    if (source !== undefined && source.mediaType !== mediaType) {
+      throw new StreamConflictError('A fork must have the content type of its source');
+    }
+    const inheritsExpiry =
+      source !== undefined && options.ttlSeconds === undefined && options.expiresAt === undefined;
+    const ttlSeconds = inheritsExpiry ? source.ttlSeconds : options.ttlSeconds;
+    const expiresAt = inheritsExpiry ? source.expiresAt : options.expiresAt;
+    const prefix =
+      source === undefined || options.fork === undefined
+        ? { chunks: [], ends: [], tail: 0 }
+        : sliceStoredData(source, forkPosition(source, options.fork), source.json);
+    const record: StreamRecord = {
+      path,
+      contentType,
+      mediaType,
+      json: mediaType === 'application/json',
+      createdAt: new Date(),
+      ttlSeconds,
+      expiresAt,
+      fork:
+        source === undefined || options.fork === undefined
+          ? undefined
+          : {
+              sourcePath: options.fork.sourcePath,
+              offset: options.fork.offset,
+              subOffset: options.fork.subOffset ?? 0,
+              source,
+            },
+      chunks: prefix.chunks,
+      ends: prefix.ends,
+      tail: prefix.tail,
+      closed: options.closed === true,
+      deleted: false,
+      expiresAtMs: Number.POSITIVE_INFINITY,
+      lastStreamSeq: undefined,
+      producers: undefined,
+      forkCount: 0,
+      waiters: undefined,
+    };
+    if (options.initialMessages !== undefined && options.initialMessages.length > 0) {
+      pushBatch(record, options.initialMessages);
+    }
+    if (source !== undefined) source.forkCount += 1;
+    this.#records.set(path, record);
+    this.#touch(record);
+    if (record.expiresAtMs !== Number.POSITIVE_INFINITY) this.#expiring.add(record);
+    return { created: true, info: infoOf(record) };
+  }
+
+  async append(
+    path: string,
+    messages: readonly Uint8Array[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
+    const record = this.#requireLive(path);
+    this.#touch(record);
+    const producer = options.producer;
+    let producerState: ProducerState | undefined;
+    if (producer !== undefined) {
+      producerState = record.producers?.get(producer.id);
+      if (producerState !== undefined) {
+        if (producer.epoch < producerState.epoch) {
+          throw new ProducerEpochStaleError(producerState.epoch);
+        }
+        if (producer.epoch === producerState.epoch) {
+          if (producer.seq <= producerState.lastSeq) {
+            return {
+              offset: formatStreamOffset(record.tail),
+              offsets: [],
+              duplicate: true,
+              closed: record.closed,
+              producer: { epoch: producerState.epoch, seq: producerState.lastSeq },
+            };
+          }
+          if (producer.seq !== producerState.lastSeq + 1) {
+            throw new ProducerSequenceError(producer.seq, producerState.lastSeq + 1);
+          }
+        } else if (producer.seq !== 0) {
+          throw new ProducerSequenceError(producer.seq);
+        }
+      } else if (producer.seq !== 0) {
+        throw new ProducerSequenceError(producer.seq, 0);
+      }
+    }
+    if (record.closed) {
+      throw new StreamClosedError('The stream is closed', formatStreamOffset(record.tail));
+    }
+    if (
+      options.contentType !== undefined &&
+      messages.length > 0 &&
+      mediaTypeOf(options.contentType) !== record.mediaType
+    ) {
+      throw new ContentTypeMismatchError('The content type does not match the stream');
+    }
+    if (
+      options.streamSeq !== undefined &&
+      record.lastStreamSeq !== undefined &&
+      options.streamSeq <= record.lastStreamSeq
+    ) {
+      throw new StreamSeqConflictError('Stream-Seq must increase');
+    }
+    const offsets = messages.length > 0 ? pushBatch(record, messages) : [];
+    if (options.streamSeq !== undefined) record.lastStreamSeq = options.streamSeq;
+    if (producer !== undefined) {
+      if (record.producers === undefined) record.producers = new Map();
+      record.producers.set(producer.id, { epoch: producer.epoch, lastSeq: producer.seq });
+    }
+    if (options.close === true) record.closed = true;
+    if (offsets.length > 0 || options.close === true) wakeReaders(record);
+    const result: AppendResult = {
+      offset: formatStreamOffset(record.tail),
+      offsets,
+      closed: record.closed,
+    };
+    if (producer !== undefined) result.producer = { epoch: producer.epoch, seq: producer.seq };
+    return result;
+  }
+
+  async read(path: string, options: ReadOptions): Promise<ReadBatch> {
+    const record = this.#requireLive(path);
+    this.#touch(record);
+    const position = resolvePosition(record, options.offset);
+    const maxMessages = Math.max(1, Math.min(options.maxMessages ?? Infinity, this.#maxMessages));
+    const maxBytes = Math.max(1, Math.min(options.maxBytes ?? Infinity, this.#maxBytes));
+    if (
+      position < record.tail ||
+      options.wait !== true ||
+      record.closed ||
+      options.signal?.aborted === true
+    ) {
+      return collectBatch(record, position, maxMessages, maxBytes, record.closed);
+    }
+    await waitForChange(record, options.signal);
+    if (this.#lookup(path) !== record || record.deleted) {
+      throw new StreamNotFoundError('The stream was deleted');
+    }
+    return collectBatch(record, position, maxMessages, maxBytes, record.closed);
+  }
+
+  async head(path: string): Promise<StreamInfo | undefined> {
+    const record = this.#lookup(path);
+    if (record === undefined) return undefined;
+    if (record.deleted) throw new StreamGoneError('The stream was deleted');
+    return infoOf(record);
+  }
+
+  async close(path: string): Promise<StreamInfo> {
+    const record = this.#requireLive(path);
+    this.#touch(record);
+    if (!record.closed) {
+      record.closed = true;
+      wakeReaders(record);
+    }
+    return infoOf(record);
+  }
+
+  async delete(path: string): Promise<boolean> {
+    const record = this.#lookup(path);
+    if (record === undefined) return false;
+    if (record.deleted) throw new StreamGoneError('The stream was deleted');
+    this.#remove(record);
+    return true;
+  }
+
+  async dispose(): Promise<void> {
+    clearInterval(this.#sweepTimer);
+    const records = [...this.#records.values()];
+    this.#records.clear();
+    this.#expiring.clear();
+    for (const record of records) wakeReaders(record);
+  }
+
+  /** The record at a path after a lazy expiry check; tombstones included. */
+  #lookup(path: string): StreamRecord | undefined {
+    const record = this.#records.get(path);
+    if (record !== undefined && !record.deleted && record.expiresAtMs <= Date.now()) {
+      this.#remove(record);
+      return this.#records.get(path);
+    }
+    return record;
+  }
+
+  #requireLive(path: string): StreamRecord {
+    const record = this.#lookup(path);
+    if (record === undefined) throw new StreamNotFoundError('The stream does not exist');
+    if (record.deleted) throw new StreamGoneError('The stream was deleted');
+    return record;
+  }
+
+  #forkSource(fork: ForkOptions): StreamRecord {
+    const source = this.#lookup(fork.sourcePath);
+    if (source === undefined) throw new StreamNotFoundError('The fork source does not exist');
+    if (source.deleted) throw new StreamConflictError('The fork source was deleted');
+    return source;
+  }
+
+  /** Reads and writes restart a sliding TTL; an absolute expiry never moves. */
+  #touch(record: StreamRecord): void {
+    if (record.ttlSeconds === undefined && record.expiresAt === undefined) return;
+    const absolute = record.expiresAt?.getTime() ?? Number.POSITIVE_INFINITY;
+    const sliding =
+      record.ttlSeconds === undefined
+        ? Number.POSITIVE_INFINITY
+        : Date.now() + record.ttlSeconds * 1000;
+    record.expiresAtMs = Math.min(absolute, sliding);
+  }
+
+  /**
+   * Deletes or expires a stream. Forks copy their prefix, so a source with live forks
+   * keeps only a tombstone (its path stays reserved) until the last fork goes.
+   */
+  #remove(record: StreamRecord): void {
+    this.#expiring.delete(record);
+    record.producers = undefined;
+    if (record.forkCount > 0) {
+      record.deleted = true;
+      record.chunks = [];
+      record.ends = [];
+      wakeReaders(record);
+      return;
+    }
+    if (this.#records.get(record.path) === record) this.#records.delete(record.path);
+    record.deleted = true;
+    wakeReaders(record);
+    if (record.fork !== undefined) this.#release(record.fork.source);
+  }
+
+  #release(source: StreamRecord): void {
+    source.forkCount -= 1;
+    if (source.forkCount > 0 || !source.deleted) return;
+    if (this.#records.get(source.path) === source) this.#records.delete(source.path);
+    if (source.fork !== undefined) this.#release(source.fork.source);
+  }
+
+  #sweep(): void {
+    const now = Date.now();
+    for (const record of this.#expiring) {
+      if (record.expiresAtMs <= now) this.#remove(record);
+    }
+  }
+}
+
+function sameConfiguration(existing: StreamRecord, options: CreateStreamOptions): boolean {
+  const fork = options.fork;
+  if (fork !== undefined || existing.fork !== undefined) {
+    if (
+      fork === undefined ||
+      existing.fork === undefined ||
+      fork.sourcePath !== existing.fork.sourcePath ||
+      fork.offset !== existing.fork.offset ||
+      (fork.subOffset ?? 0) !== existing.fork.subOffset
+    ) {
+      return false;
+    }
+  }
+  const contentType =
+    options.contentType ?? (fork === undefined ? DEFAULT_CONTENT_TYPE : undefined);
+  if (contentType !== undefined && mediaTypeOf(contentType) !== existing.mediaType) return false;
+  const inheritsExpiry =
+    fork !== undefined && options.ttlSeconds === undefined && options.expiresAt === undefined;
+  if (!inheritsExpiry) {
+    if (options.ttlSeconds !== existing.ttlSeconds) return false;
+    if (options.expiresAt?.getTime() !== existing.expiresAt?.getTime()) return false;
+  }
+  return (options.closed === true) === existing.closed;
+}
+
+function forkPosition(source: StreamRecord, fork: ForkOptions): number {
+  const base = fork.offset === undefined ? source.tail : resolvePosition(source, fork.offset);
+  const subOffset = fork.subOffset ?? 0;
+  if (subOffset === 0) return base;
+  const appendEnd = findAppendEnd(source, base);
+  if (appendEnd === undefined || base + subOffset > appendEnd) {
+    throw new InvalidOffsetError('The fork sub-offset is beyond the append at the fork offset');
+  }
+  return base + subOffset;
+}
+
+function resolvePosition(record: StreamRecord, offset: string): number {
+  if (isNowOffset(offset)) return record.tail;
+  const position = parseStreamOffset(offset);
+  if (position === undefined) throw new InvalidOffsetError('The offset is malformed');
+  if (position > record.tail) throw new InvalidOffsetError('The offset is beyond the tail');
+  return position;
+}
+
+/** Stores one append as a batch and returns the offset after each message. */
+function pushBatch(record: StreamRecord, messages: readonly Uint8Array[]): string[] {
+  const offsets: string[] = [];
+  if (record.json) {
+    for (const message of messages) {
+      record.chunks.push(message);
+      record.tail += 1;
+      offsets.push(formatStreamOffset(record.tail));
+    }
+    record.ends.push(record.tail);
+    return offsets;
+  }
+  // A byte stream keeps one chunk per append, so chunk ends are append boundaries.
+  let chunk: Uint8Array;
+  if (messages.length === 1 && messages[0] !== undefined) {
+    chunk = messages[0];
+    offsets.push(formatStreamOffset(record.tail + chunk.byteLength));
+  } else {
+    chunk = Buffer.concat(messages);
+    let position = record.tail;
+    for (const message of messages) {
+      position += message.byteLength;
+      offsets.push(formatStreamOffset(position));
+    }
+  }
+  if (chunk.byteLength > 0) {
+    record.chunks.push(chunk);
+    record.tail += chunk.byteLength;
+    record.ends.push(record.tail);
+  }
+  return offsets;
+}
+
+function waitForChange(record: StreamRecord, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (record.waiters === undefined) record.waiters = new Set();
+    const waiters = record.waiters;
+    const wake = (): void => {
+      waiters.delete(wake);
+      signal?.removeEventListener('abort', wake);
+      resolve();
+    };
+    waiters.add(wake);
+    signal?.addEventListener('abort', wake, { once: true });
+  });
+}
+
+function wakeReaders(record: StreamRecord): void {
+  const waiters = record.waiters;
+  if (waiters === undefined || waiters.size === 0) return;
+  record.waiters = undefined;
+  for (const wake of waiters) wake();
+}
+
+function infoOf(record: StreamRecord): StreamInfo {
+  const info: StreamInfo = {
+    path: record.path,
+    contentType: record.contentType,
+    tailOffset: formatStreamOffset(record.tail),
+    closed: record.closed,
+    createdAt: record.createdAt,
+  };
+  if (record.ttlSeconds !== undefined) info.ttlSeconds = record.ttlSeconds;
+  if (record.expiresAt !== undefined) info.expiresAt = record.expiresAt;
+  return info;
+}
