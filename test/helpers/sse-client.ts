@@ -1,0 +1,47 @@
+/**
+ * A minimal SSE reader over fetch for tests: parses events with eventsource-parser and
+ * stops on a condition, on the end of the response, or after a count.
+ */
+import { createParser, type EventSourceMessage } from 'eventsource-parser';
+
+export interface ReadSseOptions {
+  /** Stop (and cancel the body) once this many events arrived. */
+  maxEvents?: number;
+  /** Stop once an event matches. */
+  until?: (event: EventSourceMessage) => boolean;
+}
+
+export async function readSse(
+  response: Response,
+  options: ReadSseOptions = {},
+): Promise<EventSourceMessage[]> {
+  if (!response.body) throw new Error('response has no body');
+  const events: EventSourceMessage[] = [];
+  let stop = false;
+  const parser = createParser({
+    onEvent(event) {
+      if (stop) return;
+      events.push(event);
+      if (options.until?.(event) || events.length === options.maxEvents) stop = true;
+    },
+  });
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  try {
+    while (!stop) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parser.feed(decoder.decode(value, { stream: true }));
+    }
+  } finally {
+    await reader.cancel().catch(() => {});
+  }
+  return events;
+}
+
+export function textOf(events: readonly EventSourceMessage[]): string {
+  return events
+    .filter((event) => event.event === 'text-delta')
+    .map((event) => (JSON.parse(event.data) as { delta: string }).delta)
+    .join('');
+}
