@@ -1,0 +1,181 @@
+import type { GenerationEvent } from '@sluice/protocol';
+import { afterEach, describe, expect, test } from 'vitest';
+import { ProviderError } from '../providers/language-model.ts';
+import { MockGate } from '../providers/mock-gate.ts';
+import { MockLanguageModel, mockTextParts } from '../providers/mock-language-model.ts';
+import { MemoryStreamStore } from '../store/memory-stream-store.ts';
+import { GenerationService } from './generation-service.ts';
+import { ModelRegistry } from './model-registry.ts';
+
+const disposables: Array<{ dispose(): Promise<void> }> = [];
+afterEach(async () => {
+  await Promise.all(disposables.splice(0).map((item) => item.dispose()));
+});
+
+function setup(model: MockLanguageModel) {
+  const store = new MemoryStreamStore();
+  const models = new ModelRegistry(
+    [{ name: 'mock', provider: 'openai-compatible', baseUrl: 'http://x' }],
+    () => model,
+  );
+  const service = new GenerationService({ store, models, ttlSeconds: 60 });
+  disposables.push(service, store);
+  return { store, service };
+}
+
+async function events(store: MemoryStreamStore, path: string): Promise<GenerationEvent[]> {
+  const batch = await store.read(path, { offset: '-1' });
+  return batch.messages.map((message) => JSON.parse(Buffer.from(message.data).toString()));
+}
+
+const request = { model: 'mock', messages: [{ role: 'user' as const, content: 'hello there' }] };
+
+describe('GenerationService', () => {
+  test('logs start, deltas and one finish, then closes the log', async () => {
+    const model = new MockLanguageModel({
+      stream: mockTextParts(['Hel', 'lo', ''], { usage: { inputTokens: 4, outputTokens: 2 } }),
+    });
+    const { store, service } = setup(model);
+    const generation = await service.start({ ...request, maxTokens: 9, seed: 1 });
+    await generation.done;
+    const log = await events(store, generation.streamPath);
+    expect(log.map((event) => event.type)).toEqual([
+      'response-start',
+      'text-delta',
+      'text-delta',
+      'response-finish',
+    ]);
+    expect(log.at(-1)).toMatchObject({
+      finishReason: 'stop',
+      usage: { inputTokens: 4, outputTokens: 2 },
+    });
+    expect(generation).toMatchObject({ status: 'finished', text: 'Hello', finishReason: 'stop' });
+    expect((await store.head(generation.streamPath))?.closed).toBe(true);
+    expect(model.calls[0]?.options).toMatchObject({
+      maxTokens: 9,
+      seed: 1,
+      messages: request.messages,
+    });
+  });
+
+  test('fills usage the upstream did not report', async () => {
+    const model = new MockLanguageModel({
+      stream: mockTextParts(['a', 'b', 'c'], {
+        usage: { inputTokens: undefined, outputTokens: undefined },
+      }),
+    });
+    const { service } = setup(model);
+    const generation = await service.start(request);
+    await generation.done;
+    expect(generation.usage).toEqual({
+      inputTokens: Math.ceil('hello there'.length / 4),
+      outputTokens: 3,
+    });
+  });
+
+  test('a failure before streaming returns a failed generation with the upstream error', async () => {
+    const model = new MockLanguageModel({
+      rejectWith: new ProviderError({
+        code: 'SLUICE_ERR_UPSTREAM_TIMEOUT',
+        message: 'slow',
+        retryable: true,
+      }),
+    });
+    const { store, service } = setup(model);
+    const generation = await service.start(request);
+    expect(generation.status).toBe('failed');
+    expect(generation.error).toEqual({
+      code: 'SLUICE_ERR_UPSTREAM_TIMEOUT',
+      message: 'slow',
+      retryable: true,
+    });
+    const log = await events(store, generation.streamPath);
+    expect(log.map((event) => event.type)).toEqual(['response-start', 'response-error']);
+  });
+
+  test('a mid-stream failure ends with response-error and keeps the partial text', async () => {
+    const model = new MockLanguageModel({
+      stream: mockTextParts(['one ', 'two ', 'three']),
+      throwMidStream: {
+        afterParts: 3,
+        error: new ProviderError({
+          code: 'SLUICE_ERR_UPSTREAM_BAD_RESPONSE',
+          message: 'bad',
+          retryable: false,
+        }),
+      },
+    });
+    const { store, service } = setup(model);
+    const generation = await service.start(request);
+    await generation.done;
+    expect(generation).toMatchObject({ status: 'failed', finishReason: 'error', text: 'one two ' });
+    const log = await events(store, generation.streamPath);
+    expect(log.at(-1)).toEqual({
+      type: 'response-error',
+      code: 'SLUICE_ERR_UPSTREAM_BAD_RESPONSE',
+      message: 'bad',
+      retryable: false,
+    });
+  });
+
+  test('an unexpected error is reported without internals', async () => {
+    const model = new MockLanguageModel({
+      stream: mockTextParts(['x']),
+      throwMidStream: { afterParts: 1, error: new Error('secret internal detail') },
+    });
+    const { store, service } = setup(model);
+    const generation = await service.start(request);
+    await generation.done;
+    const log = await events(store, generation.streamPath);
+    expect(log.at(-1)).toMatchObject({ type: 'response-error', code: 'SLUICE_ERR_INTERNAL' });
+    expect(JSON.stringify(log)).not.toContain('secret internal detail');
+  });
+
+  test('a stream that ends without a finish part is truncated', async () => {
+    const model = new MockLanguageModel({ stream: [{ type: 'text-delta', delta: 'half' }] });
+    const { service } = setup(model);
+    const generation = await service.start(request);
+    await generation.done;
+    expect(generation.error?.code).toBe('SLUICE_ERR_STREAM_TRUNCATED');
+  });
+
+  test('stop aborts the upstream, ends once as cancelled, and is idempotent', async () => {
+    const gate = new MockGate();
+    const model = new MockLanguageModel({ stream: mockTextParts(['a', 'b', 'c', 'd']), gate });
+    const { store, service } = setup(model);
+    const generation = await service.start(request);
+    gate.release(3); // metadata, 'a', 'b'
+    await gate.whenWaiting();
+    while (generation.text !== 'ab') await new Promise((resolve) => setImmediate(resolve));
+    const [first, second] = await Promise.all([
+      service.stop(generation.id),
+      service.stop(generation.id),
+    ]);
+    expect(first?.status).toBe('cancelled');
+    expect(second).toBe(first);
+    expect(model.calls[0]?.aborted).toBe(true);
+    const log = await events(store, generation.streamPath);
+    expect(
+      log.filter((event) => event.type === 'response-finish' || event.type === 'response-error'),
+    ).toEqual([expect.objectContaining({ type: 'response-finish', finishReason: 'cancelled' })]);
+    expect(generation.text).toBe('ab');
+  });
+
+  test('interruptAll ends running generations as interrupted', async () => {
+    const model = new MockLanguageModel({ stream: mockTextParts(['a']), hangAfterParts: 2 });
+    const { service } = setup(model);
+    const generation = await service.start(request);
+    while (generation.text !== 'a') await new Promise((resolve) => setImmediate(resolve));
+    await service.interruptAll();
+    expect(generation).toMatchObject({
+      status: 'interrupted',
+      finishReason: 'interrupted',
+      text: 'a',
+    });
+  });
+
+  test('unknown models are rejected before anything is created', async () => {
+    const { service } = setup(new MockLanguageModel());
+    await expect(service.start({ ...request, model: 'nope' })).rejects.toThrow(/Unknown model/);
+  });
+});
