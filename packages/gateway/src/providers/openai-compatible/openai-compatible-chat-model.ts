@@ -1,0 +1,193 @@
+/**
+ * Chat Completions streaming over HTTP (OpenAI, vLLM, Ollama, llama.cpp server, LM Studio).
+ * POSTs `${baseUrl}/chat/completions` with `stream: true` and usage reporting, reads the SSE
+ * reply with eventsource-parser, validates each chunk with zod and yields Sluice parts. The
+ * finish part waits for the usage chunk, which compatible servers send after the chunk that
+ * carries `finish_reason`; `[DONE]` (or, leniently, the end of a body that did carry a
+ * `finish_reason`) completes the stream, and anything else ending it is a truncation.
+ */
+import type { Dispatcher } from 'undici';
+import {
+  type LanguageModel,
+  type LanguageModelCallOptions,
+  type LanguageModelStreamPart,
+  type LanguageModelStreamResult,
+  ProviderError,
+  type ProviderUsage,
+} from '../language-model.ts';
+import { abortReason } from '../shared/abort-reason.ts';
+import { parseJsonData } from '../shared/parse-json-data.ts';
+import { postEventStream, type UpstreamBody } from '../shared/post-event-stream.ts';
+import { readServerSentEvents } from '../shared/read-server-sent-events.ts';
+import { releaseBody } from '../shared/release-body.ts';
+import {
+  errorFromStreamFailure,
+  errorKindOf,
+  malformedChunkError,
+  truncatedStreamError,
+} from '../shared/upstream-errors.ts';
+import {
+  createUpstreamDispatcher,
+  joinUrl,
+  type UpstreamHttpSettings,
+} from '../shared/upstream-http-settings.ts';
+import { convertToOpenAICompatibleMessages } from './convert-to-openai-compatible-messages.ts';
+import { mapOpenAICompatibleFinishReason } from './map-openai-compatible-finish-reason.ts';
+import {
+  type OpenAICompatibleChatRequest,
+  openAICompatibleChunkSchema,
+  openAICompatibleErrorSchema,
+} from './openai-compatible-api-types.ts';
+
+export interface OpenAICompatibleSettings extends UpstreamHttpSettings {
+  /**
+   * The API root including its version segment, e.g. `https://api.openai.com/v1`,
+   * `http://127.0.0.1:11434/v1` (Ollama) or `http://127.0.0.1:8000/v1` (vLLM).
+   */
+  baseUrl: string;
+  /** Sent as `Authorization: Bearer …` when given; local servers usually need none. */
+  apiKey?: string;
+  modelId: string;
+  /**
+   * Which field carries `maxTokens`. `max_tokens` (default) is understood by every compatible
+   * server; OpenAI's reasoning models accept only `max_completion_tokens`.
+   */
+  maxTokensField?: 'max_tokens' | 'max_completion_tokens' | 'both';
+  /** Ask for the trailing usage chunk (`stream_options.include_usage`). Default true. */
+  includeUsage?: boolean;
+}
+
+export class OpenAICompatibleChatModel implements LanguageModel {
+  readonly specificationVersion = 'sluice-v1';
+  readonly provider = 'openai-compatible';
+  readonly modelId: string;
+  readonly #settings: OpenAICompatibleSettings;
+  readonly #dispatcher: Dispatcher;
+  readonly #url: string;
+
+  constructor(settings: OpenAICompatibleSettings) {
+    this.#settings = settings;
+    this.modelId = settings.modelId;
+    this.#dispatcher = createUpstreamDispatcher(settings);
+    this.#url = joinUrl(settings.baseUrl, 'chat/completions');
+  }
+
+  async doStream(options: LanguageModelCallOptions): Promise<LanguageModelStreamResult> {
+    const body = await postEventStream({
+      url: this.#url,
+      headers: this.#headers(options),
+      body: JSON.stringify(this.#requestBody(options)),
+      dispatcher: this.#dispatcher,
+      signal: options.abortSignal,
+    });
+    return { stream: this.#parts(body, options.abortSignal) };
+  }
+
+  #headers(options: LanguageModelCallOptions): Record<string, string> {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'text/event-stream',
+      ...this.#settings.headers,
+      ...options.headers,
+    };
+    if (this.#settings.apiKey !== undefined) {
+      headers.authorization = `Bearer ${this.#settings.apiKey}`;
+    }
+    return headers;
+  }
+
+  #requestBody(options: LanguageModelCallOptions): OpenAICompatibleChatRequest {
+    const request: OpenAICompatibleChatRequest = {
+      model: this.modelId,
+      messages: convertToOpenAICompatibleMessages(options.messages),
+      stream: true,
+    };
+    if (this.#settings.includeUsage ?? true) request.stream_options = { include_usage: true };
+    if (options.maxTokens !== undefined) {
+      const field = this.#settings.maxTokensField ?? 'max_tokens';
+      if (field !== 'max_completion_tokens') request.max_tokens = options.maxTokens;
+      if (field !== 'max_tokens') request.max_completion_tokens = options.maxTokens;
+    }
+    if (options.temperature !== undefined) request.temperature = options.temperature;
+    if (options.seed !== undefined) request.seed = options.seed;
+    return request;
+  }
+
+  async *#parts(
+    body: UpstreamBody,
+    signal: AbortSignal | undefined,
+  ): AsyncGenerator<LanguageModelStreamPart> {
+    let completed = false;
+    let metadataSent = false;
+    let finishReason: string | undefined;
+    const usage: ProviderUsage = { inputTokens: undefined, outputTokens: undefined };
+    const finishPart = (): LanguageModelStreamPart => ({
+      type: 'finish',
+      finishReason: mapOpenAICompatibleFinishReason(finishReason),
+      usage,
+    });
+    try {
+      for await (const event of readServerSentEvents(body)) {
+        if (event.data === '[DONE]') {
+          completed = true;
+          yield finishPart();
+          return;
+        }
+        if (event.data === '') continue;
+        const json = parseJsonData(event.data);
+        if (
+          event.event === 'error' ||
+          (typeof json === 'object' && json !== null && 'error' in json)
+        ) {
+          throw midStreamError(json);
+        }
+        const parsed = openAICompatibleChunkSchema.safeParse(json);
+        if (!parsed.success) throw malformedChunkError(describeIssue(parsed.error.issues[0]));
+        const chunk = parsed.data;
+        if (!metadataSent) {
+          metadataSent = true;
+          yield {
+            type: 'response-metadata',
+            ...(chunk.id == null ? {} : { id: chunk.id }),
+            ...(chunk.model == null ? {} : { modelId: chunk.model }),
+          };
+        }
+        for (const choice of chunk.choices ?? []) {
+          if ((choice.index ?? 0) !== 0) continue; // only the first candidate is relayed
+          const content = choice.delta?.content;
+          if (content != null && content !== '') yield { type: 'text-delta', delta: content };
+          if (choice.finish_reason != null) finishReason = choice.finish_reason;
+        }
+        if (chunk.usage != null) {
+          usage.inputTokens = chunk.usage.prompt_tokens ?? undefined;
+          usage.outputTokens = chunk.usage.completion_tokens ?? undefined;
+        }
+      }
+      if (finishReason === undefined) throw truncatedStreamError();
+      completed = true;
+      yield finishPart();
+    } catch (error) {
+      if (signal?.aborted) throw abortReason(signal);
+      throw errorFromStreamFailure(error);
+    } finally {
+      releaseBody(body, completed);
+    }
+  }
+}
+
+function midStreamError(json: unknown): ProviderError {
+  const parsed = openAICompatibleErrorSchema.safeParse(json);
+  const error = parsed.success ? parsed.data.error : undefined;
+  const kind = typeof error === 'object' ? errorKindOf(error) : undefined;
+  return new ProviderError({
+    code: 'SLUICE_ERR_UPSTREAM_ERROR',
+    message: `The upstream reported an error mid-stream${kind === undefined ? '' : ` (${kind})`}`,
+    retryable: kind !== 'invalid_request_error',
+  });
+}
+
+function describeIssue(issue: { path: PropertyKey[]; message: string } | undefined): string {
+  if (issue === undefined) return 'unexpected shape';
+  const path = issue.path.map(String).join('.');
+  return path === '' ? issue.message : `${path}: ${issue.message}`;
+}
