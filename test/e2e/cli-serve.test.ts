@@ -1,0 +1,89 @@
+/**
+ * `sluice serve` as a real child process: starts on the configured address, serves the
+ * simulator with no config, refuses a bad config naming the path, and on SIGTERM ends
+ * running generations as `interrupted` and exits 0.
+ */
+import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, expect, test } from 'vitest';
+import { readSse } from '../helpers/sse-client.ts';
+
+const node = resolve('node_modules/.bin/node');
+const main = resolve('packages/gateway/src/cli/main.ts');
+const children: ChildProcessWithoutNullStreams[] = [];
+
+afterEach(() => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+function serve(args: string[]) {
+  const child = spawn(node, [main, 'serve', ...args], {
+    env: { ...process.env, SLUICE_LOG_LEVEL: 'info' },
+  });
+  children.push(child);
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolveExit) => child.once('exit', resolveExit));
+  const listening = new Promise<string>((resolveAddress, reject) => {
+    const onData = () => {
+      const match = /"address":"(http:\/\/[^"]+)"/.exec(stdout);
+      if (match?.[1]) {
+        child.stdout.off('data', onData);
+        resolveAddress(match[1]);
+      }
+    };
+    child.stdout.on('data', onData);
+    void exited.then((code) => reject(new Error(`exited ${code}: ${stderr}`)));
+  });
+  return { child, listening, exited, output: () => ({ stdout, stderr }) };
+}
+
+test('serves the simulator and drains on SIGTERM with exit code 0', async () => {
+  const server = serve(['--port', '0', '--host', '127.0.0.1']);
+  const baseUrl = await server.listening;
+  expect((await fetch(`${baseUrl}/healthz`)).status).toBe(200);
+  expect((await fetch(`${baseUrl}/readyz`)).status).toBe(200);
+
+  const response = await fetch(`${baseUrl}/v1/generations`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+    body: JSON.stringify({
+      model: 'simulator',
+      messages: [{ role: 'user', content: 'hi' }],
+      maxTokens: 100_000,
+      simulator: { tokenIntervalMs: 5 },
+    }),
+  });
+  const events = readSse(response);
+  server.child.kill('SIGTERM');
+  const received = await events;
+  const last = received.at(-1);
+  expect(last?.event).toBe('response-finish');
+  expect(JSON.parse(last?.data ?? '{}').finishReason).toBe('interrupted');
+  expect(await server.exited).toBe(0);
+});
+
+test('a bad config stops the start with the path of the problem', async () => {
+  const directory = await mkdtemp(join(tmpdir(), 'sluice-cli-'));
+  const file = join(directory, 'bad.yaml');
+  await writeFile(file, 'models:\n  - name: x\n    provider: warp-drive\n');
+  const server = serve(['--config', file]);
+  server.listening.catch(() => {});
+  expect(await server.exited).toBe(2);
+  expect(server.output().stderr).toContain('models.0.provider');
+});
+
+test('unknown flags get a usage message and a non-zero exit', async () => {
+  const server = serve(['--bogus']);
+  server.listening.catch(() => {});
+  expect(await server.exited).toBe(2);
+  expect(server.output().stderr).toContain('Usage');
+});
