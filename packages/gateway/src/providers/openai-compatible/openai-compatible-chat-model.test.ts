@@ -1,9 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  type LanguageModelCallOptions,
-  type LanguageModelStreamPart,
-  ProviderError,
-} from '../language-model.ts';
+import { type LanguageModelCallOptions, ProviderError } from '../language-model.ts';
+import { collectStream, withinDeadline } from '../testing/collect-stream.ts';
 import {
   type FixtureResponder,
   type FixtureServer,
@@ -41,25 +38,13 @@ async function serve(
   return { server, model };
 }
 
-async function collect(stream: AsyncIterable<LanguageModelStreamPart>) {
-  const parts: LanguageModelStreamPart[] = [];
-  let error: unknown;
-  try {
-    for await (const part of stream) parts.push(part);
-  } catch (caught) {
-    error = caught;
-  }
-  const text = parts.map((part) => (part.type === 'text-delta' ? part.delta : '')).join('');
-  return { parts, text, error, finish: parts.find((part) => part.type === 'finish') };
-}
-
 async function streamFixture(name: string, chunkSeed?: number) {
   const { model } = await serve({
     body: fixture(name),
     ...(chunkSeed === undefined ? {} : { chunkSeed }),
   });
   const { stream } = await model.doStream({ messages });
-  return collect(stream);
+  return collectStream(stream);
 }
 
 describe('OpenAICompatibleChatModel', () => {
@@ -125,7 +110,7 @@ describe('OpenAICompatibleChatModel', () => {
       seed: 7,
       headers: { traceparent: '00-abc-def-01' },
     });
-    await collect(stream);
+    await collectStream(stream);
     const request = await server.nextRequest();
     expect(request.method).toBe('POST');
     expect(request.url).toBe('/v1/chat/completions');
@@ -148,7 +133,7 @@ describe('OpenAICompatibleChatModel', () => {
       { body: fixture('openai-basic.sse.txt') },
       { maxTokensField: 'max_completion_tokens', apiKey: undefined as never },
     );
-    await collect((await model.doStream({ messages, maxTokens: 5 })).stream);
+    await collectStream((await model.doStream({ messages, maxTokens: 5 })).stream);
     const request = await server.nextRequest();
     expect(request.headers.authorization).toBeUndefined();
     const body = JSON.parse(request.body);
@@ -223,7 +208,7 @@ describe('OpenAICompatibleChatModel', () => {
 
   it('throws a bad-response error for a chunk of the wrong shape', async () => {
     const { model } = await serve({ body: 'data: {"choices":[{"delta":{"content":42}}]}\n\n' });
-    const result = await collect((await model.doStream({ messages })).stream);
+    const result = await collectStream((await model.doStream({ messages })).stream);
     expect(result.error).toMatchObject({ code: 'SLUICE_ERR_UPSTREAM_BAD_RESPONSE' });
   });
 
@@ -238,7 +223,7 @@ describe('OpenAICompatibleChatModel', () => {
       body: fixture('openai-truncated.sse.txt'),
       destroyAfterBody: true,
     });
-    const result = await collect((await model.doStream({ messages })).stream);
+    const result = await collectStream((await model.doStream({ messages })).stream);
     expect(result.error).toMatchObject({ code: 'SLUICE_ERR_STREAM_TRUNCATED' });
   });
 
@@ -260,12 +245,7 @@ describe('OpenAICompatibleChatModel', () => {
     await request.bodyWritten;
     const abortedAt = performance.now();
     controller.abort();
-    const closedAt = await Promise.race([
-      request.socketClosed,
-      new Promise<never>((_, reject) =>
-        setTimeout(() => reject(new Error('upstream socket still open')), 100).unref(),
-      ),
-    ]);
+    const closedAt = await withinDeadline(request.socketClosed, 100, 'upstream socket still open');
     expect(closedAt).toBeGreaterThanOrEqual(abortedAt);
     expect(await pending).toMatchObject({ name: 'AbortError' });
   });
