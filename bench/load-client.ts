@@ -1,0 +1,241 @@
+/**
+ * The bench load client, run as its own process: keeps C streaming requests in flight
+ * over keep-alive connections, parses their SSE incrementally, and records per request
+ * the time to first token (first content token), the gaps between tokens, the
+ * end-to-end time and the tokens received. Streams start staggered over a ramp so they
+ * do not tick in lockstep; only requests started inside the measured window count, and
+ * the parent is told when that window opens and closes.
+ *
+ * Usage: node bench/load-client.ts '<LoadClientOptions as JSON>'
+ */
+import { Agent, type IncomingMessage, request } from 'node:http';
+import { exitWithParent, sendToParent } from './child-messages.ts';
+import type { LoadResult } from './load-result.ts';
+import { SseTokenCounter, type StreamFormat } from './sse-token-counter.ts';
+import { SampleBuffer, summarize } from './stats.ts';
+
+export interface LoadClientOptions {
+  url: string;
+  body: string;
+  headers: Record<string, string>;
+  format: StreamFormat;
+  concurrency: number;
+  /** Streams start spread over this long, then each slot loops. */
+  rampMs: number;
+  /** Unmeasured time from the start (includes the ramp). */
+  warmupMs: number;
+  durationMs: number;
+  /** Ends the window early once this many measured requests completed. */
+  maxRequests: number | undefined;
+  /** Tokens a complete answer carries; fewer is an error. */
+  expectedTokens: number;
+  /** A request taking longer than this fails. */
+  requestTimeoutMs: number;
+  /** How long to wait for measured requests still running when the window closes. */
+  drainTimeoutMs: number;
+}
+
+const MAX_ERROR_SAMPLES = 5;
+
+class LoadRecorder {
+  readonly timeToFirstToken = new SampleBuffer();
+  readonly interToken = new SampleBuffer();
+  readonly endToEnd = new SampleBuffer();
+  readonly tokensPerRequest = new SampleBuffer();
+  measureStart = Number.POSITIVE_INFINITY;
+  measureEnd = Number.POSITIVE_INFINITY;
+  requestsMeasured = 0;
+  requestsCompleted = 0;
+  errors = 0;
+  readonly errorSamples: string[] = [];
+  tokensInWindow = 0;
+
+  inWindow(time: number): boolean {
+    return time >= this.measureStart && time < this.measureEnd;
+  }
+
+  fail(description: string): void {
+    this.errors += 1;
+    if (this.errorSamples.length < MAX_ERROR_SAMPLES) this.errorSamples.push(description);
+  }
+}
+
+/** Runs one streaming request; resolves when it ended, whatever the outcome. */
+function runOne(
+  options: LoadClientOptions,
+  agent: Agent,
+  recorder: LoadRecorder,
+  url: URL,
+): Promise<void> {
+  return new Promise((resolve) => {
+    const startedAt = performance.now();
+    const measured = recorder.inWindow(startedAt);
+    if (measured) recorder.requestsMeasured += 1;
+    const counter = new SseTokenCounter(options.format);
+    let tokens = 0;
+    let firstTokenAt: number | undefined;
+    let lastTokenAt = 0;
+    let settled = false;
+    const settle = (failure: string | undefined) => {
+      if (settled) return;
+      settled = true;
+      if (measured) {
+        const failed = failure ?? completionFailure(options, counter, tokens);
+        if (failed === undefined) {
+          recorder.requestsCompleted += 1;
+          recorder.endToEnd.push(performance.now() - startedAt);
+          recorder.tokensPerRequest.push(tokens);
+        } else {
+          recorder.fail(failed);
+        }
+      }
+      resolve();
+    };
+    const outgoing = request(url, {
+      method: 'POST',
+      agent,
+      headers: {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(options.body),
+        ...options.headers,
+      },
+      timeout: options.requestTimeoutMs,
+    });
+    outgoing.on('timeout', () => outgoing.destroy(new Error('request timed out')));
+    outgoing.on('error', (error) => settle(`request error: ${error.message}`));
+    outgoing.on('response', (response: IncomingMessage) => {
+      if (response.statusCode !== 200) {
+        let text = '';
+        response.setEncoding('utf8');
+        response.on('data', (part: string) => {
+          if (text.length < 500) text += part;
+        });
+        response.on('end', () => settle(`status ${response.statusCode}: ${text.slice(0, 200)}`));
+        response.on('error', (error) => settle(`response error: ${error.message}`));
+        return;
+      }
+      response.on('data', (chunk: Buffer) => {
+        const now = performance.now();
+        const arrived = counter.feed(chunk);
+        if (arrived === 0) return;
+        if (recorder.inWindow(now)) recorder.tokensInWindow += arrived;
+        if (measured) {
+          if (firstTokenAt === undefined) {
+            firstTokenAt = now;
+            recorder.timeToFirstToken.push(now - startedAt);
+          } else {
+            recorder.interToken.push(now - lastTokenAt);
+          }
+          // Tokens that arrived in one chunk reached the reader together: zero gaps.
+          for (let index = 1; index < arrived; index += 1) recorder.interToken.push(0);
+        }
+        lastTokenAt = now;
+        tokens += arrived;
+      });
+      response.on('end', () => settle(undefined));
+      response.on('error', (error) => settle(`response error: ${error.message}`));
+      response.on('aborted', () => settle('response aborted'));
+    });
+    outgoing.end(options.body);
+  });
+}
+
+function completionFailure(
+  options: LoadClientOptions,
+  counter: SseTokenCounter,
+  tokens: number,
+): string | undefined {
+  if (counter.error !== undefined) return `stream error: ${counter.error.slice(0, 200)}`;
+  if (!counter.ended) return `stream ended without a terminal frame after ${tokens} tokens`;
+  if (tokens !== options.expectedTokens) {
+    return `received ${tokens} tokens, expected ${options.expectedTokens}`;
+  }
+  return undefined;
+}
+
+export async function runLoad(options: LoadClientOptions): Promise<LoadResult> {
+  const url = new URL(options.url);
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: options.concurrency,
+    maxFreeSockets: options.concurrency,
+  });
+  const recorder = new LoadRecorder();
+  const origin = performance.now();
+  recorder.measureStart = origin + options.warmupMs;
+  recorder.measureEnd = recorder.measureStart + options.durationMs;
+  let stopping = false;
+
+  const openTimer = setTimeout(
+    () => void sendToParent({ type: 'measure-start' }),
+    options.warmupMs,
+  );
+  let closeWindow!: () => void;
+  const windowClosed = new Promise<void>((resolve) => {
+    closeWindow = resolve;
+  });
+  const windowTimer = setTimeout(() => closeWindow(), options.warmupMs + options.durationMs);
+
+  const slot = async (index: number) => {
+    const delay = (index * options.rampMs) / options.concurrency;
+    await new Promise((resolve) => setTimeout(resolve, delay));
+    while (!stopping) {
+      await runOne(options, agent, recorder, url);
+      const done = recorder.requestsCompleted + recorder.errors;
+      if (options.maxRequests !== undefined && done >= options.maxRequests) closeWindow();
+    }
+  };
+  const slots = Array.from({ length: options.concurrency }, (_, index) => slot(index));
+
+  await windowClosed;
+  clearTimeout(windowTimer);
+  clearTimeout(openTimer);
+  const closedAt = performance.now();
+  recorder.measureEnd = Math.min(recorder.measureEnd, closedAt);
+  stopping = true;
+  void sendToParent({ type: 'measure-end' });
+
+  const drained = Promise.all(slots).then(() => true);
+  const timedOut = new Promise<boolean>((resolve) =>
+    setTimeout(() => resolve(false), options.drainTimeoutMs).unref(),
+  );
+  if (!(await Promise.race([drained, timedOut]))) {
+    recorder.fail('some requests were still running when the drain timeout passed');
+  }
+  agent.destroy();
+
+  const measuredSeconds = (recorder.measureEnd - recorder.measureStart) / 1000;
+  return {
+    concurrency: options.concurrency,
+    measuredSeconds,
+    requestsMeasured: recorder.requestsMeasured,
+    requestsCompleted: recorder.requestsCompleted,
+    errors: recorder.errors,
+    errorSamples: recorder.errorSamples,
+    tokensInWindow: recorder.tokensInWindow,
+    tokensPerSecond: recorder.tokensInWindow / measuredSeconds,
+    timeToFirstTokenMs: summarize(recorder.timeToFirstToken.values()),
+    interTokenMs: summarize(recorder.interToken.values()),
+    endToEndMs: summarize(recorder.endToEnd.values()),
+    tokensPerRequest: summarize(recorder.tokensPerRequest.values()),
+  };
+}
+
+async function main(): Promise<void> {
+  const argument = process.argv[2];
+  if (argument === undefined) {
+    process.stderr.write("Usage: node bench/load-client.ts '<options JSON>'\n");
+    process.exitCode = 2;
+    return;
+  }
+  exitWithParent(() => {});
+  const result = await runLoad(JSON.parse(argument) as LoadClientOptions);
+  if (process.send) {
+    await sendToParent({ type: 'result', result });
+    process.exit(0);
+  } else {
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  }
+}
+
+if (import.meta.main) await main();
