@@ -1,0 +1,105 @@
+/**
+ * Mounts the Durable Streams protocol at `/v1/stream/*` as an encapsulated Fastify
+ * plugin. Inside it every body is taken as raw bytes whatever its content type (the
+ * protocol stores arbitrary types), without touching the parsers of the rest of the app.
+ */
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { StreamStore } from '../../store/stream-store.ts';
+import type { DurableStreamsContext } from './durable-streams-context.ts';
+import { sendError, sendKnownError } from './durable-streams-errors.ts';
+import { headStream, readStream } from './read-routes.ts';
+import { BASE_HEADERS, PREFLIGHT_HEADERS } from './response-headers.ts';
+import { SseHeartbeat } from './sse-heartbeat.ts';
+import { STREAM_URL_PREFIX } from './stream-path.ts';
+import { appendToStream, createStream, deleteStream } from './write-routes.ts';
+
+export interface DurableStreamsOptions {
+  store: StreamStore;
+  /** How long a long-poll read waits for data before answering 204. */
+  longPollTimeoutMs?: number;
+  /** Writes to these store paths are refused with 403 (e.g. generation logs). */
+  isReadOnly?: (streamPath: string) => boolean;
+  /** Largest accepted request body; the app's limit when absent. */
+  bodyLimit?: number;
+  /** Interval of SSE comment heartbeats; 0 disables them. */
+  heartbeatMs?: number;
+  /** SSE connections end after this long so clients reconnect (CDN collapsing). */
+  sseLifetimeMs?: number;
+  /** Upper bound on messages in one read response or SSE event. */
+  maxMessagesPerRead?: number;
+}
+
+const DEFAULT_LONG_POLL_TIMEOUT_MS = 20_000;
+const DEFAULT_HEARTBEAT_MS = 15_000;
+const DEFAULT_SSE_LIFETIME_MS = 60_000;
+const DEFAULT_MAX_MESSAGES_PER_READ = 1000;
+
+type StreamRequest = FastifyRequest<{ Params: { '*': string } }>;
+
+export async function registerDurableStreams(
+  app: FastifyInstance,
+  options: DurableStreamsOptions,
+): Promise<void> {
+  await app.register(async (scope) => durableStreamsPlugin(scope, options));
+}
+
+async function durableStreamsPlugin(
+  scope: FastifyInstance,
+  options: DurableStreamsOptions,
+): Promise<void> {
+  const shutdown = new AbortController();
+  const context: DurableStreamsContext = {
+    store: options.store,
+    longPollTimeoutMs: options.longPollTimeoutMs ?? DEFAULT_LONG_POLL_TIMEOUT_MS,
+    sseLifetimeMs: options.sseLifetimeMs ?? DEFAULT_SSE_LIFETIME_MS,
+    maxMessagesPerRead: options.maxMessagesPerRead ?? DEFAULT_MAX_MESSAGES_PER_READ,
+    isReadOnly: options.isReadOnly ?? (() => false),
+    heartbeat: new SseHeartbeat(options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
+    shutdown: shutdown.signal,
+  };
+
+  scope.removeAllContentTypeParsers();
+  scope.addContentTypeParser(
+    '*',
+    {
+      parseAs: 'buffer',
+      ...(options.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
+    },
+    (_request, body, done) => done(null, body),
+  );
+  scope.addHook('onRequest', async (_request, reply) => {
+    reply.headers(BASE_HEADERS);
+  });
+  // Live reads hold their sockets open; end them before the server waits for sockets.
+  scope.addHook('preClose', async () => {
+    shutdown.abort();
+  });
+  scope.setErrorHandler((error: FastifyError, request, reply) => {
+    if (sendKnownError(reply, error)) return reply;
+    if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return sendError(reply, 'SLUICE_ERR_BODY_TOO_LARGE');
+    }
+    const status = error.statusCode ?? 500;
+    if (status < 500) return sendError(reply, 'SLUICE_ERR_INVALID_REQUEST', error.message);
+    request.log.error({ err: error }, 'durable streams request failed');
+    return sendError(reply, 'SLUICE_ERR_INTERNAL');
+  });
+
+  const url = `${STREAM_URL_PREFIX}*`;
+  const handlers = {
+    GET: readStream,
+    HEAD: headStream,
+    PUT: createStream,
+    POST: appendToStream,
+    DELETE: deleteStream,
+  } as const;
+  for (const [method, handler] of Object.entries(handlers)) {
+    scope.route({
+      method,
+      url,
+      exposeHeadRoute: false,
+      handler: (request: StreamRequest, reply: FastifyReply) => handler(context, request, reply),
+    });
+  }
+  scope.options(url, async (_request, reply) => reply.headers(PREFLIGHT_HEADERS).code(204).send());
+}

@@ -1,0 +1,46 @@
+/**
+ * One abort signal per live read: it fires when the client goes away, when the server
+ * shuts down, or when an optional hold time runs out. Listeners and timers are removed
+ * in `dispose`, so long-lived shutdown signals do not accumulate them.
+ */
+import type { FastifyReply } from 'fastify';
+
+export interface RequestSignal {
+  readonly signal: AbortSignal;
+  /** True when the hold time ran out (not a disconnect or shutdown). */
+  timedOut(): boolean;
+  dispose(): void;
+}
+
+export function createRequestSignal(
+  reply: FastifyReply,
+  shutdown: AbortSignal,
+  holdMs?: number,
+): RequestSignal {
+  const controller = new AbortController();
+  let expired = false;
+  const abort = (): void => controller.abort();
+  const onClose = (): void => {
+    // 'close' also fires after a normal end; only an unfinished response means the client left.
+    if (!reply.raw.writableFinished) controller.abort();
+  };
+  const timer =
+    holdMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          expired = true;
+          controller.abort();
+        }, holdMs);
+  reply.raw.once('close', onClose);
+  if (shutdown.aborted) controller.abort();
+  else shutdown.addEventListener('abort', abort, { once: true });
+  return {
+    signal: controller.signal,
+    timedOut: () => expired,
+    dispose: () => {
+      if (timer !== undefined) clearTimeout(timer);
+      reply.raw.off('close', onClose);
+      shutdown.removeEventListener('abort', abort);
+    },
+  };
+}
