@@ -261,6 +261,18 @@ describe('OpenAICompatibleChatModel', () => {
     await request.socketClosed;
   });
 
+  it('rejects with the abort reason and closes the socket when aborted before headers', async () => {
+    const controller = new AbortController();
+    const { model, server } = await serve({ neverRespond: true });
+    const pending = model
+      .doStream({ messages, abortSignal: controller.signal })
+      .catch((error: unknown) => error);
+    const request = await server.nextRequest();
+    controller.abort();
+    expect(await pending).toMatchObject({ name: 'AbortError' });
+    await withinDeadline(request.socketClosed, 100, 'upstream socket still open');
+  });
+
   it('rejects doStream at once when already aborted', async () => {
     const { model, server } = await serve({ body: fixture('openai-basic.sse.txt') });
     await expect(

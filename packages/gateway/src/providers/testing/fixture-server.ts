@@ -32,6 +32,8 @@ export interface ReceivedRequest {
   url: string;
   headers: IncomingHttpHeaders;
   body: string;
+  /** The client's port: equal for two requests means one reused keep-alive socket. */
+  remotePort: number | undefined;
   /** Resolves when this request's socket closes, with `performance.now()` at that moment. */
   socketClosed: Promise<number>;
   /** Resolves once the response body (before any hold) has been written. */
@@ -69,6 +71,7 @@ export async function startFixtureServer(responder: FixtureResponder): Promise<F
       url: incoming.url ?? '',
       headers: incoming.headers,
       body,
+      remotePort: incoming.socket.remotePort,
       socketClosed: socketClosed.promise,
       bodyWritten: bodyWritten.promise,
     };
