@@ -8,8 +8,10 @@
  *   (refused connection, non-2xx status, timeout) — the gateway can still answer 502/504.
  * - The returned iterator throws `ProviderError` for failures after it began (mid-stream
  *   error payloads, malformed data, truncated streams).
- * - Aborting `abortSignal` ends the upstream request at once (its socket closes); the
- *   iterator then throws an `AbortError` or simply ends.
+ * - Aborting `abortSignal` ends the upstream request at once (its socket closes); a pending
+ *   `doStream` or iterator then throws the signal's reason (an `AbortError` DOMException for
+ *   a bare `abort()`), as undici and `fetch` do. Consumers should test `signal.aborted`
+ *   rather than the error's type. Breaking out of the iteration also closes the upstream.
  */
 import type { ErrorCode } from '@sluice/protocol';
 

@@ -128,11 +128,13 @@ export class AnthropicChatModel implements LanguageModel {
     const usage: ProviderUsage = { inputTokens: undefined, outputTokens: undefined };
     const finishPart = (): LanguageModelStreamPart => ({
       type: 'finish',
-      finishReason: mapAnthropicFinishReason(stopReason),
+      // `message_stop` with no stop_reason is still the API saying the message is complete.
+      finishReason: stopReason === undefined ? 'stop' : mapAnthropicFinishReason(stopReason),
       usage,
     });
     try {
       for await (const message of readServerSentEvents(body)) {
+        if (message.data === '') continue;
         const json = parseJsonData(message.data);
         const type = (json as { type?: unknown } | null)?.type ?? message.event;
         if (typeof type !== 'string' || !ANTHROPIC_EVENT_TYPES.has(type)) continue;

@@ -96,6 +96,23 @@ describe('OpenAICompatibleChatModel', () => {
     });
   });
 
+  it('treats [DONE] without a finish_reason as a stop', async () => {
+    const { model } = await serve({
+      body: 'data: {"choices":[{"index":0,"delta":{"content":"ok"}}]}\n\ndata: [DONE]\n\n',
+    });
+    const result = await collectStream((await model.doStream({ messages })).stream);
+    expect(result.text).toBe('ok');
+    expect(result.finish).toMatchObject({ finishReason: 'stop' });
+  });
+
+  it('maps an unknown finish_reason to error', async () => {
+    const { model } = await serve({
+      body: 'data: {"choices":[{"index":0,"delta":{},"finish_reason":"tokens_ran_out_somehow"}]}\n\ndata: [DONE]\n\n',
+    });
+    const result = await collectStream((await model.doStream({ messages })).stream);
+    expect(result.finish).toMatchObject({ finishReason: 'error' });
+  });
+
   it('maps content_filter', async () => {
     const result = await streamFixture('openai-content-filter.sse.txt');
     expect(result.finish).toMatchObject({ finishReason: 'content-filter' });

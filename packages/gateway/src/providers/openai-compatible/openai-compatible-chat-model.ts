@@ -123,7 +123,9 @@ export class OpenAICompatibleChatModel implements LanguageModel {
     const usage: ProviderUsage = { inputTokens: undefined, outputTokens: undefined };
     const finishPart = (): LanguageModelStreamPart => ({
       type: 'finish',
-      finishReason: mapOpenAICompatibleFinishReason(finishReason),
+      // `[DONE]` with no finish_reason is still the server saying the answer is complete.
+      finishReason:
+        finishReason === undefined ? 'stop' : mapOpenAICompatibleFinishReason(finishReason),
       usage,
     });
     try {
