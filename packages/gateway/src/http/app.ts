@@ -2,7 +2,7 @@
  * Builds the gateway: the stream store, model registry and generation service, and the
  * Fastify app that exposes them. `buildGateway` is what `sluice serve` and the tests use.
  */
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { SluiceConfig } from '../config/config-schema.ts';
 import { registerDurableStreams } from '../delivery/durable-streams/register-durable-streams.ts';
 import { GenerationService } from '../generation/generation-service.ts';
@@ -59,7 +59,8 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: config.limits.bodyBytes,
-    disableRequestLogging: true,
+    // Request lines are logged by the gateway itself, once, with ids and outcome.
+    logController: new LogController({ disableRequestLogging: true }),
     // Generation ids and stream paths are case-sensitive; keep routing exact.
     routerOptions: { ignoreTrailingSlash: false },
   });
