@@ -1,0 +1,280 @@
+/**
+ * `npm run bench`: the gateway's first benchmark. In one session it runs the same load
+ * (same fast upstream, same concurrency) directly against the upstream, through Sluice,
+ * and optionally through Sluice's simulator and through nginx, then reports added time
+ * to first token, inter-token latency, throughput, and proxy CPU per million tokens.
+ * Every child process is stopped when the session ends.
+ *
+ * Examples:
+ *   npm run bench -- --quick
+ *   npm run bench -- --concurrency 100,1000 --duration 20 --write
+ *   npm run bench -- --concurrency 1000 --targets direct,sluice --profile
+ */
+import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import {
+  type BenchSession,
+  type ProfileReport,
+  renderSession,
+  replaceGeneratedSection,
+} from './benchmarks-report.ts';
+import { killAllChildrenNow, stopAllChildren } from './child-processes.ts';
+import type { FastUpstreamSettings } from './fast-upstream.ts';
+import { describeMachine } from './machine-info.ts';
+import { nginxVersion } from './nginx-process.ts';
+import { formatProfileSummary, readProfile, summarizeProfile } from './profile-summary.ts';
+import { runScenario, type ScenarioResult, type SessionContext } from './run-scenario.ts';
+import { TARGET_LABELS, TARGET_NAMES, type TargetName } from './targets.ts';
+import { startUpstreamProcess } from './upstream-process.ts';
+
+const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
+const RESULTS_DIRECTORY = join(REPOSITORY_ROOT, 'bench/results');
+const BENCHMARKS_FILE = join(REPOSITORY_ROOT, 'BENCHMARKS.md');
+/** Lets sockets in TIME_WAIT and timers of the previous scenario settle. */
+const PAUSE_BETWEEN_SCENARIOS_MS = 2000;
+
+const USAGE = `Usage: npm run bench -- [options]
+
+  --concurrency LIST        concurrent streams per level (default 100,1000)
+  --duration SECONDS        measured window per scenario (default 20)
+  --warmup SECONDS          unmeasured warm-up per scenario (default 5)
+  --requests N              also end a window after N measured requests
+  --targets LIST            of ${TARGET_NAMES.join(', ')}
+                            (default direct,sluice,simulator,nginx; nginx when installed)
+  --ttft-ms N               upstream time to first token (default 20)
+  --token-interval-ms N     upstream gap between tokens (default 10)
+  --tokens N                tokens per answer (default 100)
+  --quick                   smoke run: 50 streams, 2 s warm-up, 5 s window, direct,sluice
+  --profile                 run the gateway under --cpu-prof and summarise the profiles
+  --write                   replace the generated section of BENCHMARKS.md
+  --help`;
+
+interface BenchOptions {
+  concurrencies: number[];
+  durationSeconds: number;
+  warmupSeconds: number;
+  maxRequests: number | undefined;
+  targets: TargetName[];
+  upstream: FastUpstreamSettings;
+  profile: boolean;
+  write: boolean;
+}
+
+function positiveNumbers(text: string, flag: string): number[] {
+  const values = text.split(',').map((part) => Number(part.trim()));
+  if (values.some((value) => !Number.isFinite(value) || value <= 0)) {
+    throw new Error(`--${flag} needs positive numbers, got "${text}"`);
+  }
+  return values;
+}
+
+function single(text: string, flag: string): number {
+  const [value] = positiveNumbers(text, flag);
+  return value as number;
+}
+
+function parseOptions(argv: string[]): BenchOptions | undefined {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      concurrency: { type: 'string' },
+      duration: { type: 'string' },
+      warmup: { type: 'string' },
+      requests: { type: 'string' },
+      targets: { type: 'string' },
+      'ttft-ms': { type: 'string', default: '20' },
+      'token-interval-ms': { type: 'string', default: '10' },
+      tokens: { type: 'string', default: '100' },
+      quick: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
+      write: { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) return undefined;
+  const quick = values.quick;
+  const nginxAvailable = nginxVersion() !== undefined;
+  const defaultTargets = quick
+    ? 'direct,sluice'
+    : `direct,sluice,simulator${nginxAvailable ? ',nginx' : ''}`;
+  const targets = (values.targets ?? defaultTargets).split(',').map((name) => name.trim());
+  for (const target of targets) {
+    if (!(TARGET_NAMES as readonly string[]).includes(target)) {
+      throw new Error(`Unknown target "${target}"; choose from ${TARGET_NAMES.join(', ')}`);
+    }
+  }
+  if (targets.includes('nginx') && !nginxAvailable) {
+    throw new Error('nginx is not installed (apt-get install -y nginx-light)');
+  }
+  return {
+    concurrencies: positiveNumbers(
+      values.concurrency ?? (quick ? '50' : '100,1000'),
+      'concurrency',
+    ),
+    durationSeconds: single(values.duration ?? (quick ? '5' : '20'), 'duration'),
+    warmupSeconds: single(values.warmup ?? (quick ? '2' : '5'), 'warmup'),
+    maxRequests: values.requests === undefined ? undefined : single(values.requests, 'requests'),
+    targets: targets as TargetName[],
+    upstream: {
+      ttftMs: Number(values['ttft-ms']),
+      tokenIntervalMs: Number(values['token-interval-ms']),
+      tokens: single(values.tokens, 'tokens'),
+    },
+    profile: values.profile,
+    write: values.write,
+  };
+}
+
+function progressLine(result: ScenarioResult): string {
+  const { load } = result;
+  const cpu =
+    result.proxyCpuPerMillionTokens === undefined
+      ? ''
+      : `, proxy ${result.proxyCpuPerMillionTokens.toFixed(2)} CPU-s/1M tokens`;
+  return (
+    `  ${TARGET_LABELS[result.target].padEnd(24)} ${load.requestsCompleted} done, ${load.errors} errors, ` +
+    `TTFT p50 ${load.timeToFirstTokenMs.p50.toFixed(2)} p99 ${load.timeToFirstTokenMs.p99.toFixed(2)} ms, ` +
+    `gap p50 ${load.interTokenMs.p50.toFixed(2)} p99 ${load.interTokenMs.p99.toFixed(2)} ms, ` +
+    `${Math.round(load.tokensPerSecond)} tokens/s${cpu}\n`
+  );
+}
+
+/** Moves the profile a gateway wrote on exit into bench/results and summarises it. */
+async function collectProfile(
+  directory: string,
+  label: string,
+): Promise<ProfileReport | undefined> {
+  const files = (await readdir(directory)).filter((file) => file.endsWith('.cpuprofile'));
+  const file = files[0];
+  if (file === undefined) return undefined;
+  const destinationDirectory = join(RESULTS_DIRECTORY, 'profiles');
+  await mkdir(destinationDirectory, { recursive: true });
+  const destination = join(destinationDirectory, `${label.replaceAll(/[^\w-]+/g, '-')}.cpuprofile`);
+  await copyFile(join(directory, file), destination);
+  const summary = summarizeProfile(readProfile(destination));
+  process.stdout.write(`\nProfile ${label}:\n${formatProfileSummary(summary)}\n`);
+  return { label, file: destination.slice(REPOSITORY_ROOT.length), summary };
+}
+
+async function runSession(options: BenchOptions, command: string): Promise<BenchSession> {
+  const workDirectory = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
+  const results: ScenarioResult[] = [];
+  const profiles: ProfileReport[] = [];
+  try {
+    const upstream = await startUpstreamProcess(options.upstream);
+    for (const concurrency of options.concurrencies) {
+      process.stdout.write(`${concurrency} concurrent streams:\n`);
+      for (const target of options.targets) {
+        const profileDirectory =
+          options.profile && target !== 'direct' && target !== 'nginx'
+            ? join(workDirectory, `profile-${target}-${concurrency}`)
+            : undefined;
+        if (profileDirectory !== undefined) await mkdir(profileDirectory, { recursive: true });
+        const context: SessionContext = {
+          repositoryRoot: REPOSITORY_ROOT,
+          workDirectory,
+          upstream,
+          profileDirectory,
+        };
+        const result = await runScenario(
+          target,
+          {
+            concurrency,
+            warmupMs: options.warmupSeconds * 1000,
+            durationMs: options.durationSeconds * 1000,
+            maxRequests: options.maxRequests,
+            upstream: options.upstream,
+          },
+          context,
+        );
+        results.push(result);
+        process.stdout.write(progressLine(result));
+        if (profileDirectory !== undefined) {
+          const profile = await collectProfile(
+            profileDirectory,
+            `${target} at ${concurrency} streams`,
+          );
+          if (profile !== undefined) profiles.push(profile);
+        }
+        await new Promise((resolve) => setTimeout(resolve, PAUSE_BETWEEN_SCENARIOS_MS));
+      }
+    }
+    await upstream.stop();
+  } finally {
+    await stopAllChildren();
+    await rm(workDirectory, { recursive: true, force: true });
+  }
+  const notes = [
+    'Client, upstream and proxy share the same cores, so every figure includes their contention; "direct" pays the same client and upstream costs, which is why added TTFT is the difference of the two.',
+  ];
+  if (!options.targets.includes('nginx')) notes.push('nginx was not part of this run.');
+  return {
+    command,
+    machine: describeMachine(REPOSITORY_ROOT, nginxVersion()),
+    settings: {
+      ttftMs: options.upstream.ttftMs,
+      tokenIntervalMs: options.upstream.tokenIntervalMs,
+      tokens: options.upstream.tokens,
+      warmupSeconds: options.warmupSeconds,
+      durationSeconds: options.durationSeconds,
+      maxRequests: options.maxRequests,
+      profiled: options.profile,
+    },
+    results,
+    profiles,
+    notes,
+  };
+}
+
+async function main(argv: string[]): Promise<number> {
+  let options: BenchOptions | undefined;
+  try {
+    options = parseOptions(argv);
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  if (options === undefined) {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  const command = ['npm run bench', ...(argv.length > 0 ? ['--', ...argv] : [])].join(' ');
+  const session = await runSession(options, command);
+  const markdown = renderSession(session);
+  process.stdout.write(`\n${markdown}\n`);
+  await mkdir(RESULTS_DIRECTORY, { recursive: true });
+  const stamp = session.machine.date.replaceAll(/[:.]/g, '-');
+  const rawPath = join(RESULTS_DIRECTORY, `${stamp}.json`);
+  await writeFile(rawPath, `${JSON.stringify(session, null, 2)}\n`);
+  process.stdout.write(`\nRaw results: ${rawPath}\n`);
+  if (options.write) {
+    const current = await readFile(BENCHMARKS_FILE, 'utf8').catch(() => '# Benchmarks\n');
+    await writeFile(BENCHMARKS_FILE, replaceGeneratedSection(current, markdown));
+    process.stdout.write(`Updated ${BENCHMARKS_FILE}\n`);
+  }
+  return 0;
+}
+
+process.once('exit', killAllChildrenNow);
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    void stopAllChildren().finally(() => process.exit(130));
+  });
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  async (error: unknown) => {
+    process.stderr.write(
+      `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
+    await stopAllChildren();
+    process.exitCode = 1;
+  },
+);
