@@ -4,6 +4,7 @@
  * stream's waiting readers (no polling, no copying of payloads), and reads hand out
  * the stored buffers themselves (or views of them).
  */
+import { onAbort } from './abort-listeners.ts';
 import { mediaTypeOf } from './media-type.ts';
 import {
   collectBatch,
@@ -285,7 +286,12 @@ export class MemoryStreamStore implements StreamStore {
   /** The record at a path after a lazy expiry check; tombstones included. */
   #lookup(path: string): StreamRecord | undefined {
     const record = this.#records.get(path);
-    if (record !== undefined && !record.deleted && record.expiresAtMs <= Date.now()) {
+    if (
+      record !== undefined &&
+      record.expiresAtMs !== Number.POSITIVE_INFINITY &&
+      !record.deleted &&
+      record.expiresAtMs <= Date.now()
+    ) {
       this.#remove(record);
       return this.#records.get(path);
     }
@@ -433,13 +439,14 @@ function waitForChange(record: StreamRecord, signal: AbortSignal | undefined): P
   return new Promise((resolve) => {
     if (record.waiters === undefined) record.waiters = new Set();
     const waiters = record.waiters;
+    let cancelAbort: (() => void) | undefined;
     const wake = (): void => {
       waiters.delete(wake);
-      signal?.removeEventListener('abort', wake);
+      cancelAbort?.();
       resolve();
     };
     waiters.add(wake);
-    signal?.addEventListener('abort', wake, { once: true });
+    if (signal !== undefined) cancelAbort = onAbort(signal, wake);
   });
 }
 

@@ -302,6 +302,27 @@ export function runStreamStoreConformance(
         expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
       });
 
+      test('many waits sharing one signal all end on abort and leave no listener', async () => {
+        const path = uniquePath('wait-shared-signal');
+        const { info } = await store.create(path, { contentType: 'application/json' });
+        const controller = new AbortController();
+        const waits = Array.from({ length: 100 }, () =>
+          store.read(path, { offset: info.tailOffset, wait: true, signal: controller.signal }),
+        );
+        await settle();
+        await store.append(path, [json('first')]);
+        for (const batch of await Promise.all(waits)) expect(values(batch)).toEqual(['first']);
+        expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+        const tail = (await store.head(path))?.tailOffset ?? '';
+        const aborted = Array.from({ length: 100 }, () =>
+          store.read(path, { offset: tail, wait: true, signal: controller.signal }),
+        );
+        await settle();
+        controller.abort();
+        for (const batch of await Promise.all(aborted)) expect(batch.messages).toEqual([]);
+        expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+      });
+
       test('an already aborted signal returns at once', async () => {
         const path = uniquePath('wait-aborted');
         const { info } = await store.create(path, { contentType: 'application/json' });
