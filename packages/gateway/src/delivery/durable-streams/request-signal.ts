@@ -1,9 +1,10 @@
 /**
  * One abort signal per live read: it fires when the client goes away, when the server
  * shuts down, or when an optional hold time runs out. Listeners and timers are removed
- * in `dispose`, so long-lived shutdown signals do not accumulate them.
+ * in `dispose`, so the long-lived shutdown signal does not accumulate them.
  */
 import type { FastifyReply } from 'fastify';
+import { onAbort } from '../../store/abort-listeners.ts';
 
 export interface RequestSignal {
   readonly signal: AbortSignal;
@@ -32,15 +33,15 @@ export function createRequestSignal(
           controller.abort();
         }, holdMs);
   reply.raw.once('close', onClose);
-  if (shutdown.aborted) controller.abort();
-  else shutdown.addEventListener('abort', abort, { once: true });
+  // Thousands of live reads share the shutdown signal; one listener serves them all.
+  const cancelShutdown = onAbort(shutdown, abort);
   return {
     signal: controller.signal,
     timedOut: () => expired,
     dispose: () => {
       if (timer !== undefined) clearTimeout(timer);
       reply.raw.off('close', onClose);
-      shutdown.removeEventListener('abort', abort);
+      cancelShutdown();
     },
   };
 }
