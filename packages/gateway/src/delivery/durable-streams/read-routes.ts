@@ -76,7 +76,7 @@ export async function readStream(
   context: DurableStreamsContext,
   request: StreamRequest,
   reply: FastifyReply,
-): Promise<FastifyReply | undefined> {
+): Promise<FastifyReply> {
   const path = toStorePath(request.params['*']);
   const query = parseReadQuery(request.url);
   const info = await requireInfo(context, path);
@@ -111,7 +111,11 @@ export async function readStream(
   } finally {
     live.dispose();
   }
-  if (reply.raw.destroyed) return undefined;
+  if (reply.raw.destroyed) {
+    // The client left during the wait: there is nobody to answer.
+    reply.hijack();
+    return reply;
+  }
   reply.header(HEADER.cursor, nextCursor(query.cursor));
   if (batch.messages.length > 0) return sendBatch(reply, request, info, offset, batch);
   reply.header(HEADER.nextOffset, batch.nextOffset).header(HEADER.upToDate, 'true');
