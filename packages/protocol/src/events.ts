@@ -79,7 +79,10 @@ export interface ResponseFinalEvent {
   contentSha256: string;
   policyVersion: string;
   model: string;
+  /** The provider that served the model (the same value as in `response-start`). */
+  provider: string;
   usage: Usage;
+  /** The generation's timings plus the time the finalizer took (assembly, checks, hash). */
   timings: Timings & { finalizationMs?: number };
 }
 
