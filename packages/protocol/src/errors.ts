@@ -18,8 +18,23 @@ export const ERROR_CATALOGUE = {
   SLUICE_ERR_GENERATION_NOT_FOUND: { status: 404, message: 'The generation does not exist' },
   SLUICE_ERR_STREAM_NOT_FOUND: { status: 404, message: 'The stream does not exist' },
   SLUICE_ERR_ROUTE_NOT_FOUND: { status: 404, message: 'No such route' },
-  SLUICE_ERR_METHOD_NOT_ALLOWED: { status: 405, message: 'Method not allowed' },
   SLUICE_ERR_STREAM_READ_ONLY: { status: 403, message: 'This stream is read-only' },
+  SLUICE_ERR_STREAM_CONFLICT: {
+    status: 409,
+    message: 'The stream exists with a different configuration',
+  },
+  SLUICE_ERR_STREAM_CLOSED: { status: 409, message: 'The stream is closed' },
+  SLUICE_ERR_STREAM_GONE: { status: 410, message: 'The stream was deleted' },
+  SLUICE_ERR_CONTENT_TYPE_MISMATCH: {
+    status: 409,
+    message: "The content type does not match the stream's",
+  },
+  SLUICE_ERR_STREAM_SEQ_CONFLICT: {
+    status: 409,
+    message: 'Stream-Seq must be greater than the last one',
+  },
+  SLUICE_ERR_PRODUCER_EPOCH_STALE: { status: 403, message: 'The producer epoch is stale' },
+  SLUICE_ERR_PRODUCER_SEQUENCE_GAP: { status: 409, message: 'The producer sequence has a gap' },
   SLUICE_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
   SLUICE_ERR_UPSTREAM_BAD_RESPONSE: {
     status: 502,

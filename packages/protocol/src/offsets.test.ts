@@ -5,6 +5,7 @@ describe('offsets', () => {
   test('round-trip and sort lexicographically in numeric order', () => {
     const positions = [0, 1, 9, 10, 99, 100, 123_456_789];
     const offsets = positions.map(formatOffset);
+    expect(offsets[2]).toBe('0000000000000000_0000000000000009');
     expect(offsets.map((offset) => parseOffset(offset))).toEqual(positions);
     expect([...offsets].sort()).toEqual(offsets);
   });
@@ -13,10 +14,17 @@ describe('offsets', () => {
     expect(parseOffset(BEGINNING_OFFSET)).toBe(0);
   });
 
-  test.each(['', 'abc', '-2', '1', '00000000000000001', '000000000000000a', ' 000000000000001'])(
-    'rejects %j',
-    (offset) => {
-      expect(parseOffset(offset)).toBeUndefined();
-    },
-  );
+  test.each([
+    '',
+    'abc',
+    '-2',
+    'now',
+    '0000000000000001',
+    '0000000000000000_000000000000001',
+    '0000000000000001_0000000000000001',
+    '0000000000000000_000000000000000a',
+    ' 0000000000000000_0000000000000001',
+  ])('rejects %j', (offset) => {
+    expect(parseOffset(offset)).toBeUndefined();
+  });
 });

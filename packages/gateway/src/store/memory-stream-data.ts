@@ -5,7 +5,7 @@
  * one chunk per append (position = byte offset). `ends` holds the position after each
  * append, which for byte streams is also the end of each chunk.
  */
-import { formatStreamOffset } from './stream-offset.ts';
+import { formatOffset } from '@sluice/protocol';
 import type { ReadBatch, StoredMessage } from './stream-store.ts';
 
 export interface StoredData {
@@ -50,7 +50,7 @@ export function collectBatch(
       if (messages.length > 0 && bytes + chunk.byteLength > maxBytes) break;
       bytes += chunk.byteLength;
       next = index + 1;
-      messages.push({ offset: formatStreamOffset(next), data: chunk });
+      messages.push({ offset: formatOffset(next), data: chunk });
     }
   } else {
     let index = firstEndAfter(data.ends, position);
@@ -65,14 +65,14 @@ export function collectBatch(
         from === 0 && take === chunk.byteLength ? chunk : chunk.subarray(from, from + take);
       next += take;
       bytes += take;
-      messages.push({ offset: formatStreamOffset(next), data: view });
+      messages.push({ offset: formatOffset(next), data: view });
       if (from + take === chunk.byteLength) index += 1;
     }
   }
   const upToDate = next === data.tail;
   return {
     messages,
-    nextOffset: formatStreamOffset(next),
+    nextOffset: formatOffset(next),
     upToDate,
     closed: streamClosed && upToDate,
   };

@@ -4,6 +4,7 @@
  * stream's waiting readers (no polling, no copying of payloads), and reads hand out
  * the stored buffers themselves (or views of them).
  */
+import { formatOffset, NOW_OFFSET, parseOffset } from '@sluice/protocol';
 import { onAbort } from './abort-listeners.ts';
 import { mediaTypeOf } from './media-type.ts';
 import {
@@ -12,7 +13,6 @@ import {
   type StoredData,
   sliceStoredData,
 } from './memory-stream-data.ts';
-import { formatStreamOffset, isNowOffset, parseStreamOffset } from './stream-offset.ts';
 import {
   type AppendOptions,
   type AppendResult,
@@ -178,7 +178,7 @@ export class MemoryStreamStore implements StreamStore {
         if (producer.epoch === producerState.epoch) {
           if (producer.seq <= producerState.lastSeq) {
             return {
-              offset: formatStreamOffset(record.tail),
+              offset: formatOffset(record.tail),
               offsets: [],
               duplicate: true,
               closed: record.closed,
@@ -196,7 +196,7 @@ export class MemoryStreamStore implements StreamStore {
       }
     }
     if (record.closed) {
-      throw new StreamClosedError('The stream is closed', formatStreamOffset(record.tail));
+      throw new StreamClosedError('The stream is closed', formatOffset(record.tail));
     }
     if (
       options.contentType !== undefined &&
@@ -221,7 +221,7 @@ export class MemoryStreamStore implements StreamStore {
     if (options.close === true) record.closed = true;
     if (offsets.length > 0 || options.close === true) wakeReaders(record);
     const result: AppendResult = {
-      offset: formatStreamOffset(record.tail),
+      offset: formatOffset(record.tail),
       offsets,
       closed: record.closed,
     };
@@ -395,8 +395,8 @@ function forkPosition(source: StreamRecord, fork: ForkOptions): number {
 }
 
 function resolvePosition(record: StreamRecord, offset: string): number {
-  if (isNowOffset(offset)) return record.tail;
-  const position = parseStreamOffset(offset);
+  if (offset === NOW_OFFSET) return record.tail;
+  const position = parseOffset(offset);
   if (position === undefined) throw new InvalidOffsetError('The offset is malformed');
   if (position > record.tail) throw new InvalidOffsetError('The offset is beyond the tail');
   return position;
@@ -409,7 +409,7 @@ function pushBatch(record: StreamRecord, messages: readonly Uint8Array[]): strin
     for (const message of messages) {
       record.chunks.push(message);
       record.tail += 1;
-      offsets.push(formatStreamOffset(record.tail));
+      offsets.push(formatOffset(record.tail));
     }
     record.ends.push(record.tail);
     return offsets;
@@ -418,13 +418,13 @@ function pushBatch(record: StreamRecord, messages: readonly Uint8Array[]): strin
   let chunk: Uint8Array;
   if (messages.length === 1 && messages[0] !== undefined) {
     chunk = messages[0];
-    offsets.push(formatStreamOffset(record.tail + chunk.byteLength));
+    offsets.push(formatOffset(record.tail + chunk.byteLength));
   } else {
     chunk = Buffer.concat(messages);
     let position = record.tail;
     for (const message of messages) {
       position += message.byteLength;
-      offsets.push(formatStreamOffset(position));
+      offsets.push(formatOffset(position));
     }
   }
   if (chunk.byteLength > 0) {
@@ -461,7 +461,7 @@ function infoOf(record: StreamRecord): StreamInfo {
   const info: StreamInfo = {
     path: record.path,
     contentType: record.contentType,
-    tailOffset: formatStreamOffset(record.tail),
+    tailOffset: formatOffset(record.tail),
     closed: record.closed,
     createdAt: record.createdAt,
   };

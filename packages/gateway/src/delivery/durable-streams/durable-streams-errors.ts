@@ -2,9 +2,6 @@
  * Turns store and request errors into Durable Streams responses: the status the
  * protocol requires, the headers it requires alongside (`Stream-Closed`,
  * `Producer-Epoch`, …) and Sluice's JSON error body. Client mistakes are never 500s.
- *
- * The codes below that are not yet in @sluice/protocol's ERROR_CATALOGUE belong there;
- * they are kept here until that catalogue gains them.
  */
 import { ERROR_CATALOGUE, type ErrorCode } from '@sluice/protocol';
 import type { FastifyReply } from 'fastify';
@@ -21,36 +18,8 @@ import {
 } from '../../store/stream-store.ts';
 import { HEADER, ProtocolRequestError } from './protocol-headers.ts';
 
-export const STREAM_ERRORS = {
-  SLUICE_ERR_STREAM_CONFLICT: {
-    status: 409,
-    message: 'The stream exists with a different configuration',
-  },
-  SLUICE_ERR_STREAM_CLOSED: { status: 409, message: 'The stream is closed' },
-  SLUICE_ERR_STREAM_GONE: { status: 410, message: 'The stream was deleted' },
-  SLUICE_ERR_CONTENT_TYPE_MISMATCH: {
-    status: 409,
-    message: "The content type does not match the stream's",
-  },
-  SLUICE_ERR_STREAM_SEQ_CONFLICT: {
-    status: 409,
-    message: 'Stream-Seq must be greater than the last one',
-  },
-  SLUICE_ERR_PRODUCER_EPOCH_STALE: { status: 403, message: 'The producer epoch is stale' },
-  SLUICE_ERR_PRODUCER_SEQUENCE_GAP: { status: 409, message: 'The producer sequence has a gap' },
-} as const satisfies Record<string, { status: number; message: string }>;
-
-type StreamErrorCode = keyof typeof STREAM_ERRORS;
-
-export function sendError(
-  reply: FastifyReply,
-  code: ErrorCode | StreamErrorCode,
-  message?: string,
-): FastifyReply {
-  const entry =
-    code in STREAM_ERRORS
-      ? STREAM_ERRORS[code as StreamErrorCode]
-      : ERROR_CATALOGUE[code as ErrorCode];
+export function sendError(reply: FastifyReply, code: ErrorCode, message?: string): FastifyReply {
+  const entry = ERROR_CATALOGUE[code];
   return reply
     .code(entry.status)
     .header('content-type', 'application/json; charset=utf-8')
