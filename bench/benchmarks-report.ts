@@ -1,8 +1,8 @@
 /**
  * Turns a bench session into Markdown: the machine and parameters, one side-by-side
  * table per concurrency (direct vs Sluice vs nginx), and a plain verdict on each
- * ARCHITECTURE.md budget. `--write` puts it between markers in BENCHMARKS.md, leaving the
- * hand-written text around it untouched.
+ * ARCHITECTURE.md budget. `--write` (or `--append`) puts it between markers in
+ * BENCHMARKS.md, leaving the hand-written text around it untouched.
  */
 import type { MachineInfo } from './machine-info.ts';
 import type { ProfileSummary } from './profile-summary.ts';
@@ -263,13 +263,17 @@ export function renderSession(session: BenchSession): string {
   return lines.join('\n');
 }
 
-/** Replaces the generated section of BENCHMARKS.md (or appends one). */
-export function replaceGeneratedSection(markdown: string, section: string): string {
-  const block = `${SECTION_START}\n\n${section}\n\n${SECTION_END}`;
+/**
+ * Puts a run into the generated section of BENCHMARKS.md: replacing what is there, or
+ * (`append`) after the runs already in it. Creates the section when it is missing.
+ */
+export function writeGeneratedSection(markdown: string, section: string, append: boolean): string {
   const start = markdown.indexOf(SECTION_START);
   const end = markdown.indexOf(SECTION_END);
-  if (start !== -1 && end > start) {
-    return `${markdown.slice(0, start)}${block}${markdown.slice(end + SECTION_END.length)}`;
+  if (start === -1 || end < start) {
+    return `${markdown.trimEnd()}\n\n${SECTION_START}\n\n${section}\n\n${SECTION_END}\n`;
   }
-  return `${markdown.trimEnd()}\n\n${block}\n`;
+  const existing = markdown.slice(start + SECTION_START.length, end).trim();
+  const body = append && existing.length > 0 ? `${existing}\n\n${section}` : section;
+  return `${markdown.slice(0, start)}${SECTION_START}\n\n${body}\n\n${SECTION_END}${markdown.slice(end + SECTION_END.length)}`;
 }

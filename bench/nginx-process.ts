@@ -4,7 +4,7 @@
  * competes for the same share of the 2-core box as the single-threaded gateway;
  * `proxy_buffering off` so every upstream chunk is relayed as it arrives.
  */
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort, spawnTracked, stopChild, waitForHttp } from './child-processes.ts';
@@ -14,14 +14,10 @@ const NGINX = '/usr/sbin/nginx';
 
 /** The installed nginx version, or undefined when nginx is not installed. */
 export function nginxVersion(): string | undefined {
-  try {
-    // nginx prints its version on stderr.
-    const output = execFileSync(NGINX, ['-v'], { encoding: 'utf8', stdio: 'pipe' });
-    return output.trim() || undefined;
-  } catch (error) {
-    const stderr = (error as { stderr?: string }).stderr;
-    return stderr?.trim() || undefined;
-  }
+  // nginx prints its version on stderr.
+  const probe = spawnSync(NGINX, ['-v'], { encoding: 'utf8' });
+  if (probe.error !== undefined || probe.status !== 0) return undefined;
+  return probe.stderr.trim().replace(/^nginx version: /, '') || undefined;
 }
 
 function nginxConfig(workDirectory: string, port: number, upstreamOrigin: string): string {

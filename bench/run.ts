@@ -19,7 +19,7 @@ import {
   type BenchSession,
   type ProfileReport,
   renderSession,
-  replaceGeneratedSection,
+  writeGeneratedSection,
 } from './benchmarks-report.ts';
 import { killAllChildrenNow, stopAllChildren } from './child-processes.ts';
 import type { FastUpstreamSettings } from './fast-upstream.ts';
@@ -49,7 +49,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --tokens N                tokens per answer (default 100)
   --quick                   smoke run: 50 streams, 2 s warm-up, 5 s window, direct,sluice
   --profile                 run the gateway under --cpu-prof and summarise the profiles
-  --write                   replace the generated section of BENCHMARKS.md
+  --write                   replace the generated section of BENCHMARKS.md with this run
+  --append                  add this run to the generated section of BENCHMARKS.md
   --help`;
 
 interface BenchOptions {
@@ -61,6 +62,7 @@ interface BenchOptions {
   upstream: FastUpstreamSettings;
   profile: boolean;
   write: boolean;
+  append: boolean;
 }
 
 function positiveNumbers(text: string, flag: string): number[] {
@@ -91,6 +93,7 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
       quick: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       write: { type: 'boolean', default: false },
+      append: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -126,6 +129,7 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
     },
     profile: values.profile,
     write: values.write,
+    append: values.append,
   };
 }
 
@@ -251,9 +255,9 @@ async function main(argv: string[]): Promise<number> {
   const rawPath = join(RESULTS_DIRECTORY, `${stamp}.json`);
   await writeFile(rawPath, `${JSON.stringify(session, null, 2)}\n`);
   process.stdout.write(`\nRaw results: ${rawPath}\n`);
-  if (options.write) {
+  if (options.write || options.append) {
     const current = await readFile(BENCHMARKS_FILE, 'utf8').catch(() => '# Benchmarks\n');
-    await writeFile(BENCHMARKS_FILE, replaceGeneratedSection(current, markdown));
+    await writeFile(BENCHMARKS_FILE, writeGeneratedSection(current, markdown, options.append));
     process.stdout.write(`Updated ${BENCHMARKS_FILE}\n`);
   }
   return 0;
