@@ -1,0 +1,95 @@
+/**
+ * The finalizer: when a generation ends it validates the final answer against the active
+ * policy and produces the `response-final` event (verdict, every check, content hash,
+ * timings) and, when a rejected answer had already reached clients, a `response-retract`
+ * event so they can hide it. It appends nothing itself: the caller appends the returned
+ * events to the generation's log, retraction first, before closing the log.
+ */
+import type {
+  FinishReason,
+  ResponseFinalEvent,
+  ResponseRetractEvent,
+  Timings,
+  Usage,
+} from '@sluice/protocol';
+import type { CompiledValidators } from '../validators/compile-validators.ts';
+import type { ValidationContext, ValidatorOutcome } from '../validators/validator.ts';
+import { checkConsistency } from './consistency-check.ts';
+import { contentSha256 } from './content-sha256.ts';
+import { runValidators } from './run-validators.ts';
+import { computeVerdict } from './verdict.ts';
+
+/** What clients received: the text itself or the deltas in delivery order. */
+export type DeliveredContent =
+  | { deliveredText: string; deliveredDeltas?: never }
+  | { deliveredDeltas: readonly string[]; deliveredText?: never };
+
+export type FinalizationInput = DeliveredContent & {
+  generationId: string;
+  /** The assembled final answer. */
+  text: string;
+  model: string;
+  provider: string;
+  usage: Usage;
+  /** The generation's own timings, as in `response-finish`. */
+  timings: Timings;
+  finishReason: FinishReason;
+  /** The active policy's validators, compiled once per policy version; carries the version. */
+  validators: CompiledValidators;
+};
+
+export interface FinalizationResult {
+  final: ResponseFinalEvent;
+  /** Present when the verdict is `rejected` and clients had already received text. */
+  retract?: ResponseRetractEvent;
+  /** Whether the final text equals the delivered text (a mismatch is also a failed check). */
+  consistent: boolean;
+}
+
+export async function finalize(input: FinalizationInput): Promise<FinalizationResult> {
+  const startedAt = performance.now();
+  const deliveredText = input.deliveredText ?? input.deliveredDeltas.join('');
+  const policyVersion = input.validators.policyVersion;
+  const context: ValidationContext = {
+    generationId: input.generationId,
+    model: input.model,
+    provider: input.provider,
+    policyVersion,
+    contentSha256: contentSha256(deliveredText),
+    finishReason: input.finishReason,
+  };
+  const consistency = checkConsistency(input.text, deliveredText);
+  const outcomes: ValidatorOutcome[] = [
+    ...(await runValidators(input.validators.validators, input.text, context)),
+    consistency,
+  ];
+  const verdict = computeVerdict(outcomes);
+  const final: ResponseFinalEvent = {
+    type: 'response-final',
+    verdict,
+    checks: outcomes.map((outcome) => outcome.check),
+    contentSha256: context.contentSha256,
+    policyVersion,
+    model: input.model,
+    provider: input.provider,
+    usage: input.usage,
+    timings: { ...input.timings, finalizationMs: roundMs(performance.now() - startedAt) },
+  };
+  const result: FinalizationResult = { final, consistent: consistency.check.passed };
+  if (verdict === 'rejected' && deliveredText.length > 0) {
+    result.retract = { type: 'response-retract', reason: retractReason(policyVersion, outcomes) };
+  }
+  return result;
+}
+
+/** Names the rejecting checks, never the text, since the reason is shown to clients. */
+function retractReason(policyVersion: string, outcomes: readonly ValidatorOutcome[]): string {
+  const rejecting = outcomes
+    .filter((outcome) => !outcome.check.passed && outcome.onFail === 'reject')
+    .map((outcome) => outcome.check.name);
+  return `Rejected by policy ${policyVersion}: failed ${rejecting.join(', ')}`;
+}
+
+function roundMs(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
