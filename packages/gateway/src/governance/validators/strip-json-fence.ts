@@ -17,5 +17,6 @@ export function stripJsonFence(text: string): string {
   if (!INFO_STRING.test(infoString)) return text;
   const closing = trimmed.length - FENCE.length;
   if (closing < firstLineEnd + 1) return text;
-  return trimmed.slice(firstLineEnd + 1, closing);
+  // Whitespace around a JSON value is insignificant, so the inner text is trimmed too.
+  return trimmed.slice(firstLineEnd + 1, closing).trim();
 }
