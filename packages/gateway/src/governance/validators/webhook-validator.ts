@@ -176,7 +176,7 @@ function parseAnswer(raw: string): WebhookOutcome {
 
 function sanitizeReason(reason: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: stripping control characters is the point
-  const printable = reason.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim();
+  const printable = reason.replace(/[\s\u0000-\u001f\u007f]+/g, ' ').trim();
   return printable.length > MAX_REASON_LENGTH
     ? `${printable.slice(0, MAX_REASON_LENGTH)}…`
     : printable;
