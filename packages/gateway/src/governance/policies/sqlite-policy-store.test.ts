@@ -1,0 +1,89 @@
+/**
+ * The SQLite policy store: the shared conformance suite, plus what only a file shows —
+ * immutability under direct edits, persistence across connections, and re-validation
+ * of stored documents on load.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { DatabaseSync } from 'node:sqlite';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import { SqliteAuditLog } from '../audit/sqlite-audit-log.ts';
+import { openGovernanceDatabase } from '../database/open-governance-database.ts';
+import { PolicyValidationError } from './policy-errors.ts';
+import type { ValidatePolicyDocument } from './policy-store.ts';
+import {
+  runPolicyStoreConformance,
+  type TestPolicyDocument,
+  validateTestPolicy,
+} from './policy-store-conformance.ts';
+import { SqlitePolicyStore } from './sqlite-policy-store.ts';
+
+runPolicyStoreConformance('sqlite in memory', () => {
+  const database = openGovernanceDatabase({ path: ':memory:' });
+  const auditLog = new SqliteAuditLog(database);
+  const policies = new SqlitePolicyStore({ database, auditLog, validate: validateTestPolicy });
+  return { policies, auditLog, close: () => database.close() };
+});
+
+describe('SqlitePolicyStore on a file', () => {
+  let dataDir: string;
+  let databases: DatabaseSync[];
+
+  function open(
+    validate: ValidatePolicyDocument<TestPolicyDocument> = validateTestPolicy,
+  ): SqlitePolicyStore<TestPolicyDocument> {
+    const database = openGovernanceDatabase({ dataDir });
+    databases.push(database);
+    return new SqlitePolicyStore({ database, auditLog: new SqliteAuditLog(database), validate });
+  }
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'sluice-policies-'));
+    databases = [];
+  });
+
+  afterEach(() => {
+    for (const database of databases) database.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('published versions cannot be edited or deleted', async () => {
+    await open().publish('default', { redact: ['email'] }, 'alice');
+    const database = databases[0] as DatabaseSync;
+    expect(() => database.exec(`UPDATE policy_versions SET document = '{"redact":[]}'`)).toThrow(
+      /immutable/,
+    );
+    expect(() => database.exec('DELETE FROM policy_versions')).toThrow(/immutable/);
+  });
+
+  test('a second connection sees versions and the active pointer', async () => {
+    const writer = open();
+    await writer.publish('default', { redact: ['a'] }, 'alice');
+    await writer.publish('default', { redact: ['b'] }, 'alice');
+    const reader = open();
+    await expect(reader.active('default')).resolves.toMatchObject({ version: 2 });
+    await reader.rollback('default', 1, 'carol');
+    await expect(writer.active('default')).resolves.toMatchObject({
+      version: 1,
+      document: { redact: ['a'] },
+    });
+  });
+
+  test('a stored version the current schema rejects cannot be loaded or rolled back to', async () => {
+    const writer = open();
+    await writer.publish('default', { redact: ['a'] }, 'alice');
+    await writer.publish('default', { redact: ['b'] }, 'alice');
+    const stricter = open((document) => {
+      const result = validateTestPolicy(document);
+      if (result.ok && result.value.redact.includes('a')) {
+        return { ok: false, issues: [{ path: 'redact.0', message: 'a is no longer allowed' }] };
+      }
+      return result;
+    });
+    await expect(stricter.rollback('default', 1, 'carol')).rejects.toSatisfy(
+      PolicyValidationError.isInstance,
+    );
+    await expect(stricter.active('default')).resolves.toMatchObject({ version: 2 });
+  });
+});

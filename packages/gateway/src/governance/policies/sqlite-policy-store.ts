@@ -1,0 +1,336 @@
+/**
+ * The embedded policy store on SQLite. Every change (publish, rollback, bind, unbind)
+ * and its audit record commit in one `BEGIN IMMEDIATE` transaction, so the version
+ * number, the active pointer and the audit trail cannot disagree, even with the CLI
+ * writing to the same file while the gateway runs.
+ *
+ * Documents are stored as published (canonical JSON) and validated again when loaded,
+ * once per version per process: versions are immutable, so the result is cached.
+ */
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { hashAuditPayload } from '../audit/audit-hash.ts';
+import { canonicalJson } from '../audit/canonical-json.ts';
+import type { SqliteAuditLog } from '../audit/sqlite-audit-log.ts';
+import {
+  PolicyNotFoundError,
+  PolicyValidationError,
+  PolicyVersionActiveError,
+  PolicyVersionNotFoundError,
+} from './policy-errors.ts';
+import { formatPolicyVersion, policyNameIssues } from './policy-names.ts';
+import {
+  DEFAULT_POLICY_NAME,
+  type PolicyBinding,
+  type PolicyBindingTarget,
+  type PolicyStore,
+  type PolicySummary,
+  type PolicyVersion,
+  type PolicyVersionSummary,
+  type ValidatePolicyDocument,
+} from './policy-store.ts';
+
+export interface SqlitePolicyStoreOptions<Document> {
+  database: DatabaseSync;
+  /** Must be on the same database: changes and their audit records commit together. */
+  auditLog: SqliteAuditLog;
+  validate: ValidatePolicyDocument<Document>;
+  now?: () => Date;
+}
+
+type PolicyRow = {
+  name: string;
+  active_version: number;
+  latest_version: number;
+  updated_at: string;
+};
+
+type VersionRow = {
+  name: string;
+  version: number;
+  document_sha256: string;
+  published_at: string;
+  published_by: string;
+};
+
+type BindingRow = {
+  model: string;
+  route: string;
+  policy_name: string;
+  bound_at: string;
+  bound_by: string;
+};
+
+function summaryFromPolicyRow(row: PolicyRow): PolicySummary {
+  return {
+    name: row.name,
+    activeVersion: row.active_version,
+    latestVersion: row.latest_version,
+    updatedAt: row.updated_at,
+  };
+}
+
+function bindingFromRow(row: BindingRow): PolicyBinding {
+  return {
+    ...(row.model === '' ? {} : { model: row.model }),
+    ...(row.route === '' ? {} : { route: row.route }),
+    policyName: row.policy_name,
+    boundAt: row.bound_at,
+    boundBy: row.bound_by,
+  };
+}
+
+function bindingPayload(key: { model: string; route: string }): PolicyBindingTarget {
+  return {
+    ...(key.model === '' ? {} : { model: key.model }),
+    ...(key.route === '' ? {} : { route: key.route }),
+  };
+}
+
+export class SqlitePolicyStore<Document> implements PolicyStore<Document> {
+  readonly specificationVersion = 'v1';
+  readonly #auditLog: SqliteAuditLog;
+  readonly #validate: ValidatePolicyDocument<Document>;
+  readonly #now: () => Date;
+  /** Validated documents by `name@version`; sound because versions never change. */
+  readonly #documents = new Map<string, Document>();
+
+  readonly #selectPolicy: StatementSync;
+  readonly #selectPolicies: StatementSync;
+  readonly #insertVersion: StatementSync;
+  readonly #upsertPolicy: StatementSync;
+  readonly #setActive: StatementSync;
+  readonly #selectVersion: StatementSync;
+  readonly #selectDocument: StatementSync;
+  readonly #selectVersions: StatementSync;
+  readonly #upsertBinding: StatementSync;
+  readonly #deleteBinding: StatementSync;
+  readonly #selectBinding: StatementSync;
+  readonly #selectBindings: StatementSync;
+  readonly #resolveBinding: StatementSync;
+
+  constructor(options: SqlitePolicyStoreOptions<Document>) {
+    const { database } = options;
+    this.#auditLog = options.auditLog;
+    this.#validate = options.validate;
+    this.#now = options.now ?? (() => new Date());
+    this.#selectPolicy = database.prepare(
+      'SELECT name, active_version, latest_version, updated_at FROM policies WHERE name = ?',
+    );
+    this.#selectPolicies = database.prepare(
+      'SELECT name, active_version, latest_version, updated_at FROM policies ORDER BY name',
+    );
+    this.#insertVersion = database.prepare(
+      `INSERT INTO policy_versions (name, version, document, document_sha256, published_at, published_by)
+       VALUES (:name, :version, :document, :documentSha256, :publishedAt, :publishedBy)`,
+    );
+    this.#upsertPolicy = database.prepare(
+      `INSERT INTO policies (name, active_version, latest_version, updated_at)
+       VALUES (:name, :version, :version, :now)
+       ON CONFLICT (name) DO UPDATE SET active_version = :version, latest_version = :version,
+         updated_at = :now`,
+    );
+    this.#setActive = database.prepare(
+      'UPDATE policies SET active_version = :version, updated_at = :now WHERE name = :name',
+    );
+    this.#selectVersion = database.prepare(
+      `SELECT name, version, document_sha256, published_at, published_by FROM policy_versions
+       WHERE name = ? AND version = ?`,
+    );
+    this.#selectDocument = database.prepare(
+      'SELECT document FROM policy_versions WHERE name = ? AND version = ?',
+    );
+    this.#selectVersions = database.prepare(
+      `SELECT name, version, document_sha256, published_at, published_by FROM policy_versions
+       WHERE name = ? ORDER BY version`,
+    );
+    this.#upsertBinding = database.prepare(
+      `INSERT INTO policy_bindings (model, route, policy_name, bound_at, bound_by)
+       VALUES (:model, :route, :policyName, :now, :actor)
+       ON CONFLICT (model, route) DO UPDATE SET policy_name = :policyName, bound_at = :now,
+         bound_by = :actor`,
+    );
+    this.#deleteBinding = database.prepare(
+      'DELETE FROM policy_bindings WHERE model = :model AND route = :route',
+    );
+    this.#selectBinding = database.prepare(
+      `SELECT model, route, policy_name, bound_at, bound_by FROM policy_bindings
+       WHERE model = :model AND route = :route`,
+    );
+    this.#selectBindings = database.prepare(
+      `SELECT model, route, policy_name, bound_at, bound_by FROM policy_bindings
+       ORDER BY model, route`,
+    );
+    // '' stands for "any"; the ORDER BY ranks model+route over model over route.
+    this.#resolveBinding = database.prepare(
+      `SELECT policy_name FROM policy_bindings
+       WHERE (model = :model OR model = '') AND (route = :route OR route = '')
+       ORDER BY model <> '' DESC, route <> '' DESC LIMIT 1`,
+    );
+  }
+
+  async publish(name: string, document: unknown, actor: string): Promise<PolicyVersion<Document>> {
+    const nameIssues = policyNameIssues(name);
+    if (nameIssues.length > 0) throw new PolicyValidationError(name, nameIssues);
+    const result = this.#validate(document);
+    if (!result.ok) throw new PolicyValidationError(name, result.issues);
+    let documentJson: string;
+    try {
+      documentJson = canonicalJson(document);
+    } catch (error) {
+      throw new PolicyValidationError(name, [{ path: '', message: (error as Error).message }]);
+    }
+    const documentSha256 = hashAuditPayload(documentJson);
+    const publishedAt = this.#now().toISOString();
+    const version = this.#auditLog.transaction((append) => {
+      const policy = this.#selectPolicy.get(name) as PolicyRow | undefined;
+      const next = (policy?.latest_version ?? 0) + 1;
+      this.#insertVersion.run({
+        name,
+        version: next,
+        document: documentJson,
+        documentSha256,
+        publishedAt,
+        publishedBy: actor,
+      });
+      this.#upsertPolicy.run({ name, version: next, now: publishedAt });
+      append({
+        type: 'policy-published',
+        actor,
+        payload: { name, version: next, documentSha256 },
+      });
+      return next;
+    });
+    this.#documents.set(formatPolicyVersion(name, version), result.value);
+    return {
+      name,
+      version,
+      label: formatPolicyVersion(name, version),
+      document: result.value,
+      documentSha256,
+      publishedAt,
+      publishedBy: actor,
+    };
+  }
+
+  async policies(): Promise<PolicySummary[]> {
+    return (this.#selectPolicies.all() as PolicyRow[]).map(summaryFromPolicyRow);
+  }
+
+  async list(name: string): Promise<PolicyVersionSummary[]> {
+    const policy = this.#requirePolicy(name);
+    return (this.#selectVersions.all(name) as VersionRow[]).map((row) => ({
+      ...this.#versionFields(row),
+      active: row.version === policy.active_version,
+    }));
+  }
+
+  async get(name: string, version: number): Promise<PolicyVersion<Document>> {
+    const row = this.#selectVersion.get(name, version) as VersionRow | undefined;
+    if (row === undefined) {
+      this.#requirePolicy(name);
+      throw new PolicyVersionNotFoundError(name, version);
+    }
+    return { ...this.#versionFields(row), document: this.#loadDocument(name, version) };
+  }
+
+  async active(name: string): Promise<PolicyVersion<Document> | undefined> {
+    const policy = this.#selectPolicy.get(name) as PolicyRow | undefined;
+    if (policy === undefined) return undefined;
+    return this.get(name, policy.active_version);
+  }
+
+  async rollback(name: string, version: number, actor: string): Promise<PolicyVersion<Document>> {
+    // Validate outside the lock: a version the current schema rejects must not go live.
+    const target = await this.get(name, version);
+    this.#auditLog.transaction((append) => {
+      const policy = this.#requirePolicy(name);
+      if (policy.active_version === version) throw new PolicyVersionActiveError(name, version);
+      this.#setActive.run({ name, version, now: this.#now().toISOString() });
+      append({
+        type: 'policy-rolled-back',
+        actor,
+        payload: { name, fromVersion: policy.active_version, toVersion: version },
+      });
+    });
+    return target;
+  }
+
+  async bind(
+    target: PolicyBindingTarget,
+    policyName: string,
+    actor: string,
+  ): Promise<PolicyBinding> {
+    const key = this.#bindingKey(target, policyName);
+    return this.#auditLog.transaction((append) => {
+      this.#requirePolicy(policyName);
+      this.#upsertBinding.run({ ...key, policyName, now: this.#now().toISOString(), actor });
+      append({ type: 'policy-bound', actor, payload: { policyName, ...bindingPayload(key) } });
+      return bindingFromRow(this.#selectBinding.get(key) as BindingRow);
+    });
+  }
+
+  async unbind(target: PolicyBindingTarget, actor: string): Promise<boolean> {
+    const key = this.#bindingKey(target, DEFAULT_POLICY_NAME);
+    return this.#auditLog.transaction((append) => {
+      const existing = this.#selectBinding.get(key) as BindingRow | undefined;
+      if (existing === undefined) return false;
+      this.#deleteBinding.run(key);
+      append({
+        type: 'policy-unbound',
+        actor,
+        payload: { policyName: existing.policy_name, ...bindingPayload(key) },
+      });
+      return true;
+    });
+  }
+
+  async bindings(): Promise<PolicyBinding[]> {
+    return (this.#selectBindings.all() as BindingRow[]).map(bindingFromRow);
+  }
+
+  async resolve(selector: { model: string; route?: string }): Promise<string> {
+    const row = this.#resolveBinding.get({ model: selector.model, route: selector.route ?? '' }) as
+      | { policy_name: string }
+      | undefined;
+    return row?.policy_name ?? DEFAULT_POLICY_NAME;
+  }
+
+  #requirePolicy(name: string): PolicyRow {
+    const policy = this.#selectPolicy.get(name) as PolicyRow | undefined;
+    if (policy === undefined) throw new PolicyNotFoundError(name);
+    return policy;
+  }
+
+  #bindingKey(target: PolicyBindingTarget, policyName: string): { model: string; route: string } {
+    const model = target.model ?? '';
+    const route = target.route ?? '';
+    if (model === '' && route === '') {
+      throw new PolicyValidationError(policyName, [
+        { path: 'target', message: 'a binding needs a model, a route or both' },
+      ]);
+    }
+    return { model, route };
+  }
+
+  #versionFields(row: VersionRow): Omit<PolicyVersion<Document>, 'document'> {
+    return {
+      name: row.name,
+      version: row.version,
+      label: formatPolicyVersion(row.name, row.version),
+      documentSha256: row.document_sha256,
+      publishedAt: row.published_at,
+      publishedBy: row.published_by,
+    };
+  }
+
+  #loadDocument(name: string, version: number): Document {
+    const label = formatPolicyVersion(name, version);
+    const cached = this.#documents.get(label);
+    if (cached !== undefined) return cached;
+    const row = this.#selectDocument.get(name, version) as { document: string };
+    const result = this.#validate(JSON.parse(row.document));
+    if (!result.ok) throw new PolicyValidationError(label, result.issues);
+    this.#documents.set(label, result.value);
+    return result.value;
+  }
+}
