@@ -1,0 +1,10 @@
+/**
+ * The public face of the finalizer: validate a finished generation's answer and get its
+ * `response-final` (and, when needed, `response-retract`) event.
+ */
+export {
+  type DeliveredContent,
+  type FinalizationInput,
+  type FinalizationResult,
+  finalize,
+} from './finalize.ts';
