@@ -131,6 +131,17 @@ function levelTable(results: ScenarioResult[]): string {
           : result.proxyCpuPerMillionTokens.toFixed(2),
       ),
     ),
+    row(
+      'of which kernel (system calls, loopback TCP)',
+      results.map((result) =>
+        result.proxyCpuPerMillionTokens === undefined ||
+        result.cpuSeconds.proxyKernel === undefined ||
+        result.cpuSeconds.proxy === undefined ||
+        result.cpuSeconds.proxy === 0
+          ? '—'
+          : `${((result.cpuSeconds.proxyKernel / result.cpuSeconds.proxy) * 100).toFixed(0)}%`,
+      ),
+    ),
     row('proxy CPU vs nginx', results.map(versusNginx)),
     row(
       'proxy RSS idle → loaded (peak)',
@@ -147,8 +158,20 @@ function levelTable(results: ScenarioResult[]): string {
           `${result.target === 'simulator' ? '—' : coreShare(result.cpuSeconds.upstream, result)} / ${coreShare(result.cpuSeconds.client, result)}`,
       ),
     ),
+    row(
+      'other CPU on the box (share of one core)',
+      results.map((result) => coreShare(otherSeconds(result), result)),
+    ),
   ];
   return lines.join('\n');
+}
+
+/** Machine busy time not spent by the bench's processes: other work, and kernel time not charged to a process. */
+function otherSeconds(result: ScenarioResult): number {
+  const { cpuSeconds } = result;
+  const bench =
+    (cpuSeconds.proxy ?? 0) + cpuSeconds.upstream + cpuSeconds.client + cpuSeconds.coordinator;
+  return Math.max(0, cpuSeconds.machine - bench);
 }
 
 function verdict(met: boolean): string {

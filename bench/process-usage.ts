@@ -17,13 +17,18 @@ export function clockTicksPerSecond(): number {
   return cachedClockTicks;
 }
 
-/** utime + stime of one process, in seconds. */
-export function processCpuSeconds(pid: number): number {
+/** Which part of a process's CPU time: all of it, or only the kernel's share (stime). */
+export type CpuPart = 'total' | 'kernel';
+
+/** utime + stime (or stime alone) of one process, in seconds. */
+export function processCpuSeconds(pid: number, part: CpuPart = 'total'): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   // The command name (field 2) may hold spaces and parentheses; fields resume after the
   // last ')'. There, state is field 3, so utime (14) and stime (15) are at 11 and 12.
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / clockTicksPerSecond();
+  const kernel = Number(fields[12]);
+  const ticks = part === 'kernel' ? kernel : Number(fields[11]) + kernel;
+  return ticks / clockTicksPerSecond();
 }
 
 /** The process and its direct children (nginx: master and workers). */
@@ -41,11 +46,11 @@ export function processFamily(pid: number): number[] {
 }
 
 /** CPU seconds summed over a process family. */
-export function familyCpuSeconds(pid: number): number {
+export function familyCpuSeconds(pid: number, part: CpuPart = 'total'): number {
   let total = 0;
   for (const member of processFamily(pid)) {
     try {
-      total += processCpuSeconds(member);
+      total += processCpuSeconds(member, part);
     } catch {
       // A worker that exited between listing and reading has nothing left to count.
     }
@@ -79,4 +84,16 @@ export function familyMemory(pid: number): MemoryUsage {
 function statusKilobytes(status: string, field: string): number {
   const match = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status);
   return match ? Number(match[1]) : 0;
+}
+
+/**
+ * Busy CPU seconds of the whole machine (all cores, from `/proc/stat`): compared with the
+ * bench's own processes it shows how much else ran on the box during a window.
+ */
+export function machineBusySeconds(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0] ?? '';
+  // cpu user nice system idle iowait irq softirq steal guest guest_nice
+  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+  const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = ticks;
+  return (user + nice + system + irq + softirq + steal) / clockTicksPerSecond();
 }

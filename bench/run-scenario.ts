@@ -11,7 +11,12 @@ import { startGatewayProcess, UPSTREAM_MODEL_NAME } from './gateway-process.ts';
 import type { LoadClientOptions } from './load-client.ts';
 import type { LoadResult } from './load-result.ts';
 import { startNginxProcess } from './nginx-process.ts';
-import { familyCpuSeconds, familyMemory, type MemoryUsage } from './process-usage.ts';
+import {
+  familyCpuSeconds,
+  familyMemory,
+  type MemoryUsage,
+  machineBusySeconds,
+} from './process-usage.ts';
 import type { RunningProcess } from './running-process.ts';
 import { proxyOf, type TargetName, targetRequest } from './targets.ts';
 
@@ -36,8 +41,14 @@ export interface SessionContext {
 
 export interface CpuSeconds {
   proxy: number | undefined;
+  /** The proxy's kernel time (system calls, loopback TCP): what nginx pays as well. */
+  proxyKernel: number | undefined;
   upstream: number;
   client: number;
+  /** Everything busy on the machine, all cores (kernel work included). */
+  machine: number;
+  /** The bench's own coordinator, `run.ts`. */
+  coordinator: number;
 }
 
 export interface ScenarioResult {
@@ -50,6 +61,11 @@ export interface ScenarioResult {
   proxyCpuPerMillionTokens: number | undefined;
   proxyMemoryIdle: MemoryUsage | undefined;
   proxyMemoryLoaded: MemoryUsage | undefined;
+}
+
+function coordinatorCpuSeconds(): number {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1_000_000;
 }
 
 async function startProxy(
@@ -102,8 +118,11 @@ export async function runScenario(
     const clientPid = client.pid as number;
     const sample = (): CpuSeconds => ({
       proxy: proxy === undefined ? undefined : familyCpuSeconds(proxy.pid),
+      proxyKernel: proxy === undefined ? undefined : familyCpuSeconds(proxy.pid, 'kernel'),
       upstream: familyCpuSeconds(context.upstream.pid),
       client: familyCpuSeconds(clientPid),
+      machine: machineBusySeconds(),
+      coordinator: coordinatorCpuSeconds(),
     });
     let before: CpuSeconds | undefined;
     let after: CpuSeconds | undefined;
@@ -131,8 +150,14 @@ export async function runScenario(
         before.proxy === undefined || after.proxy === undefined
           ? undefined
           : after.proxy - before.proxy,
+      proxyKernel:
+        before.proxyKernel === undefined || after.proxyKernel === undefined
+          ? undefined
+          : after.proxyKernel - before.proxyKernel,
       upstream: after.upstream - before.upstream,
       client: after.client - before.client,
+      machine: after.machine - before.machine,
+      coordinator: after.coordinator - before.coordinator,
     };
     return {
       target,

@@ -143,8 +143,12 @@ function progressLine(result: ScenarioResult): string {
     `  ${TARGET_LABELS[result.target].padEnd(24)} ${load.requestsCompleted} done, ${load.errors} errors, ` +
     `TTFT p50 ${load.timeToFirstTokenMs.p50.toFixed(2)} p99 ${load.timeToFirstTokenMs.p99.toFixed(2)} ms, ` +
     `gap p50 ${load.interTokenMs.p50.toFixed(2)} p99 ${load.interTokenMs.p99.toFixed(2)} ms, ` +
-    `${Math.round(load.tokensPerSecond)} tokens/s${cpu}\n`
+    `${Math.round(load.tokensPerSecond)} tokens/s${cpu}, machine busy ${machineShare(result)} of one core\n`
   );
+}
+
+function machineShare(result: ScenarioResult): string {
+  return `${((result.cpuSeconds.machine / result.load.measuredSeconds) * 100).toFixed(0)}%`;
 }
 
 /** Moves the profile a gateway wrote on exit into bench/results and summarises it. */
