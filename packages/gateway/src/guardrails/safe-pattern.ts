@@ -5,6 +5,7 @@
  * (backreferences, lookaround) are rejected when the policy is loaded.
  */
 import { RE2JS } from 're2js';
+import { type PatternProgram, programOf } from './pattern-program.ts';
 
 export interface SafePatternOptions {
   caseInsensitive?: boolean;
@@ -16,13 +17,22 @@ export interface PatternMatch {
   text: string;
 }
 
+const UNSAFE_PATTERN_ERROR = Symbol.for('sluice.guardrails.unsafe-pattern-error');
+
 export class UnsafePatternError extends Error {
+  readonly [UNSAFE_PATTERN_ERROR] = true;
   override readonly name = 'UnsafePatternError';
+  readonly retryable = false;
+
+  static isInstance(value: unknown): value is UnsafePatternError {
+    return typeof value === 'object' && value !== null && UNSAFE_PATTERN_ERROR in value;
+  }
 }
 
 export class SafePattern {
   readonly source: string;
   readonly #compiled: RE2JS;
+  #program: PatternProgram | undefined;
 
   private constructor(source: string, compiled: RE2JS) {
     this.source = source;
@@ -42,6 +52,21 @@ export class SafePattern {
 
   test(input: string): boolean {
     return this.#compiled.matcher(input).find();
+  }
+
+  /** The leftmost match starting at or after `from`; the text before `from` is context. */
+  firstMatchFrom(input: string, from: number): PatternMatch | undefined {
+    const matcher = this.#compiled.matcher(input);
+    if (!matcher.find(from)) return undefined;
+    const start = matcher.start();
+    const end = matcher.end();
+    return { start, end, text: input.slice(start, end) };
+  }
+
+  /** The compiled instructions, for the streaming matcher. */
+  get program(): PatternProgram {
+    this.#program ??= programOf(this.#compiled);
+    return this.#program;
   }
 
   /** Every non-overlapping match, left to right. */

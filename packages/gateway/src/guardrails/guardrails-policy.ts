@@ -1,0 +1,263 @@
+/**
+ * The guardrails section of a policy and its compilation. Everything that could fail later
+ * is checked at parse time with the path of the problem (`redaction.customPatterns.2.pattern:
+ * …`): patterns must run on the linear-time engine and must not match empty text. `{}` is a
+ * valid policy: every built-in detector on, label replacement, no blocking rules.
+ */
+import { RE2JS } from 're2js';
+import { z } from 'zod';
+import { BUILT_IN_DETECTORS, BUILT_IN_KINDS, type BuiltInKind } from './detectors.ts';
+import type { BlockRule, Guardrails, Redactor, WindowRule } from './guardrails.ts';
+import { GuardrailsPolicyError } from './guardrails-policy-error.ts';
+import { canMatchEmpty } from './pattern-program.ts';
+import { createReplace, maskGeneric, REPLACEMENT_MODES } from './replacement.ts';
+import { SafePattern } from './safe-pattern.ts';
+
+const MAX_PATTERN_LENGTH = 2_000;
+const MAX_TERM_LENGTH = 200;
+
+const replacementSchema = z.enum(REPLACEMENT_MODES).default('label');
+
+const ruleNameSchema = z
+  .string()
+  .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be 1-40 lowercase letters, digits or "-"');
+
+/** Compiles on the linear-time engine or reports why, at `path`. */
+function checkPattern(
+  source: string,
+  caseInsensitive: boolean,
+  context: z.RefinementCtx,
+  path: PropertyKey[],
+): void {
+  try {
+    if (canMatchEmpty(SafePattern.compile(source, { caseInsensitive }).program)) {
+      context.addIssue({ code: 'custom', path, message: 'pattern can match empty text' });
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    context.addIssue({ code: 'custom', path, message });
+  }
+}
+
+const patternRuleShape = {
+  name: ruleNameSchema,
+  pattern: z.string().min(1).max(MAX_PATTERN_LENGTH),
+  caseInsensitive: z.boolean().default(false),
+};
+
+const termListShape = {
+  name: ruleNameSchema,
+  terms: z.array(z.string().trim().min(1).max(MAX_TERM_LENGTH)).min(1).max(10_000),
+  caseInsensitive: z.boolean().default(true),
+};
+
+const refinePattern = (
+  rule: { pattern: string; caseInsensitive: boolean },
+  context: z.RefinementCtx,
+) => checkPattern(rule.pattern, rule.caseInsensitive, context, ['pattern']);
+
+function uniqueNames<T extends { name: string }>(schema: z.ZodType<T[]>) {
+  return schema.superRefine((rules, context) => {
+    const seen = new Set<string>();
+    rules.forEach((rule, index) => {
+      if (seen.has(rule.name) || (BUILT_IN_KINDS as readonly string[]).includes(rule.name)) {
+        context.addIssue({ code: 'custom', path: [index, 'name'], message: 'duplicate name' });
+      }
+      seen.add(rule.name);
+    });
+  });
+}
+
+const detectorSchema = z
+  .object({ enabled: z.boolean().default(true), replacement: replacementSchema })
+  .strict()
+  .prefault({});
+
+const detectorsSchema = z
+  .object(
+    Object.fromEntries(BUILT_IN_KINDS.map((kind) => [kind, detectorSchema])) as Record<
+      BuiltInKind,
+      typeof detectorSchema
+    >,
+  )
+  .strict()
+  .prefault({});
+
+const redactionSchema = z
+  .object({
+    detectors: detectorsSchema,
+    customPatterns: uniqueNames(
+      z.array(
+        z
+          .object({ ...patternRuleShape, replacement: replacementSchema })
+          .strict()
+          .superRefine(refinePattern),
+      ),
+    ).default([]),
+    terms: uniqueNames(
+      z.array(z.object({ ...termListShape, replacement: replacementSchema }).strict()),
+    ).default([]),
+    /** Raw characters a session may hold back; a PEM RSA-4096 key is about 3,300. */
+    holdbackMaxChars: z.number().int().min(64).max(1_000_000).default(8_192),
+    onHoldbackOverflow: z.enum(['fail-closed', 'release']).default('fail-closed'),
+  })
+  .strict()
+  .superRefine((redaction, context) => {
+    const custom = redaction.customPatterns.map((rule) => rule.name);
+    redaction.terms.forEach((list, index) => {
+      if (custom.includes(list.name)) {
+        context.addIssue({
+          code: 'custom',
+          path: ['terms', index, 'name'],
+          message: 'duplicate name',
+        });
+      }
+    });
+  })
+  .prefault({});
+
+const windowSchema = z
+  .object({
+    size: z.number().int().min(16).max(100_000).default(512),
+    overlap: z.number().int().min(0).default(128),
+    rules: uniqueNames(
+      z.array(
+        z
+          .object({
+            ...patternRuleShape,
+            minMatches: z.number().int().min(1).max(1_000).default(1),
+          })
+          .strict()
+          .superRefine(refinePattern),
+      ),
+    ).default([]),
+  })
+  .strict()
+  .superRefine((window, context) => {
+    if (window.overlap >= window.size) {
+      context.addIssue({ code: 'custom', path: ['overlap'], message: 'must be less than size' });
+    }
+  })
+  .prefault({});
+
+const blockingSchema = z
+  .object({
+    terms: uniqueNames(z.array(z.object(termListShape).strict())).default([]),
+    patterns: uniqueNames(
+      z.array(z.object(patternRuleShape).strict().superRefine(refinePattern)),
+    ).default([]),
+    window: windowSchema,
+  })
+  .strict()
+  .prefault({});
+
+export const guardrailsPolicySchema = z
+  .object({ redaction: redactionSchema, blocking: blockingSchema })
+  .strict();
+
+export type GuardrailsPolicy = z.output<typeof guardrailsPolicySchema>;
+export type GuardrailsPolicyInput = z.input<typeof guardrailsPolicySchema>;
+
+export interface CompileGuardrailsOptions {
+  /** HMAC key for `hash` replacement; required when any kind uses it. */
+  hashKey?: string | Uint8Array;
+}
+
+const WORD_CHARACTER = /^[A-Za-z0-9_]$/;
+
+/** One alternation of quoted terms; `\b` only where the term's edge is a word character. */
+export function termsPattern(terms: readonly string[]): string {
+  return terms
+    .map((term) => {
+      const before = WORD_CHARACTER.test(term.slice(0, 1)) ? '\\b' : '';
+      const after = WORD_CHARACTER.test(term.slice(-1)) ? '\\b' : '';
+      return `${before}${RE2JS.quote(term)}${after}`;
+    })
+    .join('|');
+}
+
+/** Order of built-ins on ties: the most specific kinds first. */
+const BUILT_IN_PRIORITY: readonly BuiltInKind[] = [
+  'secret',
+  'card',
+  'iban',
+  'ssn',
+  'phone',
+  'ip',
+  'email',
+];
+
+export function compileGuardrails(
+  policy: GuardrailsPolicy,
+  options: CompileGuardrailsOptions = {},
+): Guardrails {
+  const { redaction, blocking } = policy;
+  const hashKey = options.hashKey;
+  const usesHash =
+    BUILT_IN_KINDS.some(
+      (kind) =>
+        redaction.detectors[kind].enabled && redaction.detectors[kind].replacement === 'hash',
+    ) ||
+    [...redaction.customPatterns, ...redaction.terms].some((rule) => rule.replacement === 'hash');
+  if (usesHash && (hashKey === undefined || hashKey.length === 0)) {
+    throw new GuardrailsPolicyError('hash replacement is configured but no hash key was given');
+  }
+  const redactors: Redactor[] = [];
+  for (const kind of BUILT_IN_PRIORITY) {
+    const settings = redaction.detectors[kind];
+    if (!settings.enabled) continue;
+    const detector = BUILT_IN_DETECTORS[kind];
+    redactors.push({
+      kind,
+      pattern: SafePattern.compile(detector.pattern),
+      check: detector.check,
+      replace: createReplace(settings.replacement, detector, hashKey),
+    });
+  }
+  const customSource = (name: string) => ({ label: `[${name.toUpperCase()}]`, mask: maskGeneric });
+  for (const rule of redaction.customPatterns) {
+    redactors.push({
+      kind: rule.name,
+      pattern: SafePattern.compile(rule.pattern, { caseInsensitive: rule.caseInsensitive }),
+      check: (value) => value.length,
+      replace: createReplace(rule.replacement, customSource(rule.name), hashKey),
+    });
+  }
+  for (const list of redaction.terms) {
+    redactors.push({
+      kind: list.name,
+      pattern: SafePattern.compile(termsPattern(list.terms), {
+        caseInsensitive: list.caseInsensitive,
+      }),
+      check: (value) => value.length,
+      replace: createReplace(list.replacement, customSource(list.name), hashKey),
+    });
+  }
+  const blockRules: BlockRule[] = [
+    ...blocking.terms.map((list) => ({
+      name: list.name,
+      kind: 'term' as const,
+      pattern: SafePattern.compile(termsPattern(list.terms), {
+        caseInsensitive: list.caseInsensitive,
+      }),
+    })),
+    ...blocking.patterns.map((rule) => ({
+      name: rule.name,
+      kind: 'pattern' as const,
+      pattern: SafePattern.compile(rule.pattern, { caseInsensitive: rule.caseInsensitive }),
+    })),
+  ];
+  const windowRules: WindowRule[] = blocking.window.rules.map((rule) => ({
+    name: rule.name,
+    pattern: SafePattern.compile(rule.pattern, { caseInsensitive: rule.caseInsensitive }),
+    minMatches: rule.minMatches,
+  }));
+  return {
+    redactors,
+    blockRules,
+    windowRules,
+    window: { size: blocking.window.size, overlap: blocking.window.overlap },
+    holdbackMaxChars: redaction.holdbackMaxChars,
+    onHoldbackOverflow: redaction.onHoldbackOverflow,
+  };
+}
