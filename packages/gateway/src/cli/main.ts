@@ -9,6 +9,8 @@ const USAGE = `Usage: sluice <command> [options]
 
 Commands:
   serve [--port N] [--host H] [--config FILE]   Run the gateway (default command)
+  audit verify|export|purge [--data-dir DIR]    Verify the audit chain, export or purge records
+  policy publish|list|get|rollback|bind|unbind  Manage versioned policies (sluice policy help)
 
 Environment: PORT, HOST, SLUICE_CONFIG, SLUICE_DATA_DIR, SLUICE_LOG_LEVEL`;
 
@@ -17,6 +19,10 @@ async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'serve':
       return runServe(rest);
+    case 'audit':
+      return (await import('./audit-command.ts')).runAudit(rest);
+    case 'policy':
+      return (await import('./policy-command.ts')).runPolicy(rest);
     case 'help':
     case '--help':
     case '-h':

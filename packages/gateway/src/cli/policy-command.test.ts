@@ -1,0 +1,121 @@
+/**
+ * `sluice policy` as a child process on a real data directory: publish, reject a bad
+ * document with the active version unchanged, list, get, roll back, bind — each audited.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+
+const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+function sluice(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [MAIN, ...args], (error, stdout, stderr) => {
+      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+describe('sluice policy', () => {
+  let dataDir: string;
+  let policy: (args: string[]) => ReturnType<typeof sluice>;
+
+  beforeEach(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'sluice-policy-cli-'));
+    policy = (args) => sluice(['policy', ...args, '--data-dir', dataDir]);
+    writeFileSync(join(dataDir, 'first.yaml'), 'guardrails:\n  redact: [email]\n');
+    writeFileSync(join(dataDir, 'second.json'), '{"guardrails":{"redact":["email","phone"]}}');
+    writeFileSync(join(dataDir, 'bad.json'), '["not", "a", "policy"]');
+  });
+
+  afterEach(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  test('publish, reject, list, get, roll back and bind, all audited', async () => {
+    const first = await policy([
+      'publish',
+      '--name',
+      'default',
+      '--file',
+      join(dataDir, 'first.yaml'),
+    ]);
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/^published default@1 /);
+    await expect(
+      policy([
+        'publish',
+        '--name',
+        'default',
+        '--file',
+        join(dataDir, 'second.json'),
+        '--actor',
+        'ops',
+      ]),
+    ).resolves.toMatchObject({ code: 0 });
+
+    const rejected = await policy([
+      'publish',
+      '--name',
+      'default',
+      '--file',
+      join(dataDir, 'bad.json'),
+    ]);
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toMatch(/active version is unchanged/);
+
+    const listed = await policy(['list', '--name', 'default']);
+    expect(listed.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^default@1\t/),
+      expect.stringMatching(/^default@2\t.*\tops\t[0-9a-f]{64}\tactive$/),
+    ]);
+
+    await expect(
+      policy(['rollback', '--name', 'default', '--version', '1']),
+    ).resolves.toMatchObject({
+      code: 0,
+      stdout: 'rolled back: default@1 is active\n',
+    });
+    await expect(
+      policy(['rollback', '--name', 'default', '--version', '1']),
+    ).resolves.toMatchObject({
+      code: 1,
+    });
+    await expect(
+      policy(['rollback', '--name', 'default', '--version', '9']),
+    ).resolves.toMatchObject({
+      code: 1,
+    });
+
+    const active = await policy(['get', '--name', 'default']);
+    expect(JSON.parse(active.stdout)).toMatchObject({
+      label: 'default@1',
+      document: { guardrails: { redact: ['email'] } },
+    });
+
+    await expect(
+      policy(['bind', '--name', 'default', '--model', 'simulator']),
+    ).resolves.toMatchObject({
+      code: 0,
+    });
+
+    const verified = await sluice(['audit', 'verify', '--data-dir', dataDir]);
+    expect(verified.code).toBe(0);
+    expect(verified.stdout).toMatch(/ok: 4 records/);
+  });
+
+  test('usage errors exit 2', async () => {
+    await expect(policy(['publish', '--file', 'x.json'])).resolves.toMatchObject({ code: 2 });
+    await expect(
+      policy(['rollback', '--name', 'default', '--version', 'one']),
+    ).resolves.toMatchObject({
+      code: 2,
+    });
+    await expect(policy(['bind', '--name', 'default'])).resolves.toMatchObject({ code: 2 });
+    await expect(policy(['frobnicate'])).resolves.toMatchObject({ code: 2 });
+  });
+});
