@@ -42,6 +42,10 @@ export function prepareAuditRecord(
         throw new TypeError(`A redaction-applied record carries only kind and count, not ${key}`);
       }
     }
+    const { kind, count } = input.payload as { kind: unknown; count: unknown };
+    if (typeof kind !== 'string' || !Number.isSafeInteger(count) || (count as number) < 0) {
+      throw new TypeError('A redaction-applied record needs a string kind and a count');
+    }
   }
   const payloadJson = canonicalJson(input.payload);
   return {
