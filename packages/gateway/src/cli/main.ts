@@ -3,8 +3,6 @@
  * The `sluice` command line: `serve` runs the gateway. Sub-commands live in their own
  * modules and are loaded on demand so `serve` starts fast.
  */
-import { runServe } from './serve.ts';
-
 const USAGE = `Usage: sluice <command> [options]
 
 Commands:
@@ -18,7 +16,7 @@ async function main(argv: string[]): Promise<number> {
   const [command = 'serve', ...rest] = argv;
   switch (command) {
     case 'serve':
-      return runServe(rest);
+      return (await import('./serve.ts')).runServe(rest);
     case 'audit':
       return (await import('./audit-command.ts')).runAudit(rest);
     case 'policy':
