@@ -25,9 +25,30 @@ export function passesLuhn(digits: string): boolean {
   return digits.length > 0 && sum % 10 === 0;
 }
 
+/**
+ * The longest prefix of `value` that ends where a run of letters and digits ends and that
+ * `accept` takes. A greedy pattern may run into a following number (`card 4111… 12`); the
+ * entity is still redacted, and the extra digits stay.
+ */
+function longestAccepted(value: string, accept: (prefix: string) => boolean): number {
+  for (let end = value.length; end > 0; end -= 1) {
+    const last = value.charCodeAt(end - 1);
+    const next = value.charCodeAt(end);
+    const endsRun = end === value.length || !isAlphanumeric(next);
+    if (isAlphanumeric(last) && endsRun && accept(value.slice(0, end))) return end;
+  }
+  return 0;
+}
+
+function isAlphanumeric(code: number): boolean {
+  return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+}
+
 export function checkCard(value: string): number {
-  const digits = digitsOf(value);
-  return digits.length >= 13 && digits.length <= 19 && passesLuhn(digits) ? value.length : 0;
+  return longestAccepted(value, (prefix) => {
+    const digits = digitsOf(prefix);
+    return digits.length >= 13 && digits.length <= 19 && passesLuhn(digits);
+  });
 }
 
 /** ISO 13616: move the first four characters to the end, letters to numbers, mod 97 = 1. */
@@ -45,7 +66,7 @@ export function passesIbanChecksum(iban: string): boolean {
 }
 
 export function checkIban(value: string): number {
-  return passesIbanChecksum(value) ? value.length : 0;
+  return longestAccepted(value, passesIbanChecksum);
 }
 
 /** SSA rules: no area 000, 666 or 900–999, no group 00, no serial 0000. */
@@ -76,8 +97,10 @@ export function checkIpv6(value: string): number {
 
 /** E.164 allows at most 15 digits; fewer than 7 is not a phone number. */
 export function checkPhone(value: string): number {
-  const count = digitsOf(value).length;
-  return count >= 7 && count <= 15 ? value.length : 0;
+  return longestAccepted(value, (prefix) => {
+    const count = digitsOf(prefix).length;
+    return count >= 7 && count <= 15;
+  });
 }
 
 export function acceptAll(value: string): number {
