@@ -33,6 +33,18 @@ interface StartClosure {
   readonly acceptsAscii: Uint8Array;
 }
 
+/** Start states under each set of assertion flags, per program, shared by every session. */
+const startClosureCaches = new WeakMap<PatternProgram, Array<StartClosure | undefined>>();
+
+function startClosuresOf(program: PatternProgram): Array<StartClosure | undefined> {
+  let cache = startClosureCaches.get(program);
+  if (!cache) {
+    cache = new Array(64);
+    startClosureCaches.set(program, cache);
+  }
+  return cache;
+}
+
 function consumes(instruction: ProgramInstruction, rune: number): boolean {
   switch (instruction.op) {
     case Operation.rune:
@@ -69,7 +81,7 @@ function runeBefore(view: TextView, position: number): number {
 
 export class StreamingMatcher {
   readonly #program: PatternProgram;
-  readonly #startClosures: Array<StartClosure | undefined> = new Array(64);
+  readonly #startClosures: Array<StartClosure | undefined>;
   #threadPcs: number[] = [];
   #threadStarts: number[] = [];
   #position: number;
@@ -84,6 +96,7 @@ export class StreamingMatcher {
 
   constructor(program: PatternProgram, position = 0) {
     this.#program = program;
+    this.#startClosures = startClosuresOf(program);
     this.#position = position;
     this.#seen = new Uint32Array(program.instructions.length);
   }
