@@ -10,7 +10,7 @@ let gateway: Gateway;
 
 beforeAll(async () => {
   gateway = await buildGateway({
-    config: parseConfig({ limits: { bodyBytes: 4096, messages: 3 } }),
+    config: parseConfig({ dataDir: ':memory:', limits: { bodyBytes: 4096, messages: 3 } }),
   });
 });
 afterAll(async () => {

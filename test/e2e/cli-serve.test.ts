@@ -8,11 +8,12 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
-import { readSse } from '../helpers/sse-client.ts';
+import { readSse, terminalOf } from '../helpers/sse-client.ts';
 
 const node = resolve('node_modules/.bin/node');
 const main = resolve('packages/gateway/src/cli/main.ts');
 const children: ChildProcessWithoutNullStreams[] = [];
+const dataDir = await mkdtemp(join(tmpdir(), 'sluice-serve-'));
 
 afterEach(() => {
   for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
@@ -20,7 +21,7 @@ afterEach(() => {
 
 function serve(args: string[]) {
   const child = spawn(node, [main, 'serve', ...args], {
-    env: { ...process.env, SLUICE_LOG_LEVEL: 'info' },
+    env: { ...process.env, SLUICE_LOG_LEVEL: 'info', SLUICE_DATA_DIR: dataDir },
   });
   children.push(child);
   let stdout = '';
@@ -65,9 +66,10 @@ test('serves the simulator and drains on SIGTERM with exit code 0', async () => 
   const events = readSse(response);
   server.child.kill('SIGTERM');
   const received = await events;
-  const last = received.at(-1);
-  expect(last?.event).toBe('response-finish');
-  expect(JSON.parse(last?.data ?? '{}').finishReason).toBe('interrupted');
+  expect(terminalOf(received)).toMatchObject({
+    type: 'response-finish',
+    data: { finishReason: 'interrupted' },
+  });
   expect(await server.exited).toBe(0);
 });
 

@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { type RunningGateway, startGateway } from '../helpers/gateway-server.ts';
-import { readSse, textOf } from '../helpers/sse-client.ts';
+import { readSse, terminalOf, textOf } from '../helpers/sse-client.ts';
 
 let server: RunningGateway;
 
@@ -93,8 +93,8 @@ describe('POST /v1/generations', () => {
     expect(body.status).toBe('running');
     expect(body.streamUrl).toBe(`/v1/stream/generations/${body.id}`);
     const events = await readSse(await fetch(`${server.baseUrl}/v1/generations/${body.id}/events`));
-    expect(events.at(-1)?.event).toBe('response-finish');
-    expect(events.filter((event) => event.event === 'text-delta')).toHaveLength(5);
+    expect(events.at(-1)?.event).toBe('response-final');
+    expect(terminalOf(events).data).toMatchObject({ usage: { outputTokens: 5 } });
   });
 
   test('is deterministic for a seed', async () => {
@@ -148,7 +148,7 @@ describe('resume', () => {
       expect(union.map((event) => event.data)).toEqual(full.map((event) => event.data));
       expect(textOf(union)).toBe(finished.text);
     }
-    expect(full.at(-1)?.event).toBe('response-finish');
+    expect(terminalOf(full).type).toBe('response-finish');
   });
 
   test('a reader that resumes while the generation runs follows it live to the end', async () => {
@@ -163,8 +163,11 @@ describe('resume', () => {
       await fetch(`${server.baseUrl}/v1/generations/${id}/events?offset=${firstPart.at(-1)?.id}`),
     );
     const all = [...firstPart, ...rest];
-    expect(all.filter((event) => event.event === 'text-delta')).toHaveLength(40);
-    expect(all.at(-1)?.event).toBe('response-finish');
+    expect(terminalOf(all).data).toMatchObject({ usage: { outputTokens: 40 } });
+    const view = (await (await fetch(`${server.baseUrl}/v1/generations/${id}`)).json()) as {
+      text: string;
+    };
+    expect(textOf(all)).toBe(view.text);
   });
 });
 
@@ -191,8 +194,10 @@ describe('cancel', () => {
     expect(cancelled.finishReason).toBe('cancelled');
 
     const events = await live;
-    expect(events.at(-1)?.event).toBe('response-finish');
-    expect(JSON.parse(events.at(-1)?.data ?? '{}').finishReason).toBe('cancelled');
+    expect(terminalOf(events)).toMatchObject({
+      type: 'response-finish',
+      data: { finishReason: 'cancelled' },
+    });
     expect(textOf(events)).toBe(cancelled.text);
     expect(cancelled.text.length).toBeGreaterThan(0);
 

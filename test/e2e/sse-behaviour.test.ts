@@ -22,7 +22,7 @@ test('sends a first byte at once, then heartbeats while the model is silent', as
       model: 'simulator',
       messages: [{ role: 'user', content: 'hi' }],
       maxTokens: 5,
-      simulator: { stallAfterTokens: 1 },
+      simulator: { stallAfterTokens: 3 },
     }),
   });
   const id = response.headers.get('sluice-generation-id');

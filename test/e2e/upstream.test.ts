@@ -9,7 +9,7 @@ import {
   startFakeOpenAiUpstream,
 } from '../helpers/fake-openai-upstream.ts';
 import { type RunningGateway, startGateway } from '../helpers/gateway-server.ts';
-import { readSse, textOf } from '../helpers/sse-client.ts';
+import { readSse, terminalOf, textOf } from '../helpers/sse-client.ts';
 
 let upstream: FakeOpenAiUpstream;
 let server: RunningGateway;
@@ -61,10 +61,7 @@ describe('cancel', () => {
 
     const events = await readSse(await fetch(`${server.baseUrl}/v1/generations/${id}/events`));
     expect(textOf(events)).toBe(view.text);
-    const terminal = events.filter((event) =>
-      ['response-finish', 'response-error'].includes(event.event ?? ''),
-    );
-    expect(terminal).toHaveLength(1);
+    expect(terminalOf(events).type).toBe('response-finish');
 
     const again = await fetch(`${server.baseUrl}/v1/generations/${id}/cancel`, { method: 'POST' });
     expect(again.status).toBe(200);
@@ -104,13 +101,9 @@ describe('upstream failures', () => {
     expect(response.status).toBe(200);
     const id = response.headers.get('sluice-generation-id');
     const events = await readSse(response);
-    const last = events.at(-1);
-    expect(last?.event).toBe('response-error');
-    const error = JSON.parse(last?.data ?? '{}') as {
-      code: string;
-      message: string;
-      retryable: boolean;
-    };
+    const terminal = terminalOf(events);
+    expect(terminal.type).toBe('response-error');
+    const error = terminal.data as { code: string; message: string; retryable: boolean };
     expect(error.code).toBe(code);
     expect(typeof error.retryable).toBe('boolean');
     expect(events.filter((event) => event.event === 'response-finish')).toHaveLength(0);

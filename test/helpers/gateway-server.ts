@@ -18,7 +18,7 @@ export async function startGateway(
   options: { config?: Record<string, unknown> } & Omit<Partial<GatewayOptions>, 'config'> = {},
 ): Promise<RunningGateway> {
   const { config: rawConfig, ...rest } = options;
-  const config = parseConfig({ port: 0, ...rawConfig });
+  const config = parseConfig({ port: 0, dataDir: ':memory:', ...rawConfig });
   const gateway = await buildGateway({ ...rest, config });
   const address = await gateway.app.listen({ port: 0, host: '127.0.0.1' });
   return {

@@ -45,3 +45,21 @@ export function textOf(events: readonly EventSourceMessage[]): string {
     .map((event) => (JSON.parse(event.data) as { delta: string }).delta)
     .join('');
 }
+
+const TERMINAL_TYPES = new Set(['response-finish', 'response-error']);
+
+/** The generation's terminal events (exactly one in a complete log). */
+export function terminalEvents(events: readonly EventSourceMessage[]): EventSourceMessage[] {
+  return events.filter((event) => TERMINAL_TYPES.has(event.event ?? ''));
+}
+
+/** Parses the one terminal event; throws when there is not exactly one. */
+export function terminalOf(events: readonly EventSourceMessage[]): {
+  type: string;
+  data: Record<string, unknown>;
+} {
+  const terminal = terminalEvents(events);
+  if (terminal.length !== 1) throw new Error(`expected one terminal event, got ${terminal.length}`);
+  const [event] = terminal;
+  return { type: event?.event ?? '', data: JSON.parse(event?.data ?? '{}') };
+}

@@ -91,6 +91,19 @@ export interface ResponseRetractEvent {
   reason: string;
 }
 
+/** Why a guardrail stopped the generation (it then finishes with `content-filter`). */
+export type GuardrailBlockKind = 'term' | 'pattern' | 'window' | 'holdback-overflow';
+
+/**
+ * A guardrail stopped the generation: the upstream was aborted and nothing from the
+ * offending text on was released. Never carries the text itself.
+ */
+export interface GuardrailBlockEvent {
+  type: 'guardrail-block';
+  rule: string;
+  kind: GuardrailBlockKind;
+}
+
 export interface ReviewDecisionEvent {
   type: 'review-decision';
   decision: 'approved' | 'rejected';
@@ -105,6 +118,7 @@ export type GenerationEvent =
   | ResponseErrorEvent
   | ResponseFinalEvent
   | ResponseRetractEvent
+  | GuardrailBlockEvent
   | ReviewDecisionEvent;
 
 export type GenerationEventType = GenerationEvent['type'];

@@ -28,6 +28,7 @@ export const configSchema = z
   .object({
     host: z.string().min(1).default('127.0.0.1'),
     port: z.coerce.number().int().min(0).max(65_535).default(7700),
+    /** Directory of the SQLite governance database; `:memory:` keeps it in memory. */
     dataDir: z.string().min(1).default('./data'),
     logLevel: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -53,6 +54,23 @@ export const configSchema = z
         heartbeatIntervalMs: z.number().int().positive().default(15_000),
         /** How long a generation's stream log is kept after it is created. */
         generationTtlSeconds: z.number().int().positive().default(86_400),
+      })
+      .strict()
+      .prefault({}),
+    governance: z
+      .object({
+        /**
+         * Environment variable holding the HMAC key for `hash` redaction. Without it a
+         * random key is made at start, so hashes are stable only within one process.
+         */
+        redactionHashKeyEnv: z.string().min(1).default('SLUICE_REDACTION_KEY'),
+        retention: z
+          .object({
+            /** Audit payloads older than this are purged; the hash chain is kept. */
+            auditPayloadDays: z.number().positive().optional(),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

@@ -43,6 +43,7 @@ const data = (payload: unknown) => `data: ${JSON.stringify(payload)}\n\n`;
 export class OpenAiChunkEncoder {
   readonly #options: ChunkEncoderOptions;
   readonly #id: string;
+  #complete = false;
 
   constructor(options: ChunkEncoderOptions) {
     this.#options = options;
@@ -51,9 +52,15 @@ export class OpenAiChunkEncoder {
 
   encodeBatch = (messages: readonly StoredMessage[]): string => {
     let out = '';
-    for (const message of messages) out += this.encode(parseEvent(message));
+    for (const message of messages) {
+      if (this.#complete) break;
+      out += this.encode(parseEvent(message));
+    }
     return out;
   };
+
+  /** True once `[DONE]` or an error frame was produced: the OpenAI stream is over. */
+  isComplete = (): boolean => this.#complete;
 
   encode(event: GenerationEvent): string {
     switch (event.type) {
@@ -64,10 +71,12 @@ export class OpenAiChunkEncoder {
       case 'response-finish': {
         let out = this.#chunk({}, openAiFinishReason(event.finishReason));
         if (this.#options.includeUsage) out += this.#usageChunk(event.usage);
+        this.#complete = true;
         return `${out}data: [DONE]\n\n`;
       }
       case 'response-error':
         // The OpenAI SDK raises an APIError for a chunk carrying `error`.
+        this.#complete = true;
         return data({ error: { message: event.message, type: 'server_error', code: event.code } });
       default:
         return '';

@@ -21,13 +21,15 @@ export interface StreamToSseOptions {
   first: ReadBatch;
   connection: SseConnection;
   encode: BatchEncoder;
+  /** Ends the response early, once the encoder has written its protocol's last frame. */
+  isComplete?: () => boolean;
 }
 
 export async function streamToSse(options: StreamToSseOptions): Promise<void> {
-  const { store, path, first, connection, encode } = options;
+  const { store, path, first, connection, encode, isComplete } = options;
   try {
     if (first.messages.length > 0) await connection.write(encode(first.messages));
-    if (first.closed) return;
+    if (first.closed || isComplete?.()) return;
     const batches = followStream(store, path, {
       offset: first.nextOffset,
       signal: connection.signal,
@@ -36,6 +38,7 @@ export async function streamToSse(options: StreamToSseOptions): Promise<void> {
     for await (const batch of batches) {
       const text = encode(batch.messages);
       if (text.length > 0) await connection.write(text);
+      if (isComplete?.()) return;
     }
   } catch {
     // The log vanished (deleted or expired) mid-read: end the response; the client's

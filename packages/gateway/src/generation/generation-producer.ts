@@ -1,21 +1,25 @@
 /**
- * The producer of one generation: pulls parts from the model, appends events to the
- * stream log, and ends the generation exactly once with one terminal event. Nothing
- * per token beyond the event itself: one JSON encode and one append.
+ * The producer of one generation: pulls parts from the model, passes the text through
+ * the guardrails (redaction holdback, blocking), appends what may be released to the
+ * stream log, and ends the generation exactly once with one terminal event. Per token:
+ * one guardrail push, and when text is released one JSON encode and one append.
  */
 import type {
   FinishReason,
   GenerationEvent,
   GenerationStatus,
+  GuardrailBlockKind,
   TerminalEvent,
   Usage,
 } from '@sluice/protocol';
+import type { GuardrailOutput, GuardrailSession } from '../guardrails/guardrail-session.ts';
 import {
   type LanguageModelStreamPart,
   ProviderError,
   type ProviderUsage,
 } from '../providers/language-model.ts';
 import type { StreamStore } from '../store/stream-store.ts';
+import type { AuditTrail } from './audit-trail.ts';
 import type { Generation, GenerationError, StopCause } from './generation.ts';
 
 export function encodeEvent(event: GenerationEvent): Uint8Array {
@@ -30,16 +34,52 @@ export interface ProducerState extends Generation {
   readonly startedAt: number;
   firstTokenAt: number | undefined;
   inputTokenEstimate: number;
+  /** Redactions so far by kind (counts only, never values). */
+  readonly redactions: Map<string, number>;
 }
 
 export interface ProducerContext {
   store: StreamStore;
   state: ProducerState;
   signal: AbortSignal;
+  guardrails: GuardrailSession;
+  audit: AuditTrail;
 }
 
 export async function appendEvent(context: ProducerContext, event: GenerationEvent): Promise<void> {
   await context.store.append(context.state.streamPath, [encodeEvent(event)]);
+}
+
+interface Block {
+  rule: string;
+  kind: GuardrailBlockKind;
+}
+
+/** Appends released text and tallies redactions; returns the block the output carries. */
+async function release(
+  context: ProducerContext,
+  output: GuardrailOutput,
+): Promise<Block | undefined> {
+  const { state } = context;
+  for (const { kind, count } of output.redactions) {
+    state.redactions.set(kind, (state.redactions.get(kind) ?? 0) + count);
+  }
+  if (output.text.length > 0) {
+    state.firstTokenAt ??= performance.now();
+    state.text += output.text;
+    await appendEvent(context, { type: 'text-delta', delta: output.text });
+  }
+  if (output.blocked) return { rule: output.blocked.rule, kind: output.blocked.kind };
+  if (output.overflow === 'failed-closed') {
+    return { rule: 'holdback-limit', kind: 'holdback-overflow' };
+  }
+  return undefined;
+}
+
+/** Releases what the guardrails still hold (the text is complete as far as it goes). */
+async function flush(context: ProducerContext): Promise<Block | undefined> {
+  if (context.guardrails.closed) return undefined;
+  return release(context, context.guardrails.end());
 }
 
 /** Pumps model parts into the log; never rejects. */
@@ -47,30 +87,35 @@ export async function pumpModelStream(
   context: ProducerContext,
   parts: AsyncIterable<LanguageModelStreamPart>,
 ): Promise<void> {
-  const { state } = context;
   let finish: { finishReason: FinishReason; usage: ProviderUsage } | undefined;
   let outputCount = 0;
+  let block: Block | undefined;
   try {
     for await (const part of parts) {
       if (part.type === 'text-delta') {
         if (part.delta.length === 0) continue;
-        state.firstTokenAt ??= performance.now();
-        state.text += part.delta;
         outputCount += 1;
-        await appendEvent(context, { type: 'text-delta', delta: part.delta });
+        block = await release(context, context.guardrails.push(part.delta));
+        // Leaving the loop closes the upstream request.
+        if (block) break;
       } else if (part.type === 'finish') {
         finish = { finishReason: part.finishReason, usage: part.usage };
       }
       if (context.signal.aborted) break;
     }
+    block ??= await flush(context);
   } catch (error) {
     if (!context.signal.aborted) {
+      await flush(context).catch(() => undefined);
       await endGeneration(context, failure(error), { outputTokens: outputCount });
       return;
     }
   }
-  if (context.signal.aborted) {
-    await endGeneration(context, stopped(state.stopCause), { outputTokens: outputCount });
+  if (block) {
+    await blockGeneration(context, block, outputCount);
+  } else if (context.signal.aborted) {
+    await flush(context).catch(() => undefined);
+    await endGeneration(context, stopped(context.state.stopCause), { outputTokens: outputCount });
   } else if (finish) {
     await endGeneration(
       context,
@@ -88,6 +133,34 @@ export async function pumpModelStream(
     });
     await endGeneration(context, failure(truncated), { outputTokens: outputCount });
   }
+}
+
+async function blockGeneration(
+  context: ProducerContext,
+  block: Block,
+  outputCount: number,
+): Promise<void> {
+  const { state } = context;
+  if (state.status !== 'running') return;
+  context.audit.record({
+    type: 'generation-blocked',
+    generationId: state.id,
+    ...auditSubject(state),
+    payload: { rule: block.rule, reason: block.kind },
+  });
+  await appendEvent(context, { type: 'guardrail-block', rule: block.rule, kind: block.kind });
+  await endGeneration(
+    context,
+    { kind: 'finish', status: 'finished', finishReason: 'content-filter' },
+    { outputTokens: outputCount },
+  );
+}
+
+export function auditSubject(state: ProducerState): { sessionId?: string; endUserId?: string } {
+  return {
+    ...(state.sessionId === undefined ? {} : { sessionId: state.sessionId }),
+    ...(state.endUserId === undefined ? {} : { endUserId: state.endUserId }),
+  };
 }
 
 export type Ending =
@@ -117,8 +190,9 @@ export function failure(error: unknown): Ending {
 }
 
 /**
- * Appends the one terminal event and closes the log. Guarded by status so a race
- * between cancel and a natural finish still yields a single terminal event.
+ * Appends the one terminal event. Guarded by status so a race between cancel and a
+ * natural finish still yields a single terminal event. The log stays open for the
+ * finalizer's verdict.
  */
 export async function endGeneration(
   context: ProducerContext,
@@ -156,7 +230,7 @@ export async function endGeneration(
     terminal = { type: 'response-error', ...ending.error };
   }
   try {
-    await context.store.append(state.streamPath, [encodeEvent(terminal)], { close: true });
+    await appendEvent(context, terminal);
   } catch {
     // The log is gone (deleted or expired); the in-memory record still tells the outcome.
   }

@@ -1,5 +1,8 @@
 import type { GenerationEvent } from '@sluice/protocol';
 import { afterEach, describe, expect, test } from 'vitest';
+import { openSqliteGovernance } from '../governance/database/open-sqlite-governance.ts';
+import { validatePolicyDocument } from '../governance/policy-document.ts';
+import { PolicyRuntime } from '../governance/policy-runtime.ts';
 import { ProviderError } from '../providers/language-model.ts';
 import { MockGate } from '../providers/mock-gate.ts';
 import { MockLanguageModel, mockTextParts } from '../providers/mock-language-model.ts';
@@ -18,9 +21,24 @@ function setup(model: MockLanguageModel) {
     [{ name: 'mock', provider: 'openai-compatible', baseUrl: 'http://x' }],
     () => model,
   );
-  const service = new GenerationService({ store, models, ttlSeconds: 60 });
-  disposables.push(service, store);
-  return { store, service };
+  const governance = openSqliteGovernance({
+    location: { path: ':memory:' },
+    validatePolicy: validatePolicyDocument,
+  });
+  const policies = new PolicyRuntime({
+    policies: governance.policies,
+    redactionHashKey: 'test-key',
+  });
+  const service = new GenerationService({
+    store,
+    models,
+    policies,
+    auditLog: governance.auditLog,
+    reviews: governance.reviews,
+    ttlSeconds: 60,
+  });
+  disposables.push(service, store, { dispose: () => governance.close() });
+  return { store, service, governance };
 }
 
 async function events(store: MemoryStreamStore, path: string): Promise<GenerationEvent[]> {
@@ -31,25 +49,32 @@ async function events(store: MemoryStreamStore, path: string): Promise<Generatio
 const request = { model: 'mock', messages: [{ role: 'user' as const, content: 'hello there' }] };
 
 describe('GenerationService', () => {
-  test('logs start, deltas and one finish, then closes the log', async () => {
+  test('logs start, deltas, one finish and the verdict, then closes the log', async () => {
     const model = new MockLanguageModel({
-      stream: mockTextParts(['Hel', 'lo', ''], { usage: { inputTokens: 4, outputTokens: 2 } }),
+      stream: mockTextParts(['Hel', 'lo', ' there', ''], {
+        usage: { inputTokens: 4, outputTokens: 3 },
+      }),
     });
     const { store, service } = setup(model);
     const generation = await service.start({ ...request, maxTokens: 9, seed: 1 });
     await generation.done;
     const log = await events(store, generation.streamPath);
-    expect(log.map((event) => event.type)).toEqual([
-      'response-start',
-      'text-delta',
-      'text-delta',
-      'response-finish',
-    ]);
-    expect(log.at(-1)).toMatchObject({
+    const types = log.map((event) => event.type);
+    expect(types[0]).toBe('response-start');
+    expect(types.slice(-2)).toEqual(['response-finish', 'response-final']);
+    expect(types.slice(1, -2).every((type) => type === 'text-delta')).toBe(true);
+    const streamed = log.map((event) => (event.type === 'text-delta' ? event.delta : '')).join('');
+    expect(streamed).toBe('Hello there');
+    expect(log.at(-2)).toMatchObject({
       finishReason: 'stop',
-      usage: { inputTokens: 4, outputTokens: 2 },
+      usage: { inputTokens: 4, outputTokens: 3 },
     });
-    expect(generation).toMatchObject({ status: 'finished', text: 'Hello', finishReason: 'stop' });
+    expect(log.at(-1)).toMatchObject({ verdict: 'approved', policyVersion: 'default@0' });
+    expect(generation).toMatchObject({
+      status: 'finished',
+      text: 'Hello there',
+      finishReason: 'stop',
+    });
     expect((await store.head(generation.streamPath))?.closed).toBe(true);
     expect(model.calls[0]?.options).toMatchObject({
       maxTokens: 9,
@@ -90,7 +115,11 @@ describe('GenerationService', () => {
       retryable: true,
     });
     const log = await events(store, generation.streamPath);
-    expect(log.map((event) => event.type)).toEqual(['response-start', 'response-error']);
+    expect(log.map((event) => event.type)).toEqual([
+      'response-start',
+      'response-error',
+      'response-final',
+    ]);
   });
 
   test('a mid-stream failure ends with response-error and keeps the partial text', async () => {
@@ -110,7 +139,7 @@ describe('GenerationService', () => {
     await generation.done;
     expect(generation).toMatchObject({ status: 'failed', finishReason: 'error', text: 'one two ' });
     const log = await events(store, generation.streamPath);
-    expect(log.at(-1)).toEqual({
+    expect(log.at(-2)).toEqual({
       type: 'response-error',
       code: 'SLUICE_ERR_UPSTREAM_BAD_RESPONSE',
       message: 'bad',
@@ -127,7 +156,7 @@ describe('GenerationService', () => {
     const generation = await service.start(request);
     await generation.done;
     const log = await events(store, generation.streamPath);
-    expect(log.at(-1)).toMatchObject({ type: 'response-error', code: 'SLUICE_ERR_INTERNAL' });
+    expect(log.at(-2)).toMatchObject({ type: 'response-error', code: 'SLUICE_ERR_INTERNAL' });
     expect(JSON.stringify(log)).not.toContain('secret internal detail');
   });
 
@@ -141,12 +170,16 @@ describe('GenerationService', () => {
 
   test('stop aborts the upstream, ends once as cancelled, and is idempotent', async () => {
     const gate = new MockGate();
-    const model = new MockLanguageModel({ stream: mockTextParts(['a', 'b', 'c', 'd']), gate });
+    const model = new MockLanguageModel({
+      stream: mockTextParts(['alpha ', 'beta ', 'c', 'd']),
+      gate,
+    });
     const { store, service } = setup(model);
     const generation = await service.start(request);
-    gate.release(3); // metadata, 'a', 'b'
+    gate.release(3); // metadata, 'alpha ', 'beta '
     await gate.whenWaiting();
-    while (generation.text !== 'ab') await new Promise((resolve) => setImmediate(resolve));
+    while (model.calls[0]?.partsYielded !== 3)
+      await new Promise((resolve) => setImmediate(resolve));
     const [first, second] = await Promise.all([
       service.stop(generation.id),
       service.stop(generation.id),
@@ -158,14 +191,16 @@ describe('GenerationService', () => {
     expect(
       log.filter((event) => event.type === 'response-finish' || event.type === 'response-error'),
     ).toEqual([expect.objectContaining({ type: 'response-finish', finishReason: 'cancelled' })]);
-    expect(generation.text).toBe('ab');
+    // What the guardrails still held when cancelled is released: the partial text is whole.
+    expect(generation.text).toBe('alpha beta ');
   });
 
   test('interruptAll ends running generations as interrupted', async () => {
     const model = new MockLanguageModel({ stream: mockTextParts(['a']), hangAfterParts: 2 });
     const { service } = setup(model);
     const generation = await service.start(request);
-    while (generation.text !== 'a') await new Promise((resolve) => setImmediate(resolve));
+    while (model.calls[0]?.partsYielded !== 2)
+      await new Promise((resolve) => setImmediate(resolve));
     await service.interruptAll();
     expect(generation).toMatchObject({
       status: 'interrupted',

@@ -1,14 +1,21 @@
 /**
  * Starts, tracks and stops generations. Each generation gets a JSON stream log at
- * `generations/{id}` and one producer; `start` resolves once the upstream accepted the
- * call, so a refused or failing upstream can still be answered with 502/504 before any
- * byte reached the client.
+ * `generations/{id}`, one producer, the policy version bound to its model or route, and
+ * an audit trail; `start` resolves once the upstream accepted the call, so a refused or
+ * failing upstream can still be answered with 502/504 before any byte reached the client.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
+import type { AuditLog } from '../governance/audit/audit-log.ts';
+import type { PolicyRuntime } from '../governance/policy-runtime.ts';
+import type { ReviewItem, ReviewQueue } from '../governance/review/review-queue.ts';
+import { GuardrailSession } from '../guardrails/guardrail-session.ts';
 import type { StreamStore } from '../store/stream-store.ts';
+import { type AuditErrorReporter, AuditTrail } from './audit-trail.ts';
 import type { Generation, GenerationRequest, StopCause } from './generation.ts';
+import { appendReviewDecision, finalizeGeneration } from './generation-finalization.ts';
 import {
   appendEvent,
+  auditSubject,
   endGeneration,
   failure,
   type ProducerContext,
@@ -23,8 +30,13 @@ export const GENERATION_STREAM_PREFIX = 'generations/';
 export interface GenerationServiceOptions {
   store: StreamStore;
   models: ModelRegistry;
+  policies: PolicyRuntime;
+  auditLog: AuditLog;
+  reviews: ReviewQueue;
   /** How long a generation's log and record are kept. */
   ttlSeconds: number;
+  /** Where audit write failures go (the gateway's logger). */
+  onAuditError?: AuditErrorReporter;
 }
 
 interface Entry {
@@ -39,6 +51,9 @@ export class UnknownModelError extends Error {
 export class GenerationService {
   readonly #store: StreamStore;
   readonly #models: ModelRegistry;
+  readonly #policies: PolicyRuntime;
+  readonly #reviews: ReviewQueue;
+  readonly #audit: AuditTrail;
   readonly #ttlSeconds: number;
   readonly #entries = new Map<string, Entry>();
   readonly #sweepTimer: NodeJS.Timeout;
@@ -46,6 +61,9 @@ export class GenerationService {
   constructor(options: GenerationServiceOptions) {
     this.#store = options.store;
     this.#models = options.models;
+    this.#policies = options.policies;
+    this.#reviews = options.reviews;
+    this.#audit = new AuditTrail(options.auditLog, options.onAuditError ?? (() => {}));
     this.#ttlSeconds = options.ttlSeconds;
     const sweepEveryMs = Math.min(60_000, options.ttlSeconds * 1000);
     this.#sweepTimer = setInterval(() => this.#sweep(), sweepEveryMs).unref();
@@ -66,6 +84,13 @@ export class GenerationService {
       .map((entry) => entry.state);
   }
 
+  /** Generations of a session (those this process still holds). */
+  bySession(sessionId: string): Generation[] {
+    return [...this.#entries.values()]
+      .filter((entry) => entry.state.sessionId === sessionId)
+      .map((entry) => entry.state);
+  }
+
   /**
    * Starts a generation. Throws `UnknownModelError`. When the upstream fails before
    * streaming, the returned generation is already `failed` with its `error` set, so the
@@ -74,6 +99,10 @@ export class GenerationService {
   async start(request: GenerationRequest): Promise<Generation> {
     const registered = this.#models.get(request.model);
     if (!registered) throw new UnknownModelError(`Unknown model ${request.model}`);
+    const policy = await this.#policies.resolve({
+      model: registered.name,
+      ...(request.route === undefined ? {} : { route: request.route }),
+    });
     const id = `gen_${randomUUID().replaceAll('-', '')}`;
     const streamPath = GenerationService.streamPath(id);
     let resolveDone!: () => void;
@@ -87,21 +116,57 @@ export class GenerationService {
       streamPath,
       createdAt: new Date(),
       onDisconnect: request.onDisconnect ?? 'continue',
+      policyVersion: policy.label,
+      modelConfigurationVersion: registered.configurationVersion,
+      sessionId: request.sessionId,
+      endUserId: request.endUserId,
       status: 'running',
       text: '',
       finishReason: undefined,
       usage: { inputTokens: 0, outputTokens: 0 },
       timings: undefined,
       error: undefined,
+      final: undefined,
+      reviewItemId: undefined,
       done,
       stopCause: undefined,
       startedAt: performance.now(),
       firstTokenAt: undefined,
       inputTokenEstimate: estimateTokens(request),
+      redactions: new Map(),
     };
     const controller = new AbortController();
     this.#entries.set(id, { state, controller });
-    const context: ProducerContext = { store: this.#store, state, signal: controller.signal };
+    const context: ProducerContext = {
+      store: this.#store,
+      state,
+      signal: controller.signal,
+      guardrails: new GuardrailSession(policy.guardrails),
+      audit: this.#audit,
+    };
+    const finishUp = async () => {
+      await finalizeGeneration({
+        store: this.#store,
+        state,
+        policy,
+        audit: this.#audit,
+        reviews: this.#reviews,
+      }).catch(() => undefined);
+      resolveDone();
+    };
+    const subject = auditSubject(state);
+    this.#audit.record({
+      type: 'request-accepted',
+      generationId: id,
+      ...subject,
+      payload: {
+        model: registered.name,
+        policyVersion: policy.label,
+        modelConfigurationVersion: registered.configurationVersion,
+        requestSha256: requestHash(request),
+        ...(request.route === undefined ? {} : { route: request.route }),
+      },
+    });
 
     await this.#store.create(streamPath, {
       contentType: 'application/json',
@@ -125,21 +190,32 @@ export class GenerationService {
     } catch (error) {
       const ending = controller.signal.aborted ? stopped(state.stopCause) : failure(error);
       await endGeneration(context, ending, { outputTokens: 0 });
-      resolveDone();
+      await finishUp();
       return state;
     }
+    this.#audit.record({
+      type: 'generation-started',
+      generationId: id,
+      ...subject,
+      payload: {
+        model: registered.name,
+        provider: registered.provider,
+        policyVersion: policy.label,
+        modelConfigurationVersion: registered.configurationVersion,
+      },
+    });
 
-    void pumpModelStream(context, result.stream).finally(() => {
-      // Release the upstream if the model left it open (e.g. the log went away).
+    void pumpModelStream(context, result.stream).finally(async () => {
+      // Release the upstream if the model left it open (a block, or the log went away).
       if (!controller.signal.aborted) controller.abort('done');
-      resolveDone();
+      await finishUp();
     });
     return state;
   }
 
   /**
-   * Stops a running generation (idempotent). Resolves once its terminal event is in
-   * the log; partial text is kept.
+   * Stops a running generation (idempotent). Resolves once its terminal event and
+   * verdict are in the log; partial text is kept.
    */
   async stop(id: string, cause: StopCause = 'cancelled'): Promise<Generation | undefined> {
     const entry = this.#entries.get(id);
@@ -147,9 +223,34 @@ export class GenerationService {
     if (entry.state.status === 'running' && !entry.controller.signal.aborted) {
       entry.state.stopCause = cause;
       entry.controller.abort(cause);
+      this.#audit.record({
+        type: 'generation-cancelled',
+        generationId: id,
+        ...auditSubject(entry.state),
+        payload: { reason: cause },
+      });
     }
     await entry.state.done;
     return entry.state;
+  }
+
+  /** Delivers a reviewer's decision to the generation's log, if it was held open for it. */
+  async applyReviewDecision(item: ReviewItem): Promise<boolean> {
+    const entry = this.#entries.get(item.generationId);
+    if (!entry) return false;
+    entry.state.reviewItemId = undefined;
+    return appendReviewDecision(this.#store, entry.state, item);
+  }
+
+  /** Forgets a generation's content: its log and its text (data-subject deletion). */
+  async deleteContent(id: string): Promise<void> {
+    const entry = this.#entries.get(id);
+    if (entry?.state.status === 'running') await this.stop(id, 'cancelled');
+    await this.#store.delete(GenerationService.streamPath(id)).catch(() => false);
+    if (entry) {
+      entry.state.text = '';
+      entry.state.final = undefined;
+    }
   }
 
   /** Interrupts every running generation (shutdown); their partial text stays readable. */
@@ -160,6 +261,12 @@ export class GenerationService {
   async dispose(): Promise<void> {
     clearInterval(this.#sweepTimer);
     await this.interruptAll();
+    // Logs held open for a review decision end with the process.
+    await Promise.all(
+      [...this.#entries.values()]
+        .filter((entry) => entry.state.reviewItemId !== undefined)
+        .map((entry) => this.#store.close(entry.state.streamPath).catch(() => undefined)),
+    );
   }
 
   #sweep(): void {
@@ -187,4 +294,10 @@ function estimateTokens(request: GenerationRequest): number {
   let characters = 0;
   for (const message of request.messages) characters += message.content.length;
   return Math.ceil(characters / 4);
+}
+
+/** Identifies the request in the audit log without storing its content. */
+function requestHash(request: GenerationRequest): string {
+  const { upstreamHeaders: _headers, ...content } = request;
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex');
 }

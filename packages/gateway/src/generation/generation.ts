@@ -7,6 +7,7 @@ import type {
   FinishReason,
   GenerationStatus,
   OnDisconnect,
+  ResponseFinalEvent,
   Timings,
   Usage,
 } from '@sluice/protocol';
@@ -20,6 +21,12 @@ export interface GenerationRequest {
   seed?: number;
   onDisconnect?: OnDisconnect;
   simulator?: SimulatorOptions;
+  /** Groups generations for export and deletion (a conversation, a chat session). */
+  sessionId?: string;
+  /** The application's end user, for data-subject export. */
+  endUserId?: string;
+  /** The API route that accepted the request; policies can be bound per route. */
+  route?: string;
   /** Headers forwarded to the upstream call (e.g. `traceparent`). */
   upstreamHeaders?: Record<string, string>;
 }
@@ -40,13 +47,23 @@ export interface Generation {
   readonly streamPath: string;
   readonly createdAt: Date;
   readonly onDisconnect: OnDisconnect;
+  /** `name@version` of the policy the generation runs under. */
+  readonly policyVersion: string;
+  /** Hash of the model's configuration (without secrets) the generation ran under. */
+  readonly modelConfigurationVersion: string;
+  readonly sessionId: string | undefined;
+  readonly endUserId: string | undefined;
   status: GenerationStatus;
   text: string;
   finishReason: FinishReason | undefined;
   usage: Usage;
   timings: Timings | undefined;
   error: GenerationError | undefined;
-  /** Resolves once the terminal event is in the log and the stream is closed. */
+  /** The finalizer's verdict event, once the generation was finalized. */
+  final: ResponseFinalEvent | undefined;
+  /** Set while a flagged generation waits for a human decision. */
+  reviewItemId: string | undefined;
+  /** Resolves once the terminal event and the final verdict are in the log. */
   readonly done: Promise<void>;
 }
 
@@ -60,7 +77,13 @@ export interface GenerationView {
   finishReason: FinishReason | null;
   usage: Usage;
   timings: Timings | null;
+  policyVersion: string;
+  modelConfigurationVersion: string;
+  sessionId?: string;
+  endUserId?: string;
   error?: GenerationError;
+  final?: ResponseFinalEvent;
+  reviewItemId?: string;
 }
 
 export function viewGeneration(generation: Generation): GenerationView {
@@ -74,7 +97,13 @@ export function viewGeneration(generation: Generation): GenerationView {
     finishReason: generation.finishReason ?? null,
     usage: generation.usage,
     timings: generation.timings ?? null,
+    policyVersion: generation.policyVersion,
+    modelConfigurationVersion: generation.modelConfigurationVersion,
   };
+  if (generation.sessionId !== undefined) view.sessionId = generation.sessionId;
+  if (generation.endUserId !== undefined) view.endUserId = generation.endUserId;
   if (generation.error) view.error = generation.error;
+  if (generation.final) view.final = generation.final;
+  if (generation.reviewItemId !== undefined) view.reviewItemId = generation.reviewItemId;
   return view;
 }

@@ -3,6 +3,7 @@
  * unless a config entry of the same name replaces it; API keys named by `apiKeyEnv`
  * are resolved here, once, and never logged.
  */
+import { createHash } from 'node:crypto';
 import type { ModelEntry } from '../config/config-schema.ts';
 import type { LanguageModel } from '../providers/language-model.ts';
 
@@ -20,6 +21,8 @@ export interface RegisteredModel {
   name: string;
   provider: string;
   model: LanguageModel;
+  /** Changes whenever the entry's settings change; API keys are not part of it. */
+  configurationVersion: string;
 }
 
 export const BUILT_IN_SIMULATOR: ModelEntry = { name: 'simulator', provider: 'simulator' };
@@ -40,6 +43,7 @@ export class ModelRegistry {
         name: entry.name,
         provider: entry.provider,
         model: createModel(resolved),
+        configurationVersion: configurationVersion(entry),
       });
     }
   }
@@ -51,6 +55,12 @@ export class ModelRegistry {
   list(): RegisteredModel[] {
     return [...this.#models.values()];
   }
+}
+
+function configurationVersion(entry: ModelEntry): string {
+  const { apiKey: _apiKey, apiKeyEnv: _apiKeyEnv, ...settings } = entry;
+  const canonical = JSON.stringify(settings, Object.keys(settings).sort());
+  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
 }
 
 function resolveEntry(entry: ModelEntry, env: NodeJS.ProcessEnv): ResolvedModelEntry {

@@ -2,11 +2,17 @@
  * Builds the gateway: the stream store, model registry and generation service, and the
  * Fastify app that exposes them. `buildGateway` is what `sluice serve` and the tests use.
  */
+import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { SluiceConfig } from '../config/config-schema.ts';
 import { registerDurableStreams } from '../delivery/durable-streams/register-durable-streams.ts';
 import { GenerationService } from '../generation/generation-service.ts';
 import { type LanguageModelFactory, ModelRegistry } from '../generation/model-registry.ts';
+import { startAuditPayloadRetention } from '../governance/audit/audit-payload-retention.ts';
+import type { GovernanceStores } from '../governance/database/governance-stores.ts';
+import { openSqliteGovernance } from '../governance/database/open-sqlite-governance.ts';
+import { type PolicyDocument, validatePolicyDocument } from '../governance/policy-document.ts';
+import { PolicyRuntime } from '../governance/policy-runtime.ts';
 import { createLanguageModel } from '../providers/create-language-model.ts';
 import { MemoryStreamStore } from '../store/memory-stream-store.ts';
 import type { StreamStore } from '../store/stream-store.ts';
@@ -20,6 +26,8 @@ import { healthRoutes } from './routes/health-routes.ts';
 export interface GatewayOptions {
   config: SluiceConfig;
   store?: StreamStore;
+  /** Governance stores; by default SQLite in `config.dataDir`. */
+  governance?: GovernanceStores<PolicyDocument>;
   createModel?: LanguageModelFactory;
   env?: NodeJS.ProcessEnv;
   logger?: FastifyServerOptions['logger'];
@@ -40,10 +48,36 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     options.createModel ?? createLanguageModel,
     options.env,
   );
+  const env = options.env ?? process.env;
+  const governance =
+    options.governance ??
+    openSqliteGovernance({
+      location: config.dataDir === ':memory:' ? { path: ':memory:' } : { dataDir: config.dataDir },
+      validatePolicy: validatePolicyDocument,
+    });
+  const policies = new PolicyRuntime({
+    policies: governance.policies,
+    redactionHashKey:
+      env[config.governance.redactionHashKeyEnv] ?? randomBytes(32).toString('base64url'),
+  });
+  const auditPayloadDays = config.governance.retention.auditPayloadDays;
+  const retention =
+    auditPayloadDays === undefined
+      ? undefined
+      : startAuditPayloadRetention({
+          auditLog: governance.auditLog,
+          retainForMs: auditPayloadDays * 86_400_000,
+        });
+  // Assigned once the app (and its logger) exists; audit failures are rare and late.
+  let reportAuditError = (_error: unknown) => {};
   const generations = new GenerationService({
     store,
     models,
+    policies,
+    auditLog: governance.auditLog,
+    reviews: governance.reviews,
     ttlSeconds: config.streams.generationTtlSeconds,
+    onAuditError: (error) => reportAuditError(error),
   });
   let accepting = true;
   const shutdown = new AbortController();
@@ -52,6 +86,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     store,
     models,
     generations,
+    governance,
     isAcceptingWork: () => accepting,
     shutdownSignal: shutdown.signal,
   };
@@ -64,6 +99,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     // Generation ids and stream paths are case-sensitive; keep routing exact.
     routerOptions: { ignoreTrailingSlash: false },
   });
+  reportAuditError = (error) => app.log.error({ err: error }, 'audit append failed');
   registerErrorHandling(app);
   registerJsonBodyParser(app);
   await app.register(async (scope) => healthRoutes(scope, context));
@@ -86,7 +122,9 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     shutdown.abort();
   });
   app.addHook('onClose', async () => {
+    retention?.stop();
     await store.dispose();
+    await governance.close();
   });
   return {
     app,

@@ -5,6 +5,8 @@
 import type { SluiceConfig } from '../config/config-schema.ts';
 import type { GenerationService } from '../generation/generation-service.ts';
 import type { ModelRegistry } from '../generation/model-registry.ts';
+import type { GovernanceStores } from '../governance/database/governance-stores.ts';
+import type { PolicyDocument } from '../governance/policy-document.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 
 export interface GatewayContext {
@@ -12,6 +14,7 @@ export interface GatewayContext {
   store: StreamStore;
   models: ModelRegistry;
   generations: GenerationService;
+  governance: GovernanceStores<PolicyDocument>;
   /** False while draining: readiness fails and new generations are refused. */
   isAcceptingWork(): boolean;
   /** Aborts when the server closes: live readers end their responses. */

@@ -69,6 +69,7 @@ export async function chatCompletionsRoutes(
         first,
         connection,
         encode: encoder.encodeBatch,
+        isComplete: encoder.isComplete,
       });
       if (connection.disconnected && generation.onDisconnect === 'cancel') {
         void context.generations.stop(generation.id);
