@@ -102,10 +102,16 @@ function levelTable(results: ScenarioResult[]): string {
       results.map((result) => milliseconds(result.load.timeToFirstTokenMs.max)),
     ),
     row(
-      'inter-token p50 / p99 (ms)',
+      'inter-token (delta) gap p50 / p99 (ms)',
       results.map(
         (result) =>
           `${milliseconds(result.load.interTokenMs.p50)} / ${milliseconds(result.load.interTokenMs.p99)}`,
+      ),
+    ),
+    row(
+      'text deltas per answer p50 (min)',
+      results.map(
+        (result) => `${result.load.deltasPerRequest.p50} (${result.load.deltasPerRequest.min})`,
       ),
     ),
     row(

@@ -1,8 +1,8 @@
 /**
  * The bench load client, run as its own process: keeps C streaming requests in flight
  * over keep-alive connections, parses their SSE incrementally, and records per request
- * the time to first token (first content token), the gaps between tokens, the
- * end-to-end time and the tokens received. Streams start staggered over a ramp so they
+ * the time to first token (first text delta), the gaps between deltas, the end-to-end
+ * time and the deltas received. Streams start staggered over a ramp so they
  * do not tick in lockstep; only requests started inside the measured window count, and
  * the parent is told when that window opens and closes.
  *
@@ -27,8 +27,14 @@ export interface LoadClientOptions {
   durationMs: number;
   /** Ends the window early once this many measured requests completed. */
   maxRequests: number | undefined;
-  /** Tokens a complete answer carries; fewer is an error. */
+  /** Upstream tokens in one answer. */
   expectedTokens: number;
+  /**
+   * Characters of text in one complete answer; fewer is an error. Tokens relayed are
+   * counted as characters received over characters per token, so merged deltas still
+   * count every token. Undefined (simulator: text unknown here) counts deltas instead.
+   */
+  expectedCharacters: number | undefined;
   /** A request taking longer than this fails. */
   requestTimeoutMs: number;
   /** How long to wait for measured requests still running when the window closes. */
@@ -41,14 +47,15 @@ class LoadRecorder {
   readonly timeToFirstToken = new SampleBuffer();
   readonly interToken = new SampleBuffer();
   readonly endToEnd = new SampleBuffer();
-  readonly tokensPerRequest = new SampleBuffer();
+  readonly deltasPerRequest = new SampleBuffer();
   measureStart = Number.POSITIVE_INFINITY;
   measureEnd = Number.POSITIVE_INFINITY;
   requestsMeasured = 0;
   requestsCompleted = 0;
   errors = 0;
   readonly errorSamples: string[] = [];
-  tokensInWindow = 0;
+  /** Characters (or deltas, when no character count is known) received in the window. */
+  unitsInWindow = 0;
 
   inWindow(time: number): boolean {
     return time >= this.measureStart && time < this.measureEnd;
@@ -72,7 +79,7 @@ function runOne(
     const measured = recorder.inWindow(startedAt);
     if (measured) recorder.requestsMeasured += 1;
     const counter = new SseTokenCounter(options.format);
-    let tokens = 0;
+    let deltas = 0;
     let firstTokenAt: number | undefined;
     let lastTokenAt = 0;
     let settled = false;
@@ -80,11 +87,11 @@ function runOne(
       if (settled) return;
       settled = true;
       if (measured) {
-        const failed = failure ?? completionFailure(options, counter, tokens);
+        const failed = failure ?? completionFailure(options, counter, deltas);
         if (failed === undefined) {
           recorder.requestsCompleted += 1;
           recorder.endToEnd.push(performance.now() - startedAt);
-          recorder.tokensPerRequest.push(tokens);
+          recorder.deltasPerRequest.push(deltas);
         } else {
           recorder.fail(failed);
         }
@@ -116,9 +123,15 @@ function runOne(
       }
       response.on('data', (chunk: Buffer) => {
         const now = performance.now();
+        const charactersBefore = counter.characters;
         const arrived = counter.feed(chunk);
         if (arrived === 0) return;
-        if (recorder.inWindow(now)) recorder.tokensInWindow += arrived;
+        if (recorder.inWindow(now)) {
+          recorder.unitsInWindow +=
+            options.expectedCharacters === undefined
+              ? arrived
+              : counter.characters - charactersBefore;
+        }
         if (measured) {
           if (firstTokenAt === undefined) {
             firstTokenAt = now;
@@ -126,11 +139,11 @@ function runOne(
           } else {
             recorder.interToken.push(now - lastTokenAt);
           }
-          // Tokens that arrived in one chunk reached the reader together: zero gaps.
+          // Deltas that arrived in one chunk reached the reader together: zero gaps.
           for (let index = 1; index < arrived; index += 1) recorder.interToken.push(0);
         }
         lastTokenAt = now;
-        tokens += arrived;
+        deltas += arrived;
       });
       response.on('end', () => settle(undefined));
       response.on('error', (error) => settle(`response error: ${error.message}`));
@@ -143,12 +156,16 @@ function runOne(
 function completionFailure(
   options: LoadClientOptions,
   counter: SseTokenCounter,
-  tokens: number,
+  deltas: number,
 ): string | undefined {
   if (counter.error !== undefined) return `stream error: ${counter.error.slice(0, 200)}`;
-  if (!counter.ended) return `stream ended without a terminal frame after ${tokens} tokens`;
-  if (tokens !== options.expectedTokens) {
-    return `received ${tokens} tokens, expected ${options.expectedTokens}`;
+  if (!counter.ended) return `stream ended without a terminal frame after ${deltas} deltas`;
+  if (options.expectedCharacters === undefined) {
+    if (deltas !== options.expectedTokens) {
+      return `received ${deltas} deltas, expected ${options.expectedTokens}`;
+    }
+  } else if (counter.characters !== options.expectedCharacters) {
+    return `received ${counter.characters} characters, expected ${options.expectedCharacters}`;
   }
   return undefined;
 }
@@ -205,6 +222,10 @@ export async function runLoad(options: LoadClientOptions): Promise<LoadResult> {
   agent.destroy();
 
   const measuredSeconds = (recorder.measureEnd - recorder.measureStart) / 1000;
+  const tokensInWindow =
+    options.expectedCharacters === undefined
+      ? recorder.unitsInWindow
+      : Math.round((recorder.unitsInWindow * options.expectedTokens) / options.expectedCharacters);
   return {
     concurrency: options.concurrency,
     measuredSeconds,
@@ -212,12 +233,12 @@ export async function runLoad(options: LoadClientOptions): Promise<LoadResult> {
     requestsCompleted: recorder.requestsCompleted,
     errors: recorder.errors,
     errorSamples: recorder.errorSamples,
-    tokensInWindow: recorder.tokensInWindow,
-    tokensPerSecond: recorder.tokensInWindow / measuredSeconds,
+    tokensInWindow,
+    tokensPerSecond: tokensInWindow / measuredSeconds,
     timeToFirstTokenMs: summarize(recorder.timeToFirstToken.values()),
     interTokenMs: summarize(recorder.interToken.values()),
     endToEndMs: summarize(recorder.endToEnd.values()),
-    tokensPerRequest: summarize(recorder.tokensPerRequest.values()),
+    deltasPerRequest: summarize(recorder.deltasPerRequest.values()),
   };
 }
 

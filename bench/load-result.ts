@@ -10,16 +10,18 @@ export interface LoadResult {
   measuredSeconds: number;
   /** Requests started inside the measured window. */
   requestsMeasured: number;
-  /** Of those, requests that ended with the stream's terminal frame and every token. */
+  /** Of those, requests that ended with the stream's terminal frame and all the text. */
   requestsCompleted: number;
   errors: number;
   /** A few error descriptions, to say what failed without flooding the report. */
   errorSamples: string[];
-  /** Content tokens that arrived inside the window, from any request. */
+  /** Upstream tokens whose text arrived inside the window, from any request. */
   tokensInWindow: number;
   tokensPerSecond: number;
   timeToFirstTokenMs: Distribution;
+  /** Gaps between text deltas as the reader saw them. */
   interTokenMs: Distribution;
   endToEndMs: Distribution;
-  tokensPerRequest: Distribution;
+  /** Text deltas per complete answer: fewer than the upstream's tokens means merging. */
+  deltasPerRequest: Distribution;
 }

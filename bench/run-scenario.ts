@@ -19,9 +19,11 @@ import {
 } from './process-usage.ts';
 import type { RunningProcess } from './running-process.ts';
 import { proxyOf, type TargetName, targetRequest } from './targets.ts';
+import { createUpstreamFrames } from './upstream-frames.ts';
 
 const LOAD_CLIENT_MODULE = fileURLToPath(new URL('./load-client.ts', import.meta.url));
 const UPSTREAM_MODEL = 'bench-model';
+const answerText = createUpstreamFrames(UPSTREAM_MODEL).text;
 
 export interface ScenarioSettings {
   concurrency: number;
@@ -110,6 +112,8 @@ export async function runScenario(
       durationMs: settings.durationMs,
       maxRequests: settings.maxRequests,
       expectedTokens: settings.upstream.tokens,
+      expectedCharacters:
+        target === 'simulator' ? undefined : answerText(settings.upstream.tokens).length,
       requestTimeoutMs: 30_000,
       drainTimeoutMs: 60_000,
     };

@@ -1,8 +1,10 @@
 /**
- * Incremental SSE parsing for the load client, just deep enough to time tokens: it finds
- * frame boundaries across network chunks and classifies each frame (content token, end,
- * error) by fixed markers, without JSON-parsing every token. Works for OpenAI
- * `chat.completion.chunk` streams and for Sluice's native SSE events.
+ * Incremental SSE parsing for the load client, just deep enough to time text: it finds
+ * frame boundaries across network chunks, classifies each frame (text delta, end, error)
+ * by fixed markers and measures the delta's length, without JSON-parsing every frame.
+ * Lengths matter because a gateway may merge tokens (redaction holdback, coalescing):
+ * the text received, not the frame count, tells whether an answer arrived whole.
+ * Works for OpenAI `chat.completion.chunk` streams and for Sluice's native SSE events.
  */
 
 export type StreamFormat = 'openai' | 'native';
@@ -12,6 +14,7 @@ const OPENAI_CONTENT = '"content":"';
 const OPENAI_DONE = 'data: [DONE]';
 const OPENAI_ERROR = 'data: {"error"';
 const NATIVE_TOKEN = 'event: text-delta\n';
+const NATIVE_DELTA = '"delta":"';
 const NATIVE_FINISH = 'event: response-finish\n';
 const NATIVE_ERROR = 'event: response-error\n';
 
@@ -22,12 +25,14 @@ export class SseTokenCounter {
   ended = false;
   /** The text of an error frame, when the stream reported one. */
   error: string | undefined;
+  /** Characters of text received so far (a JSON escape counts as one). */
+  characters = 0;
 
   constructor(format: StreamFormat) {
     this.#format = format;
   }
 
-  /** Feeds one network chunk; returns how many content tokens completed in it. */
+  /** Feeds one network chunk; returns how many non-empty text deltas completed in it. */
   feed(chunk: Buffer): number {
     // latin1 is a byte-for-byte decode: the markers are ASCII, and a multi-byte character
     // split across chunks cannot break frame detection.
@@ -48,18 +53,37 @@ export class SseTokenCounter {
     return tokens;
   }
 
-  /** Returns 1 for a frame carrying a non-empty content token, 0 otherwise. */
+  /** Returns 1 for a frame carrying non-empty text, 0 otherwise. */
   #classify(frame: string): number {
     if (this.#format === 'openai') {
       const content = frame.indexOf(OPENAI_CONTENT);
-      if (content !== -1) return frame.charCodeAt(content + OPENAI_CONTENT.length) === 0x22 ? 0 : 1;
+      if (content !== -1) return this.#countText(frame, content + OPENAI_CONTENT.length);
       if (frame.startsWith(OPENAI_DONE)) this.ended = true;
       else if (frame.startsWith(OPENAI_ERROR)) this.error = frame;
       return 0;
     }
-    if (frame.includes(NATIVE_TOKEN)) return 1;
+    if (frame.includes(NATIVE_TOKEN)) {
+      const delta = frame.indexOf(NATIVE_DELTA);
+      return delta === -1 ? 1 : this.#countText(frame, delta + NATIVE_DELTA.length);
+    }
     if (frame.includes(NATIVE_FINISH)) this.ended = true;
     else if (frame.includes(NATIVE_ERROR)) this.error = frame;
     return 0;
+  }
+
+  /** Adds the length of the JSON string starting at `start`; 1 when it is non-empty. */
+  #countText(frame: string, start: number): number {
+    let characters = 0;
+    let index = start;
+    while (index < frame.length) {
+      const code = frame.charCodeAt(index);
+      if (code === 0x22) break;
+      // An escape is one character: \uXXXX spans six, the others two.
+      if (code === 0x5c) index += frame.charCodeAt(index + 1) === 0x75 ? 6 : 2;
+      else index += 1;
+      characters += 1;
+    }
+    this.characters += characters;
+    return characters > 0 ? 1 : 0;
   }
 }
