@@ -36,6 +36,18 @@ export const ERROR_CATALOGUE = {
   SLUICE_ERR_PRODUCER_EPOCH_STALE: { status: 403, message: 'The producer epoch is stale' },
   SLUICE_ERR_PRODUCER_SEQUENCE_GAP: { status: 409, message: 'The producer sequence has a gap' },
   SLUICE_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  SLUICE_ERR_POLICY_INVALID: { status: 400, message: 'The policy document is invalid' },
+  SLUICE_ERR_POLICY_NOT_FOUND: { status: 404, message: 'The policy or version does not exist' },
+  SLUICE_ERR_POLICY_VERSION_ACTIVE: {
+    status: 409,
+    message: 'That policy version is already active',
+  },
+  SLUICE_ERR_REVIEW_NOT_FOUND: { status: 404, message: 'The review item does not exist' },
+  SLUICE_ERR_REVIEW_ALREADY_DECIDED: {
+    status: 409,
+    message: 'The review item was already decided',
+  },
+  SLUICE_ERR_INVALID_CURSOR: { status: 400, message: 'The cursor is not valid' },
   SLUICE_ERR_UPSTREAM_BAD_RESPONSE: {
     status: 502,
     message: 'The upstream model returned a bad response',

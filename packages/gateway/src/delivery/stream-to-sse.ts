@@ -25,11 +25,13 @@ export interface StreamToSseOptions {
   isComplete?: () => boolean;
 }
 
-export async function streamToSse(options: StreamToSseOptions): Promise<void> {
+/** Relays until done; resolves with the offset after the last message written. */
+export async function streamToSse(options: StreamToSseOptions): Promise<string> {
   const { store, path, first, connection, encode, isComplete } = options;
+  let offset = first.nextOffset;
   try {
     if (first.messages.length > 0) await connection.write(encode(first.messages));
-    if (first.closed || isComplete?.()) return;
+    if (first.closed || isComplete?.()) return offset;
     const batches = followStream(store, path, {
       offset: first.nextOffset,
       signal: connection.signal,
@@ -38,7 +40,8 @@ export async function streamToSse(options: StreamToSseOptions): Promise<void> {
     for await (const batch of batches) {
       const text = encode(batch.messages);
       if (text.length > 0) await connection.write(text);
-      if (isComplete?.()) return;
+      offset = batch.nextOffset;
+      if (isComplete?.()) return offset;
     }
   } catch {
     // The log vanished (deleted or expired) mid-read: end the response; the client's
@@ -46,4 +49,5 @@ export async function streamToSse(options: StreamToSseOptions): Promise<void> {
   } finally {
     connection.end();
   }
+  return offset;
 }

@@ -7,6 +7,7 @@ import { ProviderError } from '../providers/language-model.ts';
 import { MockGate } from '../providers/mock-gate.ts';
 import { MockLanguageModel, mockTextParts } from '../providers/mock-language-model.ts';
 import { MemoryStreamStore } from '../store/memory-stream-store.ts';
+import { AuditTrail } from './audit-trail.ts';
 import { GenerationService } from './generation-service.ts';
 import { ModelRegistry } from './model-registry.ts';
 
@@ -33,7 +34,9 @@ function setup(model: MockLanguageModel) {
     store,
     models,
     policies,
-    auditLog: governance.auditLog,
+    audit: new AuditTrail(governance.auditLog, (error) => {
+      throw error;
+    }),
     reviews: governance.reviews,
     ttlSeconds: 60,
   });

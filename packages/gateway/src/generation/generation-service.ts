@@ -5,12 +5,11 @@
  * failing upstream can still be answered with 502/504 before any byte reached the client.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { AuditLog } from '../governance/audit/audit-log.ts';
 import type { PolicyRuntime } from '../governance/policy-runtime.ts';
 import type { ReviewItem, ReviewQueue } from '../governance/review/review-queue.ts';
 import { GuardrailSession } from '../guardrails/guardrail-session.ts';
 import type { StreamStore } from '../store/stream-store.ts';
-import { type AuditErrorReporter, AuditTrail } from './audit-trail.ts';
+import type { AuditTrail } from './audit-trail.ts';
 import type { Generation, GenerationRequest, StopCause } from './generation.ts';
 import { appendReviewDecision, finalizeGeneration } from './generation-finalization.ts';
 import {
@@ -31,12 +30,10 @@ export interface GenerationServiceOptions {
   store: StreamStore;
   models: ModelRegistry;
   policies: PolicyRuntime;
-  auditLog: AuditLog;
+  audit: AuditTrail;
   reviews: ReviewQueue;
   /** How long a generation's log and record are kept. */
   ttlSeconds: number;
-  /** Where audit write failures go (the gateway's logger). */
-  onAuditError?: AuditErrorReporter;
 }
 
 interface Entry {
@@ -63,7 +60,7 @@ export class GenerationService {
     this.#models = options.models;
     this.#policies = options.policies;
     this.#reviews = options.reviews;
-    this.#audit = new AuditTrail(options.auditLog, options.onAuditError ?? (() => {}));
+    this.#audit = options.audit;
     this.#ttlSeconds = options.ttlSeconds;
     const sweepEveryMs = Math.min(60_000, options.ttlSeconds * 1000);
     this.#sweepTimer = setInterval(() => this.#sweep(), sweepEveryMs).unref();

@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { SluiceConfig } from '../config/config-schema.ts';
 import { registerDurableStreams } from '../delivery/durable-streams/register-durable-streams.ts';
+import { AuditTrail } from '../generation/audit-trail.ts';
 import { GenerationService } from '../generation/generation-service.ts';
 import { type LanguageModelFactory, ModelRegistry } from '../generation/model-registry.ts';
 import { startAuditPayloadRetention } from '../governance/audit/audit-payload-retention.ts';
@@ -20,8 +21,11 @@ import { registerErrorHandling } from './error-handler.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { registerJsonBodyParser } from './json-body-parser.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions-routes.ts';
+import { dataRoutes } from './routes/data-routes.ts';
 import { generationRoutes } from './routes/generation-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
+import { policyRoutes } from './routes/policy-routes.ts';
+import { reviewRoutes } from './routes/review-routes.ts';
 
 export interface GatewayOptions {
   config: SluiceConfig;
@@ -70,14 +74,14 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
         });
   // Assigned once the app (and its logger) exists; audit failures are rare and late.
   let reportAuditError = (_error: unknown) => {};
+  const audit = new AuditTrail(governance.auditLog, (error) => reportAuditError(error));
   const generations = new GenerationService({
     store,
     models,
     policies,
-    auditLog: governance.auditLog,
+    audit,
     reviews: governance.reviews,
     ttlSeconds: config.streams.generationTtlSeconds,
-    onAuditError: (error) => reportAuditError(error),
   });
   let accepting = true;
   const shutdown = new AbortController();
@@ -87,6 +91,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     models,
     generations,
     governance,
+    audit,
     isAcceptingWork: () => accepting,
     shutdownSignal: shutdown.signal,
   };
@@ -105,6 +110,9 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   await app.register(async (scope) => healthRoutes(scope, context));
   await app.register(async (scope) => generationRoutes(scope, context));
   await app.register(async (scope) => chatCompletionsRoutes(scope, context));
+  await app.register(async (scope) => policyRoutes(scope, context));
+  await app.register(async (scope) => reviewRoutes(scope, context));
+  await app.register(async (scope) => dataRoutes(scope, context));
   await app.register(async (scope) =>
     registerDurableStreams(scope, {
       store,

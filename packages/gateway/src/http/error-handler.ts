@@ -4,6 +4,17 @@
  * logged and answered 500 without internals.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
+import {
+  PolicyNotFoundError,
+  PolicyValidationError,
+  PolicyVersionActiveError,
+  PolicyVersionNotFoundError,
+} from '../governance/policies/policy-errors.ts';
+import {
+  InvalidReviewCursorError,
+  ReviewAlreadyDecidedError,
+  ReviewItemNotFoundError,
+} from '../governance/review/review-errors.ts';
 import { HttpError, sendError } from './http-error.ts';
 
 const FASTIFY_CODES: Record<string, HttpError['code']> = {
@@ -14,9 +25,32 @@ const FASTIFY_CODES: Record<string, HttpError['code']> = {
   FST_ERR_CTP_INVALID_JSON_BODY: 'SLUICE_ERR_INVALID_JSON',
 };
 
+/** Governance store errors as catalogue errors; undefined for anything else. */
+function governanceError(error: unknown): HttpError | undefined {
+  if (PolicyValidationError.isInstance(error)) {
+    const issues = error.issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`);
+    return new HttpError('SLUICE_ERR_POLICY_INVALID', issues.join('; ') || error.message);
+  }
+  if (PolicyNotFoundError.isInstance(error) || PolicyVersionNotFoundError.isInstance(error)) {
+    return new HttpError('SLUICE_ERR_POLICY_NOT_FOUND', error.message);
+  }
+  if (PolicyVersionActiveError.isInstance(error)) {
+    return new HttpError('SLUICE_ERR_POLICY_VERSION_ACTIVE', error.message);
+  }
+  if (ReviewItemNotFoundError.isInstance(error))
+    return new HttpError('SLUICE_ERR_REVIEW_NOT_FOUND');
+  if (ReviewAlreadyDecidedError.isInstance(error)) {
+    return new HttpError('SLUICE_ERR_REVIEW_ALREADY_DECIDED');
+  }
+  if (InvalidReviewCursorError.isInstance(error)) return new HttpError('SLUICE_ERR_INVALID_CURSOR');
+  return undefined;
+}
+
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (HttpError.isInstance(error)) return sendError(reply, error);
+    const governance = governanceError(error);
+    if (governance) return sendError(reply, governance);
     const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;
     if (mapped) return sendError(reply, new HttpError(mapped));
     if (typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500) {

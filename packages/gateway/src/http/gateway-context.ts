@@ -3,6 +3,7 @@
  * Fastify decorators so each route's dependencies are visible in its signature.
  */
 import type { SluiceConfig } from '../config/config-schema.ts';
+import type { AuditTrail } from '../generation/audit-trail.ts';
 import type { GenerationService } from '../generation/generation-service.ts';
 import type { ModelRegistry } from '../generation/model-registry.ts';
 import type { GovernanceStores } from '../governance/database/governance-stores.ts';
@@ -15,6 +16,8 @@ export interface GatewayContext {
   models: ModelRegistry;
   generations: GenerationService;
   governance: GovernanceStores<PolicyDocument>;
+  /** Audit records from request handling (readers attaching, detaching, resuming). */
+  audit: AuditTrail;
   /** False while draining: readiness fails and new generations are refused. */
   isAcceptingWork(): boolean;
   /** Aborts when the server closes: live readers end their responses. */

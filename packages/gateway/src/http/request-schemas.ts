@@ -26,6 +26,13 @@ const maxTokensSchema = z.number().int().positive().max(1_000_000);
 const temperatureSchema = z.number().min(0).max(2);
 const seedSchema = z.number().int();
 
+/** Session and end-user ids: opaque application identifiers, kept short and printable. */
+const subjectIdSchema = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
+
 const chatMessageSchema = z
   .object({
     role: z.enum(['system', 'user', 'assistant']),
@@ -43,6 +50,8 @@ export function generationRequestSchema(limits: RequestLimits) {
       seed: seedSchema.optional(),
       onDisconnect: z.enum(['continue', 'cancel']).optional(),
       simulator: simulatorOptionsSchema.optional(),
+      sessionId: subjectIdSchema.optional(),
+      endUserId: subjectIdSchema.optional(),
     })
     .strict();
 }
@@ -72,8 +81,11 @@ export function chatCompletionRequestSchema(limits: RequestLimits) {
     temperature: temperatureSchema.nullish(),
     seed: seedSchema.nullish(),
     n: z.literal(1).nullish(),
+    /** OpenAI's end-user identifier. */
+    user: subjectIdSchema.nullish(),
     onDisconnect: z.enum(['continue', 'cancel']).optional(),
     simulator: simulatorOptionsSchema.optional(),
+    sessionId: subjectIdSchema.optional(),
   });
 }
 
@@ -108,7 +120,12 @@ export function generationRequestFromBody(
   body: z.infer<ReturnType<typeof generationRequestSchema>>,
 ): GenerationRequest {
   const { messages, simulator, ...rest } = body;
-  const request: GenerationRequest = { ...compact(rest), model: body.model, messages };
+  const request: GenerationRequest = {
+    ...compact(rest),
+    model: body.model,
+    messages,
+    route: '/v1/generations',
+  };
   const simulatorOptions = toSimulatorOptions(simulator);
   if (simulatorOptions) request.simulator = simulatorOptions;
   return request;

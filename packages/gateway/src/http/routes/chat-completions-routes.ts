@@ -3,6 +3,7 @@
  * generation as the native API (the `Sluice-Generation-Id` header lets a client resume
  * through `/v1/generations/{id}/events`).
  */
+import { BEGINNING_OFFSET } from '@sluice/protocol';
 import type { FastifyInstance } from 'fastify';
 import {
   chatCompletionId,
@@ -14,6 +15,7 @@ import { READ_BATCH_MESSAGES, streamToSse } from '../../delivery/stream-to-sse.t
 import type { GenerationRequest } from '../../generation/generation.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { httpErrorFromCode } from '../http-error.ts';
+import { auditReader } from '../reader-audit.ts';
 import {
   type ChatCompletionRequest,
   chatCompletionRequestSchema,
@@ -28,7 +30,10 @@ function toGenerationRequest(body: ChatCompletionRequest): GenerationRequest {
   const request: GenerationRequest = {
     model: body.model,
     messages: chatMessagesFromOpenAi(body.messages),
+    route: '/v1/chat/completions',
     ...compact({
+      sessionId: body.sessionId,
+      endUserId: body.user,
       maxTokens: body.max_completion_tokens ?? body.max_tokens,
       temperature: body.temperature,
       seed: body.seed,
@@ -59,11 +64,12 @@ export async function chatCompletionsRoutes(
         includeUsage: body.stream_options?.include_usage === true,
       });
       const first = await context.store.read(generation.streamPath, {
-        offset: '-1',
+        offset: BEGINNING_OFFSET,
         maxMessages: READ_BATCH_MESSAGES,
       });
+      const detach = auditReader(context, generation.id, 'openai', BEGINNING_OFFSET);
       const connection = openGenerationSse(context, request, reply, generation.id);
-      await streamToSse({
+      const reached = await streamToSse({
         store: context.store,
         path: generation.streamPath,
         first,
@@ -71,6 +77,7 @@ export async function chatCompletionsRoutes(
         encode: encoder.encodeBatch,
         isComplete: encoder.isComplete,
       });
+      detach(reached, connection.disconnected ? 'client-disconnected' : 'completed');
       if (connection.disconnected && generation.onDisconnect === 'cancel') {
         void context.generations.stop(generation.id);
       }

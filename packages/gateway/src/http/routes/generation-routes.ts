@@ -10,6 +10,7 @@ import { GenerationService } from '../../generation/generation-service.ts';
 import { InvalidOffsetError, StreamNotFoundError } from '../../store/stream-store.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { HttpError } from '../http-error.ts';
+import { auditReader } from '../reader-audit.ts';
 import {
   generationRequestFromBody,
   generationRequestSchema,
@@ -111,13 +112,15 @@ async function relayEvents(
     if (error instanceof InvalidOffsetError) throw new HttpError('SLUICE_ERR_INVALID_OFFSET');
     throw error;
   }
+  const detach = auditReader(context, id, 'sse', offset);
   const connection = openGenerationSse(context, request, reply, id);
-  await streamToSse({
+  const reached = await streamToSse({
     store: context.store,
     path,
     first,
     connection,
     encode: encodeNativeSseBatch,
   });
+  detach(reached, connection.disconnected ? 'client-disconnected' : 'completed');
   if (connection.disconnected) onDisconnect?.();
 }
