@@ -80,6 +80,7 @@ export async function startFakeOpenAiUpstream(
       open = false;
     });
     const interval = options.intervalMs ?? 0;
+    // Tests change the tokens between requests; each request keeps the ones it started with.
     const frames: string[] = [chunk('', null, {})];
     options.tokens.forEach((token, index) => {
       if (mode === 'mid-stream-error' && index === 2) {
