@@ -27,9 +27,15 @@ describe('sluice policy', () => {
   beforeEach(() => {
     dataDir = mkdtempSync(join(tmpdir(), 'sluice-policy-cli-'));
     policy = (args) => sluice(['policy', ...args, '--data-dir', dataDir]);
-    writeFileSync(join(dataDir, 'first.yaml'), 'guardrails:\n  redact: [email]\n');
-    writeFileSync(join(dataDir, 'second.json'), '{"guardrails":{"redact":["email","phone"]}}');
-    writeFileSync(join(dataDir, 'bad.json'), '["not", "a", "policy"]');
+    writeFileSync(
+      join(dataDir, 'first.yaml'),
+      'description: first\nvalidators:\n  length:\n    maxChars: 100\n    onFail: flag\n',
+    );
+    writeFileSync(join(dataDir, 'second.json'), '{"description":"second"}');
+    writeFileSync(
+      join(dataDir, 'bad.json'),
+      '{"guardrails":{"redaction":{"customPatterns":[{"name":"x","pattern":"(a)\\\\1","replacement":"label"}]}}}',
+    );
   });
 
   afterEach(() => {
@@ -67,6 +73,7 @@ describe('sluice policy', () => {
     ]);
     expect(rejected.code).toBe(1);
     expect(rejected.stderr).toMatch(/active version is unchanged/);
+    expect(rejected.stderr).toContain('guardrails.redaction.customPatterns.0.pattern');
 
     const listed = await policy(['list', '--name', 'default']);
     expect(listed.stdout.trim().split('\n')).toEqual([
@@ -94,7 +101,7 @@ describe('sluice policy', () => {
     const active = await policy(['get', '--name', 'default']);
     expect(JSON.parse(active.stdout)).toMatchObject({
       label: 'default@1',
-      document: { guardrails: { redact: ['email'] } },
+      document: { description: 'first', validators: { length: { maxChars: 100 } } },
     });
 
     await expect(

@@ -11,9 +11,9 @@ import { parse as parseYaml } from 'yaml';
 import { ConfigError } from '../config/load-config.ts';
 import { openSqliteGovernance } from '../governance/database/open-sqlite-governance.ts';
 import { resolveGovernanceDataDir } from '../governance/database/resolve-governance-data-dir.ts';
-import { acceptJsonObjectPolicy } from '../governance/policies/accept-json-object-policy.ts';
 import { PolicyValidationError } from '../governance/policies/policy-errors.ts';
 import type { PolicyBindingTarget } from '../governance/policies/policy-store.ts';
+import { validatePolicyDocument } from '../governance/policy-document.ts';
 
 const USAGE = `Usage:
   sluice policy publish --name N --file F [--actor A]     Validate and publish a new version (JSON or YAML)
@@ -24,8 +24,8 @@ const USAGE = `Usage:
   sluice policy unbind (--model M | --route R)... [--actor A]
 Common options: --data-dir DIR, --config FILE`;
 
-// Until the composed policy document schema is wired in, the CLI accepts any JSON object.
-const validatePolicy = acceptJsonObjectPolicy;
+// The same validation as the API: a bad document is refused with the path of each problem.
+const validatePolicy = validatePolicyDocument;
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
