@@ -321,3 +321,105 @@ describe('audit and data-subject controls', () => {
     expect(verify.count).toBeGreaterThan(10);
   });
 });
+
+describe('structured output', () => {
+  test('partial JSON is readable while it streams, then validated against the schema', async () => {
+    await publish('structured', {
+      validators: {
+        jsonSchema: {
+          schema: {
+            type: 'object',
+            properties: { name: { type: 'string' }, age: { type: 'integer' } },
+            required: ['name', 'age'],
+          },
+          onFail: 'reject',
+        },
+      },
+    });
+    await json('PUT', '/v1/policy-bindings', { model: 'strict', policy: 'structured' });
+    upstream.options.intervalMs = 20;
+    const tokens = [
+      '{"name": ',
+      '"Ada", ',
+      '"age": ',
+      '36',
+      ...Array.from({ length: 10 }, () => ' '),
+      '}',
+    ];
+    const { id, response } = await generate('strict', tokens);
+    const early = await readSse(response, { maxEvents: 3 });
+    expect(early.length).toBe(3);
+    let partial: { state: string; value: unknown } | undefined;
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      const view = (await (await fetch(url(`/v1/generations/${id}`))).json()) as {
+        status: string;
+        structured?: { state: string; value: unknown };
+      };
+      if (
+        view.structured?.state === 'partial' &&
+        JSON.stringify(view.structured.value).includes('Ada')
+      ) {
+        partial = view.structured;
+        break;
+      }
+      if (view.status !== 'running') break;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    upstream.options.intervalMs = 0;
+    expect(partial?.value).toMatchObject({ name: 'Ada' });
+    const rest = await readSse(
+      await fetch(url(`/v1/generations/${id}/events?offset=${early.at(-1)?.id}`)),
+    );
+    const final = JSON.parse(rest.find((event) => event.event === 'response-final')?.data ?? '{}');
+    expect(final.verdict).toBe('approved');
+    const view = (await (await fetch(url(`/v1/generations/${id}`))).json()) as {
+      structured: { state: string; value: unknown };
+    };
+    expect(view.structured).toEqual({ state: 'complete', value: { name: 'Ada', age: 36 } });
+    await json('DELETE', '/v1/policy-bindings', { model: 'strict' });
+  });
+});
+
+describe('logs', () => {
+  test('redacted values and upstream keys never appear in log lines', async () => {
+    const lines: string[] = [];
+    const logged = await startGateway({
+      config: {
+        models: [
+          {
+            name: 'keyed',
+            provider: 'openai-compatible',
+            baseUrl: upstream.baseUrl,
+            apiKey: 'sk-upstream-secret-key-0123456789',
+          },
+        ],
+      },
+      logger: { level: 'trace', stream: { write: (line: string) => lines.push(line) } },
+    });
+    try {
+      upstream.options.tokens = [
+        'call ',
+        '+1 415 555 0134 ',
+        'or ',
+        'mail ',
+        'x.y@example.org ',
+        'ok',
+      ];
+      const response = await fetch(`${logged.baseUrl}/v1/generations`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+        body: JSON.stringify({ model: 'keyed', messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      const events = await readSse(response);
+      expect(textOf(events)).toContain('[EMAIL]');
+      await fetch(`${logged.baseUrl}/v1/nothing-here`);
+    } finally {
+      await logged.close();
+    }
+    const all = lines.join('');
+    expect(all.length).toBeGreaterThan(0);
+    for (const secret of ['415 555 0134', 'x.y@example.org', 'sk-upstream-secret-key-0123456789']) {
+      expect(all).not.toContain(secret);
+    }
+  });
+});

@@ -67,6 +67,7 @@ async function release(
   if (output.text.length > 0) {
     state.firstTokenAt ??= performance.now();
     state.text += output.text;
+    state.structured?.feed(output.text);
     await appendEvent(context, { type: 'text-delta', delta: output.text });
   }
   if (output.blocked) return { rule: output.blocked.rule, kind: output.blocked.kind };

@@ -7,6 +7,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { PolicyRuntime } from '../governance/policy-runtime.ts';
 import type { ReviewItem, ReviewQueue } from '../governance/review/review-queue.ts';
+import { PartialJsonParser } from '../governance/validators/partial-json.ts';
 import { GuardrailSession } from '../guardrails/guardrail-session.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 import type { AuditTrail } from './audit-trail.ts';
@@ -125,6 +126,7 @@ export class GenerationService {
       error: undefined,
       final: undefined,
       reviewItemId: undefined,
+      structured: policy.tracksStructuredOutput ? new PartialJsonParser() : undefined,
       done,
       stopCause: undefined,
       startedAt: performance.now(),

@@ -11,6 +11,7 @@ import type {
   Timings,
   Usage,
 } from '@sluice/protocol';
+import type { PartialJsonParser, PartialJsonState } from '../governance/validators/partial-json.ts';
 import type { ChatMessage, SimulatorOptions } from '../providers/language-model.ts';
 
 export interface GenerationRequest {
@@ -63,6 +64,8 @@ export interface Generation {
   final: ResponseFinalEvent | undefined;
   /** Set while a flagged generation waits for a human decision. */
   reviewItemId: string | undefined;
+  /** Partial JSON parsed so far, when the policy validates structured output. */
+  readonly structured: PartialJsonParser | undefined;
   /** Resolves once the terminal event and the final verdict are in the log. */
   readonly done: Promise<void>;
 }
@@ -84,6 +87,8 @@ export interface GenerationView {
   error?: GenerationError;
   final?: ResponseFinalEvent;
   reviewItemId?: string;
+  /** Structured output parsed so far (`state` is `partial` while it streams). */
+  structured?: { state: PartialJsonState; value: unknown };
 }
 
 export function viewGeneration(generation: Generation): GenerationView {
@@ -105,5 +110,8 @@ export function viewGeneration(generation: Generation): GenerationView {
   if (generation.error) view.error = generation.error;
   if (generation.final) view.final = generation.final;
   if (generation.reviewItemId !== undefined) view.reviewItemId = generation.reviewItemId;
+  if (generation.structured) {
+    view.structured = { state: generation.structured.state, value: generation.structured.value };
+  }
   return view;
 }

@@ -18,6 +18,8 @@ export interface ActivePolicy {
   guardrails: Guardrails;
   validators: CompiledValidators;
   review: PolicyDocument['review'];
+  /** The policy validates structured output: track partial JSON while it streams. */
+  tracksStructuredOutput: boolean;
 }
 
 export interface PolicyRuntimeOptions {
@@ -54,6 +56,7 @@ export class PolicyRuntime {
       guardrails: compileGuardrails(document.guardrails, { hashKey: this.#hashKey }),
       validators: compileValidators(label, document.validators),
       review: document.review,
+      tracksStructuredOutput: document.validators.jsonSchema !== undefined,
     };
   }
 }
