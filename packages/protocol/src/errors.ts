@@ -36,6 +36,12 @@ export const ERROR_CATALOGUE = {
   SLUICE_ERR_PRODUCER_EPOCH_STALE: { status: 403, message: 'The producer epoch is stale' },
   SLUICE_ERR_PRODUCER_SEQUENCE_GAP: { status: 409, message: 'The producer sequence has a gap' },
   SLUICE_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  SLUICE_ERR_UNAUTHENTICATED: {
+    status: 401,
+    message: 'A valid API key is required (Authorization: Bearer <key>)',
+  },
+  SLUICE_ERR_FORBIDDEN: { status: 403, message: 'The API key lacks the scope this needs' },
+  SLUICE_ERR_API_KEY_NOT_FOUND: { status: 404, message: 'The API key does not exist' },
   SLUICE_ERR_POLICY_INVALID: { status: 400, message: 'The policy document is invalid' },
   SLUICE_ERR_POLICY_NOT_FOUND: { status: 404, message: 'The policy or version does not exist' },
   SLUICE_ERR_POLICY_VERSION_ACTIVE: {
