@@ -48,6 +48,9 @@ const signed = (value: number) =>
   Number.isFinite(value) ? `${value >= 0 ? '+' : ''}${value.toFixed(2)}` : '—';
 const megabytes = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 const thousands = (value: number) => Math.round(value).toLocaleString('en-US');
+// Through IPC (JSON) an empty distribution's NaN arrives as null.
+const count = (value: number | null) =>
+  typeof value === 'number' && Number.isFinite(value) ? String(value) : '—';
 
 function row(label: string, cells: string[]): string {
   return `| ${label} | ${cells.join(' | ')} |`;
@@ -111,7 +114,8 @@ function levelTable(results: ScenarioResult[]): string {
     row(
       'text deltas per answer p50 (min)',
       results.map(
-        (result) => `${result.load.deltasPerRequest.p50} (${result.load.deltasPerRequest.min})`,
+        (result) =>
+          `${count(result.load.deltasPerRequest.p50)} (${count(result.load.deltasPerRequest.min)})`,
       ),
     ),
     row(
