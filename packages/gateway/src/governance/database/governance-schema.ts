@@ -107,4 +107,28 @@ export const GOVERNANCE_MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX review_items_by_status ON review_items (status, position);
   `,
+  // 2: API keys. Only a SHA-256 of each secret is kept; a revoked key stays listed (who
+  // had access, and until when) and is never reactivated.
+  `
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL,
+    name TEXT NOT NULL,
+    scopes TEXT NOT NULL,
+    secret_sha256 BLOB NOT NULL CHECK (length(secret_sha256) = 32),
+    created_at TEXT NOT NULL,
+    revoked_at TEXT
+  ) STRICT;
+  CREATE INDEX api_keys_by_tenant ON api_keys (tenant, created_at);
+  CREATE INDEX api_keys_active ON api_keys (id) WHERE revoked_at IS NULL;
+  CREATE TRIGGER api_keys_revocation_final
+  BEFORE UPDATE ON api_keys
+  WHEN OLD.revoked_at IS NOT NULL OR NEW.revoked_at IS NULL
+    OR NEW.id IS NOT OLD.id OR NEW.tenant IS NOT OLD.tenant OR NEW.name IS NOT OLD.name
+    OR NEW.scopes IS NOT OLD.scopes OR NEW.secret_sha256 IS NOT OLD.secret_sha256
+    OR NEW.created_at IS NOT OLD.created_at
+  BEGIN
+    SELECT RAISE(ABORT, 'an API key can only be revoked, once');
+  END;
+  `,
 ];
