@@ -36,6 +36,13 @@ export const ERROR_CATALOGUE = {
   SLUICE_ERR_PRODUCER_EPOCH_STALE: { status: 403, message: 'The producer epoch is stale' },
   SLUICE_ERR_PRODUCER_SEQUENCE_GAP: { status: 409, message: 'The producer sequence has a gap' },
   SLUICE_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests' },
+  SLUICE_ERR_QUOTA_EXCEEDED: { status: 429, message: 'The token quota is used up for now' },
+  SLUICE_ERR_TOO_MANY_CONCURRENT: {
+    status: 429,
+    message: 'Too many concurrent generations or streams',
+  },
+  SLUICE_ERR_HEADERS_TOO_LARGE: { status: 431, message: 'The request headers are too large' },
+  SLUICE_ERR_REQUEST_TIMEOUT: { status: 408, message: 'The request took too long to arrive' },
   SLUICE_ERR_UNAUTHENTICATED: {
     status: 401,
     message: 'A valid API key is required (Authorization: Bearer <key>)',
