@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
- * The `sluice` command line: `serve` runs the gateway. Sub-commands live in their own
- * modules and are loaded on demand so `serve` starts fast.
+ * The `sluice` command line: `serve` runs the gateway, `bench` load-tests an endpoint.
+ * Sub-commands live in their own modules and are loaded on demand so `serve` starts fast.
  */
 const USAGE = `Usage: sluice <command> [options]
 
@@ -9,6 +9,8 @@ Commands:
   serve [--port N] [--host H] [--config FILE]   Run the gateway (default command)
   audit verify|export|purge [--data-dir DIR]    Verify the audit chain, export or purge records
   policy publish|list|get|rollback|bind|unbind  Manage versioned policies (sluice policy help)
+  bench --url URL --model M [options]           Load-test an OpenAI-compatible or Sluice endpoint
+                                                (sluice bench --help defines every metric)
 
 Environment: PORT, HOST, SLUICE_CONFIG, SLUICE_DATA_DIR, SLUICE_LOG_LEVEL`;
 
@@ -21,6 +23,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./audit-command.ts')).runAudit(rest);
     case 'policy':
       return (await import('./policy-command.ts')).runPolicy(rest);
+    case 'bench':
+      return (await import('./bench-command.ts')).runBench(rest);
     case 'help':
     case '--help':
     case '-h':
