@@ -49,7 +49,13 @@ export interface ProviderUsage {
 export type LanguageModelStreamPart =
   | { type: 'response-metadata'; modelId?: string; id?: string }
   | { type: 'text-delta'; delta: string }
-  | { type: 'finish'; finishReason: ProviderFinishReason; usage: ProviderUsage };
+  | { type: 'finish'; finishReason: ProviderFinishReason; usage: ProviderUsage }
+  /**
+   * The answer continues on another model after `from` failed mid-stream (emitted by the
+   * resilience decorator, never by a provider). `afterCharacters` is the length (UTF-16 code
+   * units) of the text delivered before the seam; `reason` is the failure's error code.
+   */
+  | { type: 'model-switch'; from: string; to: string; reason: string; afterCharacters: number };
 
 export interface LanguageModelStreamResult {
   stream: AsyncIterable<LanguageModelStreamPart>;
