@@ -1,0 +1,315 @@
+/**
+ * `ResilientLanguageModel`: a `LanguageModel` decorator over an ordered chain of models
+ * (`[primary, ...fallbacks]`), each with its own circuit breaker.
+ *
+ * Before the first token, `doStream` tries the chain in order: a model whose circuit is open
+ * is skipped at once; a failing model is retried (exponential backoff, full jitter) while its
+ * error is retryable and attempts remain, then the next model is tried. `doStream` resolves
+ * only once a model produced its first token, so when every model fails nothing has been
+ * sent yet and the gateway can still answer 502 / 504.
+ *
+ * After the first token, a mid-stream upstream failure continues on the next model of the
+ * chain that accepts an assistant prefix (and whose circuit lets it through): it receives the
+ * original messages plus the text delivered so far, and the stream yields a `model-switch`
+ * part marking the seam. Without such a model the original error propagates.
+ *
+ * A caller's abort closes the active upstream at once and is never retried. Usage adds up
+ * over the models whose text was delivered (see `CombinedUsage`).
+ */
+import type {
+  LanguageModel,
+  LanguageModelCallOptions,
+  LanguageModelStreamPart,
+  LanguageModelStreamResult,
+} from '../../providers/language-model.ts';
+import { ProviderError } from '../../providers/language-model.ts';
+import { abortReason } from '../../providers/shared/abort-reason.ts';
+import { truncatedStreamError } from '../../providers/shared/upstream-errors.ts';
+import { backoffDelay, waitFor } from './backoff.ts';
+import type { CircuitBreaker, CircuitPermit } from './circuit-breaker.ts';
+import { classifyFailure, type FailureKind, isRetryableFailure } from './classify-failure.ts';
+import { type Scheduler, systemScheduler } from './clock.ts';
+import { CombinedUsage } from './combined-usage.ts';
+import { continuationMessages } from './continuation-messages.ts';
+import { CircuitOpenError, tokenGapTimeoutError } from './resilience-errors.ts';
+import {
+  type ContinuationSupport,
+  DEFAULT_TIMEOUTS,
+  type ResilienceTimeouts,
+  type RetryPolicy,
+  resolveRetryPolicy,
+} from './resilience-settings.ts';
+import { type StartedAttempt, startAttempt } from './upstream-attempt.ts';
+
+export interface ResilientChainLink {
+  /** The model's public name, used in `model-switch` parts, errors and breaker snapshots. */
+  name: string;
+  model: LanguageModel;
+  breaker: CircuitBreaker;
+  continuation: ContinuationSupport;
+  /** Overrides the decorator's retry policy for this model. */
+  retry?: Partial<RetryPolicy>;
+  /** Overrides the decorator's timeouts for this model. */
+  timeouts?: ResilienceTimeouts;
+}
+
+/** What the decorator did, for logs and metrics. Carries names and codes, never text. */
+export type ResilienceEvent =
+  | { type: 'attempt-failed'; model: string; attempt: number; kind: FailureKind; code: string }
+  | { type: 'model-skipped'; model: string; reason: 'circuit-open' }
+  | { type: 'model-switched'; from: string; to: string; reason: string; afterCharacters: number };
+
+export interface ResilientLanguageModelSettings {
+  chain: readonly [ResilientChainLink, ...ResilientChainLink[]];
+  retry?: Partial<RetryPolicy>;
+  timeouts?: ResilienceTimeouts;
+  /** Uniform in [0, 1); injectable so tests can pin the jitter. Default `Math.random`. */
+  random?: () => number;
+  scheduler?: Scheduler;
+  onEvent?: (event: ResilienceEvent) => void;
+}
+
+interface Link {
+  name: string;
+  model: LanguageModel;
+  breaker: CircuitBreaker;
+  continuation: ContinuationSupport;
+  retry: RetryPolicy;
+  firstTokenMs: number | undefined;
+  tokenGapMs: number | undefined;
+}
+
+interface ActiveAttempt {
+  index: number;
+  attempt: StartedAttempt;
+  permit: CircuitPermit;
+  /** Messages this attempt was sent, for the usage estimate if it fails mid-stream. */
+  messages: LanguageModelCallOptions['messages'];
+}
+
+type Mode = 'first-token' | 'continuation';
+
+export class ResilientLanguageModel implements LanguageModel {
+  readonly specificationVersion = 'sluice-v1';
+  readonly provider: string;
+  readonly modelId: string;
+  readonly #links: readonly Link[];
+  readonly #random: () => number;
+  readonly #scheduler: Scheduler;
+  readonly #onEvent: ((event: ResilienceEvent) => void) | undefined;
+
+  constructor(settings: ResilientLanguageModelSettings) {
+    const [primary] = settings.chain;
+    this.provider = primary.model.provider;
+    this.modelId = primary.model.modelId;
+    this.#random = settings.random ?? Math.random;
+    this.#scheduler = settings.scheduler ?? systemScheduler;
+    this.#onEvent = settings.onEvent;
+    const timeouts = { ...DEFAULT_TIMEOUTS, ...settings.timeouts };
+    this.#links = settings.chain.map((link) => {
+      const linkTimeouts = { ...timeouts, ...link.timeouts };
+      return {
+        name: link.name,
+        model: link.model,
+        breaker: link.breaker,
+        continuation: link.continuation,
+        retry: resolveRetryPolicy({ ...settings.retry, ...link.retry }),
+        firstTokenMs: linkTimeouts.firstTokenMs,
+        tokenGapMs: linkTimeouts.tokenGapMs,
+      };
+    });
+  }
+
+  /** The chain's public model names, primary first. */
+  get chainNames(): string[] {
+    return this.#links.map((link) => link.name);
+  }
+
+  async doStream(options: LanguageModelCallOptions): Promise<LanguageModelStreamResult> {
+    const active = await this.#startFrom(0, options, options.messages, 'first-token');
+    return { stream: this.#relay(active, options) };
+  }
+
+  /** Tries the chain from `index` on until one model produced its first token. */
+  async #startFrom(
+    index: number,
+    options: LanguageModelCallOptions,
+    messages: LanguageModelCallOptions['messages'],
+    mode: Mode,
+  ): Promise<ActiveAttempt> {
+    const signal = options.abortSignal;
+    let lastError: unknown;
+    for (let position = index; position < this.#links.length; position += 1) {
+      const link = this.#links[position] as Link;
+      if (mode === 'continuation' && link.continuation !== 'assistant-prefix') continue;
+      for (let attempt = 1; attempt <= link.retry.attempts; attempt += 1) {
+        if (signal?.aborted) throw abortReason(signal);
+        const permit = link.breaker.tryAcquire();
+        if (permit === undefined) {
+          this.#emit({ type: 'model-skipped', model: link.name, reason: 'circuit-open' });
+          lastError ??= new CircuitOpenError(link.name);
+          break;
+        }
+        try {
+          const started = await startAttempt(
+            link.model,
+            { ...options, messages },
+            link.firstTokenMs,
+            this.#scheduler,
+          );
+          permit.success();
+          return { index: position, attempt: started, permit, messages };
+        } catch (error) {
+          const kind = classifyFailure(error, signal);
+          this.#emit({
+            type: 'attempt-failed',
+            model: link.name,
+            attempt,
+            kind,
+            code: errorCode(error),
+          });
+          if (kind !== 'upstream') {
+            permit.release();
+            throw kind === 'cancelled' ? abortReason(signal as AbortSignal) : error;
+          }
+          permit.failure();
+          lastError = error;
+          if (!isRetryableFailure(error) || attempt === link.retry.attempts) break;
+          await waitFor(backoffDelay(attempt, link.retry, this.#random), this.#scheduler, signal);
+        }
+      }
+    }
+    throw lastError ?? truncatedStreamError();
+  }
+
+  async *#relay(
+    first: ActiveAttempt,
+    options: LanguageModelCallOptions,
+  ): AsyncGenerator<LanguageModelStreamPart> {
+    const signal = options.abortSignal;
+    const usage = new CombinedUsage();
+    let active = first;
+    let delivered = '';
+    let trackText = this.#canContinueAfter(active.index);
+    let stripLeadingWhitespace = false;
+    let completed = false;
+    try {
+      for (;;) {
+        const link = this.#links[active.index] as Link;
+        const { attempt } = active;
+        let gapError: ProviderError | undefined;
+        const gapMs = link.tokenGapMs;
+        const gapTimer =
+          gapMs === undefined
+            ? undefined
+            : this.#scheduler.schedule(() => {
+                gapError = tokenGapTimeoutError(gapMs);
+                attempt.abort(gapError);
+              }, gapMs);
+        let deltas = 0;
+        let headIndex = 0;
+        try {
+          for (;;) {
+            let part: LanguageModelStreamPart;
+            if (headIndex < attempt.head.length) {
+              part = attempt.head[headIndex] as LanguageModelStreamPart;
+              headIndex += 1;
+            } else {
+              const next = await attempt.iterator.next();
+              gapTimer?.refresh();
+              if (next.done) throw truncatedStreamError();
+              part = next.value;
+            }
+            if (part.type === 'text-delta') {
+              let { delta } = part;
+              if (stripLeadingWhitespace) {
+                delta = delta.trimStart();
+                if (delta === '') continue;
+                stripLeadingWhitespace = false;
+                part = { type: 'text-delta', delta };
+              }
+              if (delta === '') continue;
+              deltas += 1;
+              if (trackText) delivered += delta;
+              yield part;
+            } else if (part.type === 'finish') {
+              completed = true;
+              yield { ...part, usage: usage.finish(part.usage, deltas, active.messages) };
+              return;
+            } else {
+              yield part;
+            }
+          }
+        } catch (caught) {
+          if (signal?.aborted) throw abortReason(signal);
+          const error = gapError ?? caught;
+          const kind = classifyFailure(error, undefined);
+          if (kind === 'upstream') active.permit.failure();
+          attempt.close(false);
+          this.#emit({
+            type: 'attempt-failed',
+            model: link.name,
+            attempt: 1,
+            kind,
+            code: errorCode(error),
+          });
+          if (kind !== 'upstream' || !trackText) throw error;
+          usage.addFailedSegment(deltas, active.messages);
+          const prompt = continuationMessages(options.messages, delivered);
+          let next: ActiveAttempt;
+          try {
+            next = await this.#startFrom(
+              active.index + 1,
+              options,
+              prompt.messages,
+              'continuation',
+            );
+          } catch {
+            if (signal?.aborted) throw abortReason(signal);
+            throw error;
+          }
+          const to = this.#links[next.index] as Link;
+          const reason = errorCode(error);
+          this.#emit({
+            type: 'model-switched',
+            from: link.name,
+            to: to.name,
+            reason,
+            afterCharacters: delivered.length,
+          });
+          yield {
+            type: 'model-switch',
+            from: link.name,
+            to: to.name,
+            reason,
+            afterCharacters: delivered.length,
+          };
+          active = next;
+          trackText = this.#canContinueAfter(active.index);
+          stripLeadingWhitespace = prompt.trimmedWhitespace;
+        } finally {
+          gapTimer?.cancel();
+        }
+      }
+    } finally {
+      active.attempt.close(completed);
+    }
+  }
+
+  #canContinueAfter(index: number): boolean {
+    return this.#links.slice(index + 1).some((link) => link.continuation === 'assistant-prefix');
+  }
+
+  #emit(event: ResilienceEvent): void {
+    if (this.#onEvent === undefined) return;
+    try {
+      this.#onEvent(event);
+    } catch {
+      // Observability must never change the outcome of a generation.
+    }
+  }
+}
+
+function errorCode(error: unknown): string {
+  return ProviderError.isInstance(error) ? error.code : 'SLUICE_ERR_INTERNAL';
+}
