@@ -34,7 +34,7 @@ export const BENCH_METRICS_HELP = `Metrics (all times in milliseconds, measured 
                                in the same network read have a gap of 0.
   Time per output token (TPOT) Per request: (E2E - TTFT) / (output tokens - 1), the mean
                                time to generate each token after the first. Requests with
-                               fewer than 2 output tokens have none.
+                               fewer than 2 output tokens, or without streaming, have none.
   End-to-end latency (E2E)     From sending the request to the end of the response.
   Output tokens                Per request: the server's usage count when it reports one
                                (openai: usage.completion_tokens, sent because the request

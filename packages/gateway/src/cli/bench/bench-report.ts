@@ -76,7 +76,8 @@ export function buildReport(options: BenchOptions, run: LoadRun): BenchResult {
     outputTokensPerRequest.push(record.outputTokens);
     if (record.timeToFirstTokenMs !== undefined) {
       timeToFirstToken.push(record.timeToFirstTokenMs);
-      if (record.outputTokens > 1) {
+      // Without streaming all tokens arrive together: there is no time per token to see.
+      if (options.stream && record.outputTokens > 1) {
         timePerOutputToken.push(
           (record.endToEndMs - record.timeToFirstTokenMs) / (record.outputTokens - 1),
         );

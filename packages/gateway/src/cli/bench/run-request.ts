@@ -126,8 +126,9 @@ export async function runRequest(options: RunRequestOptions): Promise<RequestRec
     } else {
       const text = await readText(response.body, Number.POSITIVE_INFINITY);
       const whole = interpretWholeResponse(text);
-      const now = performance.now();
-      result.timeToFirstTokenMs = now - sentAt;
+      // The whole answer arrives at once: its first token is its last.
+      result.endToEndMs = performance.now() - sentAt;
+      result.timeToFirstTokenMs = result.endToEndMs;
       result.outputTokens = whole.reportedOutputTokens ?? (whole.hasText ? 1 : 0);
       result.error = whole.failure;
     }
@@ -136,7 +137,7 @@ export async function runRequest(options: RunRequestOptions): Promise<RequestRec
     else if (options.signal.aborted) result.error = 'interrupted';
     else result.error = reasonForError(error);
   }
-  result.endToEndMs = performance.now() - sentAt;
+  if (options.stream || result.error !== undefined) result.endToEndMs = performance.now() - sentAt;
   if (result.error !== undefined) result.interTokenMs = [];
   return result;
 }

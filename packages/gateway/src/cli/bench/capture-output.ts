@@ -1,0 +1,18 @@
+/**
+ * Captures what `runBench` writes, for tests that run the command in-process.
+ */
+import type { BenchOutput } from '../bench-command.ts';
+
+export interface CapturedOutput extends BenchOutput {
+  text(): { stdout: string; stderr: string };
+}
+
+export function captureOutput(isTTY = false): CapturedOutput {
+  let stdout = '';
+  let stderr = '';
+  return {
+    stdout: { write: (text) => void (stdout += text) },
+    stderr: { write: (text) => void (stderr += text), isTTY },
+    text: () => ({ stdout, stderr }),
+  };
+}
