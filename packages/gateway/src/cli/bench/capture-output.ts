@@ -11,8 +11,17 @@ export function captureOutput(isTTY = false): CapturedOutput {
   let stdout = '';
   let stderr = '';
   return {
-    stdout: { write: (text) => void (stdout += text) },
-    stderr: { write: (text) => void (stderr += text), isTTY },
+    stdout: {
+      write: (text) => {
+        stdout += text;
+      },
+    },
+    stderr: {
+      write: (text) => {
+        stderr += text;
+      },
+      isTTY,
+    },
     text: () => ({ stdout, stderr }),
   };
 }
