@@ -9,6 +9,7 @@ Commands:
   serve [--port N] [--host H] [--config FILE]   Run the gateway (default command)
   audit verify|export|purge [--data-dir DIR]    Verify the audit chain, export or purge records
   policy publish|list|get|rollback|bind|unbind  Manage versioned policies (sluice policy help)
+  keys create|list|revoke [--data-dir DIR]      Manage API keys (sluice keys help)
   bench --url URL --model M [options]           Load-test an OpenAI-compatible or Sluice endpoint
                                                 (sluice bench --help defines every metric)
 
@@ -23,6 +24,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./audit-command.ts')).runAudit(rest);
     case 'policy':
       return (await import('./policy-command.ts')).runPolicy(rest);
+    case 'keys':
+      return (await import('./keys-command.ts')).runKeys(rest);
     case 'bench':
       return (await import('./bench-command.ts')).runBench(rest);
     case 'help':

@@ -1,0 +1,155 @@
+/**
+ * `sluice keys`: create, list and revoke API keys, working directly on `sluice.db` in the
+ * data directory (the gateway may be running; a revocation made here reaches it within
+ * its one-second lookup cache). A created key is printed once: only its hash is kept.
+ * Exit codes: 0 ok, 1 failed (unknown key), 2 usage.
+ */
+import type { DatabaseSync } from 'node:sqlite';
+import { parseArgs } from 'node:util';
+import { ConfigError } from '../config/load-config.ts';
+import { ApiKeyInputError, ApiKeyNotFoundError } from '../control/tenants/api-key-errors.ts';
+import type { ApiKeyRecord, ApiKeyScope } from '../control/tenants/api-key-store.ts';
+import { SqliteApiKeyStore } from '../control/tenants/sqlite-api-key-store.ts';
+import { openGovernanceDatabase } from '../governance/database/open-governance-database.ts';
+import { resolveGovernanceDataDir } from '../governance/database/resolve-governance-data-dir.ts';
+
+const USAGE = `Usage:
+  sluice keys create --tenant T --name N --scopes generate,read[,admin] [--json]
+                                     Create a key; it is printed once, only its hash is kept
+  sluice keys list [--tenant T] [--json]   Keys (never their secrets), oldest first
+  sluice keys revoke --id ID               Revoke a key; it stops working within a second
+Common options: --data-dir DIR, --config FILE`;
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+type KeysOptions = {
+  'data-dir'?: string | undefined;
+  config?: string | undefined;
+  tenant?: string | undefined;
+  name?: string | undefined;
+  scopes?: string | undefined;
+  id?: string | undefined;
+  json?: boolean | undefined;
+};
+
+function parseOptions(argv: string[]): KeysOptions {
+  try {
+    return parseArgs({
+      args: argv,
+      options: {
+        'data-dir': { type: 'string' },
+        config: { type: 'string' },
+        tenant: { type: 'string' },
+        name: { type: 'string' },
+        scopes: { type: 'string' },
+        id: { type: 'string' },
+        json: { type: 'boolean' },
+      },
+      strict: true,
+    }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+function required(options: KeysOptions, key: 'tenant' | 'name' | 'scopes' | 'id'): string {
+  const value = options[key];
+  if (value === undefined || value === '') throw new UsageError(`--${key} is required`);
+  return value;
+}
+
+function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function describeKey(key: ApiKeyRecord): string {
+  const state = key.revokedAt === undefined ? 'active' : `revoked ${key.revokedAt}`;
+  return [key.id, key.tenant, key.name, key.scopes.join(','), key.createdAt, state].join('\t');
+}
+
+async function runSubcommand(
+  subcommand: string | undefined,
+  options: KeysOptions,
+  open: () => Promise<SqliteApiKeyStore>,
+): Promise<number> {
+  switch (subcommand) {
+    case 'create': {
+      const tenant = required(options, 'tenant');
+      const name = required(options, 'name');
+      // Checked by the store against the scope catalogue; empty items are typos, not scopes.
+      const scopes = required(options, 'scopes')
+        .split(',')
+        .map((scope) => scope.trim()) as ApiKeyScope[];
+      const keys = await open();
+      const created = await keys.create({ tenant, name, scopes });
+      if (options.json) {
+        print(JSON.stringify(created, null, 2));
+      } else {
+        print(
+          `created key ${created.id} for tenant ${created.tenant} (scopes ${created.scopes.join(',')})`,
+        );
+        print(created.key);
+      }
+      process.stderr.write('Store the key now: it cannot be shown again.\n');
+      return 0;
+    }
+    case 'list': {
+      const keys = await open();
+      const listed = await keys.list(options.tenant);
+      if (options.json) print(JSON.stringify(listed, null, 2));
+      else for (const key of listed) print(describeKey(key));
+      return 0;
+    }
+    case 'revoke': {
+      const id = required(options, 'id');
+      const keys = await open();
+      const revoked = await keys.revoke(id);
+      print(`revoked ${revoked.id} (tenant ${revoked.tenant}) at ${revoked.revokedAt}`);
+      return 0;
+    }
+    default:
+      throw new UsageError(
+        subcommand === undefined ? 'Missing sub-command' : `Unknown sub-command: ${subcommand}`,
+      );
+  }
+}
+
+export async function runKeys(argv: string[]): Promise<number> {
+  const [subcommand, ...rest] = argv;
+  if (subcommand === 'help' || subcommand === '--help' || subcommand === '-h') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  let database: DatabaseSync | undefined;
+  try {
+    const options = parseOptions(rest);
+    const open = async () => {
+      const dataDir = await resolveGovernanceDataDir({
+        dataDir: options['data-dir'],
+        config: options.config,
+      });
+      database = openGovernanceDatabase({ dataDir });
+      return new SqliteApiKeyStore({ database, cacheTtlMilliseconds: 0 });
+    };
+    return await runSubcommand(subcommand, options, open);
+  } catch (error) {
+    if (
+      error instanceof UsageError ||
+      error instanceof ConfigError ||
+      ApiKeyInputError.isInstance(error)
+    ) {
+      process.stderr.write(`${error.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (ApiKeyNotFoundError.isInstance(error)) {
+      process.stderr.write(`${error.message}: ${error.keyId}\n`);
+      return 1;
+    }
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  } finally {
+    database?.close();
+  }
+}
