@@ -13,7 +13,7 @@
  * Every label value goes through a `BoundedLabel`; ids and user text are never labels.
  */
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-import { BoundedLabel } from './bounded-label.ts';
+import { BoundedLabel, OVERFLOW_LABEL_VALUE } from './bounded-label.ts';
 import { EventLoopLag } from './event-loop-lag.ts';
 import { CHAT_OPERATION, genAiProviderName } from './gen-ai-conventions.ts';
 import {
@@ -31,7 +31,10 @@ import {
 } from './metric-buckets.ts';
 
 export interface GatewayMetricsOptions {
-  /** Adds a `tenant` label to generation, token and quota families. Off by default. */
+  /**
+   * Adds a `tenant` label to the generation, token and quota counters (never to
+   * histograms, whose size would multiply by the tenant count). Off by default.
+   */
   tenantLabel?: boolean;
   /** prom-client's process and Node.js metrics (CPU, memory, GC). On by default. */
   processMetrics?: boolean;
@@ -58,6 +61,7 @@ export const CIRCUIT_STATE_VALUES: Readonly<Record<CircuitState, number>> = {
 
 const DEFAULT_LABEL_VALUE_LIMIT = 100;
 const VERDICTS = new Set(['approved', 'flagged', 'rejected']);
+const ERROR_CODE = /^SLUICE_ERR_[A-Z0-9_]+$/;
 
 const seconds = (milliseconds: number) => milliseconds / 1000;
 
@@ -66,15 +70,19 @@ export class GatewayMetrics {
   readonly #tenantLabel: boolean;
   readonly #eventLoopLag: EventLoopLag;
   readonly #labels: Record<
-    'model' | 'provider' | 'tenant' | 'reason' | 'kind' | 'scope' | 'upstream' | 'check',
+    'model' | 'provider' | 'tenant' | 'kind' | 'scope' | 'upstream' | 'check',
     BoundedLabel
   >;
   readonly #protocols = new BoundedLabel(16);
+  // Error codes label histograms too, so their bound is tight: the catalogue's upstream
+  // and internal codes are a handful.
+  readonly #errorCodes = new BoundedLabel(16);
 
   readonly #timeToFirstToken: Histogram<string>;
   readonly #timePerOutputToken: Histogram<string>;
   readonly #requestDuration: Histogram<string>;
   readonly #tokenUsage: Histogram<string>;
+  readonly #tokens: Counter<string>;
   readonly #addedTimeToFirstToken: Histogram<string>;
   readonly #generationsStarted: Counter<string>;
   readonly #generationsEnded: Counter<string>;
@@ -97,7 +105,6 @@ export class GatewayMetrics {
       model: new BoundedLabel(limit),
       provider: new BoundedLabel(limit),
       tenant: new BoundedLabel(limit),
-      reason: new BoundedLabel(limit),
       kind: new BoundedLabel(limit),
       scope: new BoundedLabel(limit),
       upstream: new BoundedLabel(limit),
@@ -131,8 +138,14 @@ export class GatewayMetrics {
     this.#tokenUsage = new Histogram({
       name: 'gen_ai_client_token_usage',
       help: 'Tokens per generation by type (side=upstream: as the provider reported; side=client: as Sluice reported to the client).',
-      labelNames: [...genAi, 'gen_ai_token_type', ...tenant],
+      labelNames: [...genAi, 'gen_ai_token_type'],
       buckets: [...TOKEN_USAGE_BUCKETS],
+      registers,
+    });
+    this.#tokens = new Counter({
+      name: 'sluice_tokens_total',
+      help: 'Tokens reported to clients, by type (input, output); per tenant when enabled.',
+      labelNames: ['model', 'provider', 'type', ...tenant],
       registers,
     });
     this.#addedTimeToFirstToken = new Histogram({
@@ -249,9 +262,7 @@ export class GatewayMetrics {
     const provider = this.#labels.provider.value(summary.provider);
     this.#activeGenerations.dec({ model, provider });
     const reason =
-      summary.status === 'failed'
-        ? this.#labels.reason.value(summary.errorCode ?? 'SLUICE_ERR_INTERNAL')
-        : summary.finishReason;
+      summary.status === 'failed' ? this.#errorCode(summary.errorCode) : summary.finishReason;
     this.#generationsEnded.inc(
       this.#withTenant({ model, provider, outcome: summary.status, reason }, summary.tenant),
     );
@@ -264,7 +275,11 @@ export class GatewayMetrics {
     const client = { side: 'client', ...genAi };
     const errorType = summary.status === 'failed' ? { error_type: reason } : {};
     this.#requestDuration.observe({ ...client, ...errorType }, seconds(summary.durationMs));
-    this.#observeTokens(client, summary.usage, summary.tenant);
+    this.#observeTokens(client, summary.usage);
+    const tokens = this.#withTenant({ model, provider, type: 'input' }, summary.tenant);
+    this.#tokens.inc(tokens, summary.usage.inputTokens);
+    tokens.type = 'output';
+    this.#tokens.inc(tokens, summary.usage.outputTokens);
     if (summary.timeToFirstTokenMs !== null) {
       this.#timeToFirstToken.observe(client, seconds(summary.timeToFirstTokenMs));
     }
@@ -282,7 +297,7 @@ export class GatewayMetrics {
     if (upstream) {
       const side = { side: 'upstream', ...genAi };
       this.#requestDuration.observe({ ...side, ...errorType }, seconds(upstream.durationMs));
-      if (upstream.usage) this.#observeTokens(side, upstream.usage, summary.tenant);
+      if (upstream.usage) this.#observeTokens(side, upstream.usage);
       if (upstream.timeToFirstTokenMs !== null) {
         this.#timeToFirstToken.observe(side, seconds(upstream.timeToFirstTokenMs));
       }
@@ -361,16 +376,14 @@ export class GatewayMetrics {
   #observeTokens(
     labels: Record<string, string>,
     usage: { inputTokens: number; outputTokens: number },
-    tenant: string | undefined,
   ): void {
-    this.#tokenUsage.observe(
-      this.#withTenant({ ...labels, gen_ai_token_type: 'input' }, tenant),
-      usage.inputTokens,
-    );
-    this.#tokenUsage.observe(
-      this.#withTenant({ ...labels, gen_ai_token_type: 'output' }, tenant),
-      usage.outputTokens,
-    );
+    this.#tokenUsage.observe({ ...labels, gen_ai_token_type: 'input' }, usage.inputTokens);
+    this.#tokenUsage.observe({ ...labels, gen_ai_token_type: 'output' }, usage.outputTokens);
+  }
+
+  #errorCode(code: string | undefined): string {
+    if (code === undefined) return 'SLUICE_ERR_INTERNAL';
+    return ERROR_CODE.test(code) ? this.#errorCodes.value(code) : OVERFLOW_LABEL_VALUE;
   }
 
   #withTenant(labels: Record<string, string>, tenant: string | undefined): Record<string, string> {
