@@ -12,7 +12,7 @@ body { font: 14px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 1340
 h1 { font-size: 1.4rem; } h2 { font-size: 1.1rem; margin-top: 2rem; }
 table { border-collapse: collapse; margin: .5rem 0; }
 th, td { padding: .25rem .8rem; border-bottom: 1px solid #dde2ea; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+th:first-child, td:first-child, .facts td { text-align: left; }
 .charts { display: flex; flex-wrap: wrap; gap: 1rem; }
 .chart { width: 640px; max-width: 100%; background: #fafbfd; border: 1px solid #dde2ea; }
 .chart .title { font-weight: 600; font-size: 13px; } .chart .label { font-size: 12px; fill: #4a5366; }
@@ -65,7 +65,7 @@ export function renderHtmlReport(result: BenchResult, generatedAt: Date): string
 <body>
 <h1>sluice bench report</h1>
 <p>Generated ${escapeHtml(generatedAt.toISOString())}. Percentiles are nearest-rank over successful requests; times in milliseconds.</p>
-<table>${facts.map(([name, value]) => `<tr><th>${escapeHtml(name)}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</table>
+<table class="facts">${facts.map(([name, value]) => `<tr><th>${escapeHtml(name)}</th><td>${escapeHtml(value)}</td></tr>`).join('')}</table>
 <h2>Latency</h2>
 <table>
 <tr><th>metric (ms)</th><th>mean</th><th>p50</th><th>p90</th><th>p99</th><th>max</th><th>samples</th></tr>

@@ -41,7 +41,12 @@ function frame(title: string, body: string, xLabel: string, yLabel: string): str
   ].join('\n');
 }
 
-function axisTicks(minimum: number, maximum: number, axis: 'x' | 'y'): string {
+function axisTicks(
+  minimum: number,
+  maximum: number,
+  axis: 'x' | 'y',
+  format: (value: number) => string = number,
+): string {
   const bottom = MARGIN.top + PLOT_HEIGHT;
   const ticks: string[] = [];
   for (let step = 0; step <= 4; step += 1) {
@@ -49,12 +54,12 @@ function axisTicks(minimum: number, maximum: number, axis: 'x' | 'y'): string {
     if (axis === 'x') {
       const x = MARGIN.left + (PLOT_WIDTH * step) / 4;
       ticks.push(
-        `<text x="${x}" y="${bottom + 16}" text-anchor="middle" class="tick">${number(value)}</text>`,
+        `<text x="${x}" y="${bottom + 16}" text-anchor="middle" class="tick">${format(value)}</text>`,
       );
     } else {
       const y = bottom - (PLOT_HEIGHT * step) / 4;
       ticks.push(
-        `<text x="${MARGIN.left - 6}" y="${y + 4}" text-anchor="end" class="tick">${number(value)}</text>`,
+        `<text x="${MARGIN.left - 6}" y="${y + 4}" text-anchor="end" class="tick">${format(value)}</text>`,
       );
     }
   }
@@ -106,7 +111,7 @@ export function histogramSvg(title: string, samples: ArrayLike<number>, unit: st
     .join('\n');
   return frame(
     title,
-    `${bars}\n${axisTicks(minimum, maximum, 'x')}\n${axisTicks(0, highest, 'y')}`,
+    `${bars}\n${axisTicks(minimum, maximum, 'x')}\n${axisTicks(0, highest, 'y', (count) => String(Math.round(count)))}`,
     xLabel,
     'samples',
   );
