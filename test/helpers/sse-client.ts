@@ -9,6 +9,8 @@ export interface ReadSseOptions {
   maxEvents?: number;
   /** Stop once an event matches. */
   until?: (event: EventSourceMessage) => boolean;
+  /** Return what arrived when the server cuts the connection, instead of throwing. */
+  tolerateTermination?: boolean;
 }
 
 export async function readSse(
@@ -33,6 +35,8 @@ export async function readSse(
       if (done) break;
       parser.feed(decoder.decode(value, { stream: true }));
     }
+  } catch (error) {
+    if (!options.tolerateTermination) throw error;
   } finally {
     await reader.cancel().catch(() => {});
   }

@@ -4,6 +4,10 @@
  */
 import { z } from 'zod';
 
+export const DELIVERY_MODES = ['stream', 'final', 'auto'] as const;
+const deliveryModeSchema = z.enum(DELIVERY_MODES);
+export type DeliveryMode = (typeof DELIVERY_MODES)[number];
+
 export const PROVIDER_NAMES = ['simulator', 'openai-compatible', 'anthropic'] as const;
 
 const modelEntrySchema = z
@@ -54,6 +58,17 @@ export const configSchema = z
         heartbeatIntervalMs: z.number().int().positive().default(15_000),
         /** How long a generation's stream log is kept after it is created. */
         generationTtlSeconds: z.number().int().positive().default(86_400),
+        /**
+         * Bytes a reader's connection may hold unsent. A reader past it is cut; it resumes
+         * from its last event id, so nothing is lost and the producer never waits for it.
+         */
+        maxBufferedBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(1024 * 1024),
+        /** A reader whose socket takes nothing for this long is cut (it may resume). */
+        stalledReaderTimeoutMs: z.number().int().positive().default(30_000),
       })
       .strict()
       .prefault({}),
@@ -71,6 +86,57 @@ export const configSchema = z
           })
           .strict()
           .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    http: z
+      .object({
+        /** On SIGTERM, running generations get this long to finish before they are interrupted. */
+        drainTimeoutMs: z.number().int().min(0).default(30_000),
+        /** Largest request header block, in bytes (larger: 431). */
+        maxHeaderBytes: z
+          .number()
+          .int()
+          .min(1024)
+          .default(16 * 1024),
+        /** Time allowed to receive a whole request (slow-loris protection). */
+        requestTimeoutMs: z.number().int().min(0).default(60_000),
+        /** Idle keep-alive connections are closed after this long. */
+        keepAliveTimeoutMs: z.number().int().positive().default(72_000),
+        /** Serve HTTP/2 (cleartext h2c without `tls`, h2 with it). */
+        http2: z.boolean().default(false),
+        tls: z
+          .object({ certFile: z.string().min(1), keyFile: z.string().min(1) })
+          .strict()
+          .optional(),
+        cors: z
+          .object({
+            /** Origins allowed to call the API from a browser; `*` allows any. */
+            allowedOrigins: z.array(z.string().min(1)).default([]),
+          })
+          .strict()
+          .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    delivery: z
+      .object({
+        /** How answers are delivered when the request does not say. */
+        mode: deliveryModeSchema.default('stream'),
+        /** `auto`: answers complete within this window come back as one JSON body. */
+        autoWindowMs: z.number().int().min(0).max(60_000).default(300),
+        /** Defaults per model or route; the first matching rule wins. */
+        rules: z
+          .array(
+            z
+              .object({
+                model: z.string().min(1).optional(),
+                route: z.string().min(1).optional(),
+                mode: deliveryModeSchema,
+              })
+              .strict(),
+          )
+          .default([]),
       })
       .strict()
       .prefault({}),

@@ -1,9 +1,16 @@
 /**
- * One SSE response on a raw Node response: the headers proxies need, a first byte at
- * once, heartbeat comments, backpressure (a write waits for `drain`), and an abort
- * signal that fires when the client goes away. Every SSE encoder writes through this.
+ * One SSE response on a raw Node response (HTTP/1.1 or HTTP/2): the headers proxies
+ * need, a first byte at once, heartbeat comments, backpressure, and an abort signal that
+ * fires when the client goes away. Every SSE encoder writes through this.
+ *
+ * Backpressure: a write that the socket cannot take waits for `drain`, so a slow reader
+ * holds at most one read batch. A reader that takes nothing for `stalledReaderTimeoutMs`,
+ * or whose unsent bytes pass `maxBufferedBytes`, is cut: its connection is closed and,
+ * since every event carries its offset as `id`, it resumes where it left off. The
+ * producer and the other readers never wait for it.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Http2ServerRequest, Http2ServerResponse } from 'node:http2';
 import { encodeSseComment } from '@sluice/protocol';
 
 export interface SseConnectionOptions {
@@ -11,7 +18,11 @@ export interface SseConnectionOptions {
   headers?: Record<string, string>;
   /** Ends the connection when the server shuts down. */
   shutdownSignal?: AbortSignal;
+  maxBufferedBytes?: number;
+  stalledReaderTimeoutMs?: number;
 }
+
+export type CutReason = 'buffer-limit' | 'stalled';
 
 export const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
@@ -19,46 +30,81 @@ export const SSE_HEADERS = {
   'x-accel-buffering': 'no',
 } as const;
 
+const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
+const DEFAULT_STALLED_READER_TIMEOUT_MS = 30_000;
+
+type AnyRequest = IncomingMessage | Http2ServerRequest;
+
+/** What SSE needs of a response; HTTP/1.1 and HTTP/2 responses both provide it. */
+interface SseResponse {
+  writeHead(statusCode: number, headers: Record<string, string>): unknown;
+  write(chunk: string): boolean;
+  end(): unknown;
+  destroy(): unknown;
+  readonly writableLength: number;
+  once(event: 'close', listener: () => void): unknown;
+  on(event: 'drain', listener: () => void): unknown;
+  off(event: 'drain', listener: () => void): unknown;
+}
+
 export class SseConnection {
-  readonly #response: ServerResponse;
+  readonly #response: SseResponse;
   readonly #controller = new AbortController();
   readonly #heartbeat: NodeJS.Timeout;
+  readonly #maxBufferedBytes: number;
+  readonly #stalledReaderTimeoutMs: number;
   #ended = false;
   #clientLeft = false;
+  #cut: CutReason | undefined;
   readonly #shutdownSignal: AbortSignal | undefined;
   readonly #onShutdown = () => this.#controller.abort();
 
-  constructor(request: IncomingMessage, response: ServerResponse, options: SseConnectionOptions) {
-    this.#response = response;
+  constructor(
+    request: AnyRequest,
+    response: ServerResponse | Http2ServerResponse,
+    options: SseConnectionOptions,
+  ) {
+    this.#response = response as SseResponse;
+    this.#maxBufferedBytes = options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED_BYTES;
+    this.#stalledReaderTimeoutMs =
+      options.stalledReaderTimeoutMs ?? DEFAULT_STALLED_READER_TIMEOUT_MS;
     const headers: Record<string, string> = { ...SSE_HEADERS, ...options.headers };
     // HTTP/1.1 only: HTTP/2 forbids hop-by-hop headers.
     if (request.httpVersionMajor === 1) headers.connection = 'keep-alive';
-    response.writeHead(200, headers);
-    response.write(encodeSseComment('ok'));
+    this.#response.writeHead(200, headers);
+    this.#send(encodeSseComment('ok'));
     this.#heartbeat = setInterval(() => {
-      if (!this.#ended) response.write(encodeSseComment('heartbeat'));
+      if (!this.#ended) this.#send(encodeSseComment('heartbeat'));
     }, options.heartbeatIntervalMs).unref();
-    response.once('close', () => this.#finish());
+    this.#response.once('close', () => this.#finish());
     this.#shutdownSignal = options.shutdownSignal;
     this.#shutdownSignal?.addEventListener('abort', this.#onShutdown, { once: true });
   }
 
-  /** Aborts when the client disconnects (or the connection is ended). */
+  /** Aborts when the client disconnects, the reader is cut, or the connection ends. */
   get signal(): AbortSignal {
     return this.#controller.signal;
   }
 
-  /** True when the client went away before `end()`. */
+  /** True when the client went away on its own before `end()` (not when it was cut). */
   get disconnected(): boolean {
-    return this.#clientLeft;
+    return this.#clientLeft && this.#cut === undefined;
+  }
+
+  /** Why the gateway cut this reader, if it did. */
+  get cutReason(): CutReason | undefined {
+    return this.#cut;
   }
 
   /** Writes a chunk; resolves when the socket can take more, so slow readers wait here. */
   async write(chunk: string): Promise<void> {
     if (this.#controller.signal.aborted) return;
-    if (this.#response.write(chunk)) return;
+    if (this.#send(chunk)) return;
+    if (this.#controller.signal.aborted) return;
     await new Promise<void>((resolve) => {
+      const stalled = setTimeout(() => this.#cutReader('stalled'), this.#stalledReaderTimeoutMs);
       const done = () => {
+        clearTimeout(stalled);
         this.#response.off('drain', done);
         this.#controller.signal.removeEventListener('abort', done);
         resolve();
@@ -72,7 +118,27 @@ export class SseConnection {
     if (this.#ended) return;
     this.#ended = true;
     clearInterval(this.#heartbeat);
-    this.#response.end();
+    if (!this.#cut) this.#response.end();
+  }
+
+  /** Enforces the buffer bound, then writes; returns whether the socket wants more now. */
+  #send(chunk: string): boolean {
+    // Checked before writing: a reader is cut for what it failed to take, never for the
+    // size of one batch (reads are bounded in bytes).
+    if (this.#response.writableLength > this.#maxBufferedBytes) {
+      this.#cutReader('buffer-limit');
+      return false;
+    }
+    return this.#response.write(chunk);
+  }
+
+  #cutReader(reason: CutReason): void {
+    if (this.#cut || this.#ended) return;
+    this.#cut = reason;
+    this.#controller.abort();
+    // Destroying drops what is buffered; the reader's last complete event id is where
+    // it resumes.
+    this.#response.destroy();
   }
 
   #finish(): void {

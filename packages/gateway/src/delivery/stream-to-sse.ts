@@ -11,8 +11,9 @@ import type { SseConnection } from './sse-connection.ts';
 /** Encodes a batch of messages into SSE text; may return '' to write nothing. */
 export type BatchEncoder = (messages: readonly StoredMessage[]) => string;
 
-/** Messages per read: bounds the memory one connection holds before it writes. */
+/** Messages and bytes per read: bound what one connection holds before it writes. */
 export const READ_BATCH_MESSAGES = 512;
+export const READ_BATCH_BYTES = 64 * 1024;
 
 export interface StreamToSseOptions {
   store: StreamStore;
@@ -36,6 +37,7 @@ export async function streamToSse(options: StreamToSseOptions): Promise<string> 
       offset: first.nextOffset,
       signal: connection.signal,
       maxMessages: READ_BATCH_MESSAGES,
+      maxBytes: READ_BATCH_BYTES,
     });
     for await (const batch of batches) {
       const text = encode(batch.messages);

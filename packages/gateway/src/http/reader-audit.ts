@@ -5,9 +5,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { BEGINNING_OFFSET } from '@sluice/protocol';
+import type { CutReason, SseConnection } from '../delivery/sse-connection.ts';
 import type { GatewayContext } from './gateway-context.ts';
 
 export type ReaderTransport = 'sse' | 'openai';
+
+export type DetachReason = 'completed' | 'client-disconnected' | `cut-${CutReason}`;
+
+/** Why a reader's connection ended: it finished, the client left, or it was cut as too slow. */
+export function detachReason(connection: SseConnection): DetachReason {
+  if (connection.cutReason) return `cut-${connection.cutReason}`;
+  return connection.disconnected ? 'client-disconnected' : 'completed';
+}
 
 /** Records the attach now; call the returned function with the final offset on detach. */
 export function auditReader(
@@ -15,7 +24,7 @@ export function auditReader(
   generationId: string,
   transport: ReaderTransport,
   offset: string,
-): (reached: string, reason: 'completed' | 'client-disconnected') => void {
+): (reached: string, reason: DetachReason) => void {
   const readerId = randomUUID();
   const generation = context.generations.get(generationId);
   const subject = {

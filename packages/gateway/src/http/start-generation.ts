@@ -56,5 +56,7 @@ export function openGenerationSse(
     heartbeatIntervalMs: context.config.streams.heartbeatIntervalMs,
     headers: { [GENERATION_ID_HEADER]: generationId },
     shutdownSignal: context.shutdownSignal,
+    maxBufferedBytes: context.config.streams.maxBufferedBytes,
+    stalledReaderTimeoutMs: context.config.streams.stalledReaderTimeoutMs,
   });
 }

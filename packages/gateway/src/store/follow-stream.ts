@@ -8,6 +8,7 @@ export interface FollowOptions {
   offset: string;
   signal: AbortSignal;
   maxMessages?: number;
+  maxBytes?: number;
 }
 
 export async function* followStream(
@@ -22,6 +23,7 @@ export async function* followStream(
       wait: true,
       signal: options.signal,
       ...(options.maxMessages === undefined ? {} : { maxMessages: options.maxMessages }),
+      ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
     });
     if (batch.messages.length > 0 || batch.closed) yield batch;
     if (batch.closed) return;

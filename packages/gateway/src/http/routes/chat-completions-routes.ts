@@ -11,11 +11,15 @@ import {
   openAiFinishReason,
   openAiUsage,
 } from '../../delivery/openai-chunk-encoder.ts';
-import { READ_BATCH_MESSAGES, streamToSse } from '../../delivery/stream-to-sse.ts';
+import {
+  READ_BATCH_BYTES,
+  READ_BATCH_MESSAGES,
+  streamToSse,
+} from '../../delivery/stream-to-sse.ts';
 import type { GenerationRequest } from '../../generation/generation.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { httpErrorFromCode } from '../http-error.ts';
-import { auditReader } from '../reader-audit.ts';
+import { auditReader, detachReason } from '../reader-audit.ts';
 import {
   type ChatCompletionRequest,
   chatCompletionRequestSchema,
@@ -66,6 +70,7 @@ export async function chatCompletionsRoutes(
       const first = await context.store.read(generation.streamPath, {
         offset: BEGINNING_OFFSET,
         maxMessages: READ_BATCH_MESSAGES,
+        maxBytes: READ_BATCH_BYTES,
       });
       const detach = auditReader(context, generation.id, 'openai', BEGINNING_OFFSET);
       const connection = openGenerationSse(context, request, reply, generation.id);
@@ -77,7 +82,7 @@ export async function chatCompletionsRoutes(
         encode: encoder.encodeBatch,
         isComplete: encoder.isComplete,
       });
-      detach(reached, connection.disconnected ? 'client-disconnected' : 'completed');
+      detach(reached, detachReason(connection));
       if (connection.disconnected && generation.onDisconnect === 'cancel') {
         void context.generations.stop(generation.id);
       }

@@ -4,13 +4,17 @@
 import { BEGINNING_OFFSET } from '@sluice/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { encodeNativeSseBatch } from '../../delivery/native-sse-encoder.ts';
-import { READ_BATCH_MESSAGES, streamToSse } from '../../delivery/stream-to-sse.ts';
+import {
+  READ_BATCH_BYTES,
+  READ_BATCH_MESSAGES,
+  streamToSse,
+} from '../../delivery/stream-to-sse.ts';
 import { viewGeneration } from '../../generation/generation.ts';
 import { GenerationService } from '../../generation/generation-service.ts';
 import { InvalidOffsetError, StreamNotFoundError } from '../../store/stream-store.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { HttpError } from '../http-error.ts';
-import { auditReader } from '../reader-audit.ts';
+import { auditReader, detachReason } from '../reader-audit.ts';
 import {
   generationRequestFromBody,
   generationRequestSchema,
@@ -106,7 +110,11 @@ async function relayEvents(
   const path = GenerationService.streamPath(id);
   let first: Awaited<ReturnType<typeof context.store.read>>;
   try {
-    first = await context.store.read(path, { offset, maxMessages: READ_BATCH_MESSAGES });
+    first = await context.store.read(path, {
+      offset,
+      maxMessages: READ_BATCH_MESSAGES,
+      maxBytes: READ_BATCH_BYTES,
+    });
   } catch (error) {
     if (error instanceof StreamNotFoundError) throw generationNotFound();
     if (error instanceof InvalidOffsetError) throw new HttpError('SLUICE_ERR_INVALID_OFFSET');
@@ -121,6 +129,6 @@ async function relayEvents(
     connection,
     encode: encodeNativeSseBatch,
   });
-  detach(reached, connection.disconnected ? 'client-disconnected' : 'completed');
+  detach(reached, detachReason(connection));
   if (connection.disconnected) onDisconnect?.();
 }
