@@ -198,11 +198,16 @@ export class ResilientLanguageModel implements LanguageModel {
         const link = this.#links[active.index] as Link;
         const { attempt } = active;
         let gapError: ProviderError | undefined;
+        // The gap is the upstream's silence: time spent waiting in `next()`, not time the
+        // consumer spends with a part, so an expiry while no `next()` is pending is ignored
+        // and the timer restarts at the next wait.
+        let waiting = false;
         const gapMs = link.tokenGapMs;
         const gapTimer =
           gapMs === undefined
             ? undefined
             : this.#scheduler.schedule(() => {
+                if (!waiting) return;
                 gapError = tokenGapTimeoutError(gapMs);
                 attempt.abort(gapError);
               }, gapMs);
@@ -215,8 +220,10 @@ export class ResilientLanguageModel implements LanguageModel {
               part = attempt.head[headIndex] as LanguageModelStreamPart;
               headIndex += 1;
             } else {
-              const next = await attempt.iterator.next();
               gapTimer?.refresh();
+              waiting = true;
+              const next = await attempt.iterator.next();
+              waiting = false;
               if (next.done) throw truncatedStreamError();
               part = next.value;
             }
