@@ -180,7 +180,7 @@ describe('gateway families', () => {
     metrics.redaction('card', 1);
     metrics.holdbackDelay(0.4);
     metrics.guardrailCheck({ name: 'json-schema', durationMs: 2 });
-    metrics.quotaRejected({ scope: 'tenant-tokens' });
+    metrics.quotaRejected({ limit: 'tokens-per-minute', scope: 'tenant' });
     metrics.circuitState('openai-main', 'open');
     metrics.storeOperation('append', 0.05);
     const text = await metrics.render();
@@ -198,7 +198,12 @@ describe('gateway families', () => {
     expect(
       sample(text, 'sluice_guardrail_check_duration_seconds_count', { check: 'json-schema' }),
     ).toBe(1);
-    expect(sample(text, 'sluice_quota_rejections_total', { scope: 'tenant-tokens' })).toBe(1);
+    expect(
+      sample(text, 'sluice_quota_rejections_total', {
+        limit: 'tokens-per-minute',
+        scope: 'tenant',
+      }),
+    ).toBe(1);
     expect(sample(text, 'sluice_circuit_breaker_state', { upstream: 'openai-main' })).toBe(2);
     expect(
       sample(text, 'sluice_store_operation_duration_seconds_count', { operation: 'append' }),
@@ -217,7 +222,7 @@ describe('labels', () => {
 
     const tenanted = metricsWith({ tenantLabel: true });
     tenanted.generationStarted({ model: 'm', provider: 'simulator', tenant: 'acme' });
-    tenanted.quotaRejected({ scope: 'requests', tenant: 'acme' });
+    tenanted.quotaRejected({ limit: 'requests-per-minute', scope: 'key', tenant: 'acme' });
     const text = await tenanted.render();
     expect(
       sample(text, 'sluice_generations_started_total', {
@@ -227,7 +232,11 @@ describe('labels', () => {
       }),
     ).toBe(1);
     expect(
-      sample(text, 'sluice_quota_rejections_total', { scope: 'requests', tenant: 'acme' }),
+      sample(text, 'sluice_quota_rejections_total', {
+        limit: 'requests-per-minute',
+        scope: 'key',
+        tenant: 'acme',
+      }),
     ).toBe(1);
   });
 

@@ -219,8 +219,8 @@ export class GatewayMetrics {
     });
     this.#quotaRejections = new Counter({
       name: 'sluice_quota_rejections_total',
-      help: 'Requests refused by a quota or limit, by scope.',
-      labelNames: ['scope', ...tenant],
+      help: 'Requests refused by a quota or limit, by limit name and scope (tenant, key).',
+      labelNames: ['limit', 'scope', ...tenant],
       registers,
     });
     this.#circuitState = new Gauge({
@@ -351,9 +351,16 @@ export class GatewayMetrics {
     this.#holdbackDelay.observe(seconds(durationMs));
   }
 
-  quotaRejected(rejection: { scope: string; tenant?: string | undefined }): void {
+  /** A quota or limit refused a request (`QuotaExceededError.decision` has both names). */
+  quotaRejected(rejection: { limit: string; scope: string; tenant?: string | undefined }): void {
     this.#quotaRejections.inc(
-      this.#withTenant({ scope: this.#labels.scope.value(rejection.scope) }, rejection.tenant),
+      this.#withTenant(
+        {
+          limit: this.#labels.scope.value(rejection.limit),
+          scope: this.#labels.scope.value(rejection.scope),
+        },
+        rejection.tenant,
+      ),
     );
   }
 
