@@ -427,6 +427,20 @@ describe('ResilientLanguageModel after the first token', () => {
     expect(fallback.calls).toHaveLength(0);
   });
 
+  it('closes the continuing upstream when the consumer stops at the seam', async () => {
+    const primary = new MockLanguageModel({ stream: () => failingAfter(['One'], serverError()) });
+    const fallback = new MockLanguageModel({
+      stream: (options) => hangingAfter([' two'], options.abortSignal),
+    });
+    const { model } = resilient({ chain: [link('primary', primary), link('fallback', fallback)] });
+    const { stream } = await model.doStream({ messages });
+    for await (const part of stream) {
+      if (part.type === 'model-switch') break;
+    }
+    await fallback.lastCall?.whenAborted;
+    expect(fallback.lastCall?.aborted).toBe(true);
+  });
+
   it('closes the upstream when the consumer stops reading', async () => {
     const primary = new MockLanguageModel({
       stream: (options) => hangingAfter(['a', 'b', 'c'], options.abortSignal),

@@ -262,44 +262,47 @@ export class ResilientLanguageModel implements LanguageModel {
           });
           if (kind !== 'upstream' || !trackText) throw error;
           usage.addFailedSegment(deltas, active.messages);
-          const prompt = continuationMessages(options.messages, delivered);
-          let next: ActiveAttempt;
-          try {
-            next = await this.#startFrom(
-              active.index + 1,
-              options,
-              prompt.messages,
-              'continuation',
-            );
-          } catch {
-            if (signal?.aborted) throw abortReason(signal);
-            throw error;
-          }
-          const to = this.#links[next.index] as Link;
-          const reason = errorCode(error);
-          this.#emit({
-            type: 'model-switched',
-            from: link.name,
-            to: to.name,
-            reason,
-            afterCharacters: delivered.length,
-          });
-          yield {
+          const continuation = await this.#continueAfter(active.index, error, options, delivered);
+          // Switch before yielding: a consumer that stops at the seam must close the new upstream.
+          active = continuation.next;
+          trackText = this.#canContinueAfter(active.index);
+          stripLeadingWhitespace = continuation.trimmedWhitespace;
+          const seam = {
             type: 'model-switch',
             from: link.name,
-            to: to.name,
-            reason,
+            to: (this.#links[active.index] as Link).name,
+            reason: errorCode(error),
             afterCharacters: delivered.length,
-          };
-          active = next;
-          trackText = this.#canContinueAfter(active.index);
-          stripLeadingWhitespace = prompt.trimmedWhitespace;
+          } as const;
+          this.#emit({ ...seam, type: 'model-switched' });
+          yield seam;
         } finally {
           gapTimer?.cancel();
         }
       }
     } finally {
       active.attempt.close(completed);
+    }
+  }
+
+  /**
+   * Starts the next model able to continue the answer, or throws the mid-stream `error` that
+   * broke it off when none can (a cancel meanwhile throws the abort reason instead).
+   */
+  async #continueAfter(
+    failedIndex: number,
+    error: unknown,
+    options: LanguageModelCallOptions,
+    delivered: string,
+  ): Promise<{ next: ActiveAttempt; trimmedWhitespace: boolean }> {
+    const prompt = continuationMessages(options.messages, delivered);
+    try {
+      const next = await this.#startFrom(failedIndex + 1, options, prompt.messages, 'continuation');
+      return { next, trimmedWhitespace: prompt.trimmedWhitespace };
+    } catch {
+      const signal = options.abortSignal;
+      if (signal?.aborted) throw abortReason(signal);
+      throw error;
     }
   }
 
