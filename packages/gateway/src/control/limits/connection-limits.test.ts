@@ -9,11 +9,19 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, test } from 'vitest';
 import { handleClientError } from './client-error-handler.ts';
 import {
-  type ConnectionLimitsInput,
-  connectionLimitsSchema,
+  type HttpConnectionSettings,
+  type IdleTimeoutsInput,
   idleTimeoutProblems,
+  idleTimeoutsSchema,
   serverLimitOptions,
+  upstreamIdleSettings,
 } from './connection-limits.ts';
+
+const HTTP_DEFAULTS: HttpConnectionSettings = {
+  maxHeaderBytes: 16 * 1024,
+  requestTimeoutMs: 60_000,
+  keepAliveTimeoutMs: 72_000,
+};
 
 let app: FastifyInstance | undefined;
 
@@ -22,9 +30,12 @@ afterEach(async () => {
   app = undefined;
 });
 
-async function serve(input: ConnectionLimitsInput): Promise<number> {
+async function serve(
+  http: Partial<HttpConnectionSettings>,
+  idle: IdleTimeoutsInput = {},
+): Promise<number> {
   app = Fastify({
-    ...serverLimitOptions(connectionLimitsSchema.parse(input)),
+    ...serverLimitOptions({ ...HTTP_DEFAULTS, ...http }, idleTimeoutsSchema.parse(idle)),
     clientErrorHandler: handleClientError,
   });
   app.get('/ok', async () => ({ ok: true }));
@@ -46,7 +57,7 @@ async function exchange(port: number, request: string): Promise<string> {
 
 describe('connection limits', () => {
   test('headers over headerBytes get 431 with a catalogue body, and the server lives on', async () => {
-    const port = await serve({ headerBytes: 2048 });
+    const port = await serve({ maxHeaderBytes: 2048 });
     const response = await exchange(
       port,
       `GET /ok HTTP/1.1\r\nHost: x\r\nX-Padding: ${'a'.repeat(4096)}\r\n\r\n`,
@@ -68,7 +79,7 @@ describe('connection limits', () => {
   });
 
   test('a client connection that stays silent is closed', async () => {
-    const port = await serve({ idleTimeouts: { clientMs: 200, keepAliveMs: 200 } });
+    const port = await serve({ keepAliveTimeoutMs: 200 }, { clientMs: 200 });
     const socket = connect(port, '127.0.0.1');
     socket.on('error', () => {});
     await once(socket, 'connect');
@@ -77,19 +88,23 @@ describe('connection limits', () => {
     expect(socket.destroyed).toBe(true);
   });
 
-  test('defaults', () => {
-    expect(serverLimitOptions(connectionLimitsSchema.parse({}))).toEqual({
+  test('maps the settings onto Fastify and the upstream pool', () => {
+    const idle = idleTimeoutsSchema.parse({});
+    expect(serverLimitOptions(HTTP_DEFAULTS, idle)).toEqual({
       connectionTimeout: 120_000,
       keepAliveTimeout: 72_000,
-      requestTimeout: 30_000,
+      requestTimeout: 60_000,
       http: { maxHeaderSize: 16_384 },
+    });
+    expect(upstreamIdleSettings(idleTimeoutsSchema.parse({ upstreamMs: 5_000 }))).toEqual({
+      idleTimeoutMs: 5_000,
     });
   });
 
   test('idle timeouts shorter than heartbeats or long-polls are reported with their path', () => {
     const streams = { heartbeatIntervalMs: 15_000, longPollTimeoutMs: 20_000 };
-    expect(idleTimeoutProblems(connectionLimitsSchema.parse({}), streams)).toEqual([]);
-    const short = connectionLimitsSchema.parse({ idleTimeouts: { clientMs: 10_000 } });
+    expect(idleTimeoutProblems(idleTimeoutsSchema.parse({}), streams)).toEqual([]);
+    const short = idleTimeoutsSchema.parse({ clientMs: 10_000 });
     const problems = idleTimeoutProblems(short, streams);
     expect(problems).toHaveLength(2);
     for (const problem of problems) expect(problem.path).toBe('limits.idleTimeouts.clientMs');

@@ -1,41 +1,35 @@
 /**
  * Limits on the connections themselves: header size, how long a request may take to
  * arrive, how long a client connection may sit silent, and how long an upstream stream
- * may go without a byte. The schema is the proposed `limits` additions; the helpers turn
- * it into Fastify server options and the upstream settings the HTTP providers take.
+ * may go without a byte. Header size, request and keep-alive timeouts are configured
+ * under `http`; the two idle timeouts are the proposed `limits.idleTimeouts`. The helpers
+ * turn them into Fastify server options and the upstream setting the HTTP providers take.
  *
- * A silent client connection is closed after `clientIdleMs`. SSE heartbeats and long-poll
+ * A silent client connection is closed after `clientMs`. SSE heartbeats and long-poll
  * answers count as traffic, so the idle timeout must be longer than both, or healthy
  * streams would be cut; `idleTimeoutProblems` says so at start.
  */
 import { z } from 'zod';
 
-export const connectionLimitsSchema = z
+export const idleTimeoutsSchema = z
   .object({
-    /** Largest request head (request line and headers), in bytes. Node's default. */
-    headerBytes: z
-      .number()
-      .int()
-      .min(1024)
-      .default(16 * 1024),
-    /** Time allowed for a whole request (head and body) to arrive: slow senders go. */
-    requestTimeoutMs: z.number().int().positive().default(30_000),
-    idleTimeouts: z
-      .object({
-        /** Silence (no byte either way) after which a client connection is closed. */
-        clientMs: z.number().int().positive().default(120_000),
-        /** Silence between requests after which a kept-alive connection is closed. */
-        keepAliveMs: z.number().int().positive().default(72_000),
-        /** Silence from an upstream mid-stream after which the generation fails (504). */
-        upstreamMs: z.number().int().positive().default(120_000),
-      })
-      .strict()
-      .prefault({}),
+    /** Silence (no byte either way) after which a client connection is closed. */
+    clientMs: z.number().int().positive().default(120_000),
+    /** Silence from an upstream mid-stream after which the generation fails (504). */
+    upstreamMs: z.number().int().positive().default(120_000),
   })
   .strict();
 
-export type ConnectionLimits = z.output<typeof connectionLimitsSchema>;
-export type ConnectionLimitsInput = z.input<typeof connectionLimitsSchema>;
+export type IdleTimeouts = z.output<typeof idleTimeoutsSchema>;
+export type IdleTimeoutsInput = z.input<typeof idleTimeoutsSchema>;
+
+/** The `http` settings that bound a connection (as in the config's `http` section). */
+export interface HttpConnectionSettings {
+  maxHeaderBytes: number;
+  /** 0 turns the limit off, as in Node. */
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+}
 
 /** The Fastify options that enforce the client-side limits. */
 export interface ServerLimitOptions {
@@ -45,18 +39,21 @@ export interface ServerLimitOptions {
   http: { maxHeaderSize: number };
 }
 
-export function serverLimitOptions(limits: ConnectionLimits): ServerLimitOptions {
+export function serverLimitOptions(
+  http: HttpConnectionSettings,
+  idle: IdleTimeouts,
+): ServerLimitOptions {
   return {
-    connectionTimeout: limits.idleTimeouts.clientMs,
-    keepAliveTimeout: limits.idleTimeouts.keepAliveMs,
-    requestTimeout: limits.requestTimeoutMs,
-    http: { maxHeaderSize: limits.headerBytes },
+    connectionTimeout: idle.clientMs,
+    keepAliveTimeout: http.keepAliveTimeoutMs,
+    requestTimeout: http.requestTimeoutMs,
+    http: { maxHeaderSize: http.maxHeaderBytes },
   };
 }
 
 /** The upstream setting the HTTP providers take (`UpstreamHttpSettings.idleTimeoutMs`). */
-export function upstreamIdleSettings(limits: ConnectionLimits): { idleTimeoutMs: number } {
-  return { idleTimeoutMs: limits.idleTimeouts.upstreamMs };
+export function upstreamIdleSettings(idle: IdleTimeouts): { idleTimeoutMs: number } {
+  return { idleTimeoutMs: idle.upstreamMs };
 }
 
 /** What keeps streams alive, from the `streams` config. */
@@ -67,18 +64,17 @@ export interface StreamKeepAlive {
 
 /** Settings that would cut healthy streams, each with its config path; empty when sound. */
 export function idleTimeoutProblems(
-  limits: ConnectionLimits,
+  idle: IdleTimeouts,
   streams: StreamKeepAlive,
 ): { path: string; message: string }[] {
   const problems: { path: string; message: string }[] = [];
-  const { clientMs } = limits.idleTimeouts;
-  if (clientMs <= streams.heartbeatIntervalMs) {
+  if (idle.clientMs <= streams.heartbeatIntervalMs) {
     problems.push({
       path: 'limits.idleTimeouts.clientMs',
       message: 'must be longer than streams.heartbeatIntervalMs, or idle SSE streams are cut',
     });
   }
-  if (clientMs <= streams.longPollTimeoutMs) {
+  if (idle.clientMs <= streams.longPollTimeoutMs) {
     problems.push({
       path: 'limits.idleTimeouts.clientMs',
       message: 'must be longer than streams.longPollTimeoutMs, or long-polls are cut',
