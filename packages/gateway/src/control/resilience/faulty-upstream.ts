@@ -20,6 +20,8 @@ export type WireFormat = 'openai' | 'anthropic';
 export interface FaultyRequest {
   body: { messages?: Array<{ role: string; content: string }>; [key: string]: unknown };
   behaviour: FaultyBehaviour;
+  /** The client's port: equal for two requests means one reused keep-alive socket. */
+  remotePort: number | undefined;
   /** Resolves when the request's socket closed. */
   closed: Promise<void>;
 }
@@ -67,7 +69,12 @@ export async function startFaultyUpstream(
     let text = '';
     for await (const chunk of incoming) text += chunk;
     const behaviour = queue.shift() ?? upstream.otherwise;
-    requests.push({ body: JSON.parse(text), behaviour, closed: closed.promise });
+    requests.push({
+      body: JSON.parse(text),
+      behaviour,
+      remotePort: incoming.socket.remotePort,
+      closed: closed.promise,
+    });
     for (const waiter of waiters.filter((candidate) => requests.length >= candidate.count)) {
       waiters.splice(waiters.indexOf(waiter), 1);
       waiter.deferred.resolve();

@@ -454,6 +454,24 @@ describe('ResilientLanguageModel after the first token', () => {
     expect(primary.lastCall?.aborted).toBe(true);
   });
 
+  it('returns a finished model stream so its cleanup (draining the body) runs', async () => {
+    const cleaned = createDeferred();
+    async function* parts(): AsyncGenerator<LanguageModelStreamPart> {
+      try {
+        yield* mockTextParts(['done']);
+        // A provider parks here after its finish part until it is returned or read on.
+        await new Promise(() => undefined);
+      } finally {
+        cleaned.resolve();
+      }
+    }
+    const primary = new MockLanguageModel({ stream: () => parts() });
+    const { model } = resilient({ chain: [link('primary', primary)] });
+    const collected = await collectStream((await model.doStream({ messages })).stream);
+    expect(collected.finish?.finishReason).toBe('stop');
+    await cleaned.promise;
+  });
+
   it('passes a single model usage through untouched', async () => {
     const primary = new MockLanguageModel({
       stream: mockTextParts(['x'], { usage: { inputTokens: undefined, outputTokens: 1 } }),

@@ -52,7 +52,9 @@ export async function startAttempt(
     timer?.cancel();
     callerSignal?.removeEventListener('abort', forwardAbort);
     if (!completed && !controller.signal.aborted) controller.abort();
-    if (!completed) iterator?.return?.()?.catch(() => undefined);
+    // Also after a finish: the provider's stream is parked after its finish part and only
+    // returning it runs its cleanup (draining the body so the keep-alive socket is reused).
+    iterator?.return?.()?.catch(() => undefined);
   };
   try {
     const result = await model.doStream({ ...options, abortSignal: controller.signal });
