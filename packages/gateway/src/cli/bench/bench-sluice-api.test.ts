@@ -21,7 +21,7 @@ describe('sluice bench --api sluice', () => {
     gateway = await startGateway();
   });
 
-  afterAll(() => gateway.close());
+  afterAll(() => gateway?.close());
 
   test('times native generations and reads their usage', async () => {
     const output = captureOutput();

@@ -1,8 +1,9 @@
 /**
  * A local OpenAI-compatible upstream with known timings, for testing `sluice bench`: the
- * n-th request to arrive gets its first token after `timeToFirstTokenMs[n]` (cycling) and
- * every further token `intervalMs` later, each written at a time fixed relative to the
- * request's arrival so timer lateness does not accumulate along a stream.
+ * n-th request to arrive gets its first token `timeToFirstTokenMs[n]` (cycling) after it
+ * arrived and every further token `intervalMs` after the previous one was written. Each
+ * delay is its own timer, so a late timer can only lengthen a gap, never shorten the next:
+ * every measured figure errs on the long side only.
  */
 import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -43,14 +44,11 @@ export async function startTimedOpenAiUpstream(
   const requests: TimedUpstream['requests'] = [];
   const timers = new Set<NodeJS.Timeout>();
 
-  const at = (arrivedAt: number, offsetMs: number, write: () => void) => {
-    const timer = setTimeout(
-      () => {
-        timers.delete(timer);
-        write();
-      },
-      Math.max(arrivedAt + offsetMs - performance.now(), 0),
-    );
+  const after = (delayMs: number, write: () => void) => {
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      write();
+    }, delayMs);
     timers.add(timer);
   };
 
@@ -59,36 +57,36 @@ export async function startTimedOpenAiUpstream(
     arrivalIndex: number,
     body: Record<string, unknown>,
   ) => {
-    const arrivedAt = performance.now();
     const list = options.timeToFirstTokenMs;
     const firstTokenMs = list[arrivalIndex % list.length] as number;
     response.writeHead(200, { 'content-type': 'text/event-stream' });
     response.write(chunk({ role: 'assistant', content: '' }, null));
-    for (let token = 0; token < options.tokens; token += 1) {
-      const last = token === options.tokens - 1;
-      at(arrivedAt, firstTokenMs + token * options.intervalMs, () => {
-        response.write(chunk({ content: ` word${token}` }, null));
-        if (!last) return;
-        response.write(chunk({}, 'stop'));
-        if (options.reportUsage !== false && body.stream_options !== undefined) {
-          response.write(
-            frame({
-              id: 'chatcmpl-timed',
-              object: 'chat.completion.chunk',
-              created: 1,
-              model: 'timed',
-              choices: [],
-              usage: {
-                prompt_tokens: 3,
-                completion_tokens: options.tokens,
-                total_tokens: 3 + options.tokens,
-              },
-            }),
-          );
-        }
-        response.end('data: [DONE]\n\n');
-      });
-    }
+    const writeToken = (token: number) => {
+      response.write(chunk({ content: ` word${token}` }, null));
+      if (token + 1 < options.tokens) {
+        after(options.intervalMs, () => writeToken(token + 1));
+        return;
+      }
+      response.write(chunk({}, 'stop'));
+      if (options.reportUsage !== false && body.stream_options !== undefined) {
+        response.write(
+          frame({
+            id: 'chatcmpl-timed',
+            object: 'chat.completion.chunk',
+            created: 1,
+            model: 'timed',
+            choices: [],
+            usage: {
+              prompt_tokens: 3,
+              completion_tokens: options.tokens,
+              total_tokens: 3 + options.tokens,
+            },
+          }),
+        );
+      }
+      response.end('data: [DONE]\n\n');
+    };
+    after(firstTokenMs, () => writeToken(0));
   };
 
   const server = createServer((request, response) => {
