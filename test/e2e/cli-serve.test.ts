@@ -48,25 +48,41 @@ function serve(args: string[]) {
 }
 
 test('serves the simulator and drains on SIGTERM with exit code 0', async () => {
-  const server = serve(['--port', '0', '--host', '127.0.0.1']);
+  const config = join(dataDir, 'drain.yaml');
+  await writeFile(config, 'http:\n  drainTimeoutMs: 400\n');
+  const server = serve(['--port', '0', '--host', '127.0.0.1', '--config', config]);
   const baseUrl = await server.listening;
   expect((await fetch(`${baseUrl}/healthz`)).status).toBe(200);
   expect((await fetch(`${baseUrl}/readyz`)).status).toBe(200);
 
-  const response = await fetch(`${baseUrl}/v1/generations`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
-    body: JSON.stringify({
-      model: 'simulator',
-      messages: [{ role: 'user', content: 'hi' }],
-      maxTokens: 100_000,
-      simulator: { tokenIntervalMs: 5 },
-    }),
-  });
-  const events = readSse(response);
+  const start = (maxTokens: number) =>
+    fetch(`${baseUrl}/v1/generations`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'text/event-stream' },
+      body: JSON.stringify({
+        model: 'simulator',
+        messages: [{ role: 'user', content: 'hi' }],
+        maxTokens,
+        simulator: { tokenIntervalMs: 5 },
+      }),
+    });
+  const long = readSse(await start(100_000));
+  const short = readSse(await start(20));
   server.child.kill('SIGTERM');
-  const received = await events;
-  expect(terminalOf(received)).toMatchObject({
+  // While draining: readiness is false and new generations are refused.
+  let refused: Response | undefined;
+  for (let attempt = 0; attempt < 50 && refused?.status !== 503; attempt += 1) {
+    refused = await start(5);
+    if (refused.status !== 503) await refused.body?.cancel();
+  }
+  if (!refused) throw new Error('no request was made');
+  expect(refused.status).toBe(503);
+  expect(((await refused.json()) as { error: { code: string } }).error.code).toBe(
+    'SLUICE_ERR_SHUTTING_DOWN',
+  );
+  // The short one finishes within the deadline; the long one is interrupted at it.
+  expect(terminalOf(await short)).toMatchObject({ data: { finishReason: 'length' } });
+  expect(terminalOf(await long)).toMatchObject({
     type: 'response-finish',
     data: { finishReason: 'interrupted' },
   });

@@ -104,6 +104,17 @@ export interface GuardrailBlockEvent {
   kind: GuardrailBlockKind;
 }
 
+/**
+ * The caller's token budget ran out while the answer streamed: the upstream was stopped
+ * and the generation finishes with `quota`. Retry after `retryAfterMs`.
+ */
+export interface QuotaExceededEvent {
+  type: 'quota-exceeded';
+  limit: 'tokens-per-minute';
+  scope: 'tenant' | 'key';
+  retryAfterMs: number;
+}
+
 export interface ReviewDecisionEvent {
   type: 'review-decision';
   decision: 'approved' | 'rejected';
@@ -119,6 +130,7 @@ export type GenerationEvent =
   | ResponseFinalEvent
   | ResponseRetractEvent
   | GuardrailBlockEvent
+  | QuotaExceededEvent
   | ReviewDecisionEvent;
 
 export type GenerationEventType = GenerationEvent['type'];

@@ -4,7 +4,9 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load-config.ts';
+import { UnsafeBindingError } from '../control/tenants/open-mode.ts';
 import { buildGateway } from '../http/app.ts';
+import { gatewayLoggerOptions } from '../observability/logging.ts';
 
 export async function runServe(argv: string[]): Promise<number> {
   let values: { port?: string | undefined; host?: string | undefined; config?: string | undefined };
@@ -41,10 +43,19 @@ export async function runServe(argv: string[]): Promise<number> {
     throw error;
   }
 
-  const gateway = await buildGateway({
-    config,
-    logger: { level: config.logLevel, base: { service: 'sluice' } },
-  });
+  let gateway: Awaited<ReturnType<typeof buildGateway>>;
+  try {
+    gateway = await buildGateway({
+      config,
+      logger: gatewayLoggerOptions({ level: config.logLevel, base: { service: 'sluice' } }),
+    });
+  } catch (error) {
+    if (UnsafeBindingError.isInstance(error)) {
+      process.stderr.write(`${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
   const address = await gateway.app.listen({ port: config.port, host: config.host });
   gateway.app.log.info(
     { address, models: gateway.context.models.list().map((m) => m.name) },
@@ -53,9 +64,8 @@ export async function runServe(argv: string[]): Promise<number> {
 
   await new Promise<void>((resolve) => {
     const shutdown = (signal: string) => {
-      gateway.app.log.info({ signal }, 'shutting down');
-      gateway.stopAccepting();
-      gateway.app.close().then(resolve, resolve);
+      gateway.app.log.info({ signal, drainTimeoutMs: config.http.drainTimeoutMs }, 'draining');
+      gateway.drain(config.http.drainTimeoutMs).then(resolve, resolve);
     };
     process.once('SIGTERM', () => shutdown('SIGTERM'));
     process.once('SIGINT', () => shutdown('SIGINT'));

@@ -3,6 +3,9 @@
  * built-in simulator on 127.0.0.1:7700 with in-memory streams.
  */
 import { z } from 'zod';
+import { idleTimeoutProblems, idleTimeoutsSchema } from '../control/limits/connection-limits.ts';
+import { quotaPolicySchema } from '../control/quotas/quota-policy.ts';
+import { observabilityConfigSchema } from '../observability/observability-config.ts';
 
 export const DELIVERY_MODES = ['stream', 'final', 'auto'] as const;
 const deliveryModeSchema = z.enum(DELIVERY_MODES);
@@ -47,6 +50,9 @@ export const configSchema = z
           .default(1024 * 1024),
         /** Most chat messages in one request. */
         messages: z.number().int().positive().default(1_000),
+        /** Quotas per tenant, per API key and per client address (see docs/limits.md). */
+        ...quotaPolicySchema.shape,
+        idleTimeouts: idleTimeoutsSchema.prefault({}),
       })
       .strict()
       .prefault({}),
@@ -86,6 +92,16 @@ export const configSchema = z
           })
           .strict()
           .prefault({}),
+      })
+      .strict()
+      .prefault({}),
+    auth: z
+      .object({
+        /**
+         * `auto`: open (loopback only) while no API key exists, keys required once one
+         * does; `keys`: always require a key; `open`: no keys, loopback only.
+         */
+        mode: z.enum(['auto', 'keys', 'open']).default('auto'),
       })
       .strict()
       .prefault({}),
@@ -140,9 +156,15 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    observability: observabilityConfigSchema.prefault({}),
     models: z.array(modelEntrySchema).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((config, context) => {
+    for (const problem of idleTimeoutProblems(config.limits.idleTimeouts, config.streams)) {
+      context.addIssue({ code: 'custom', path: problem.path.split('.'), message: problem.message });
+    }
+  });
 
 export type SluiceConfig = z.infer<typeof configSchema>;
 export type ModelEntry = z.infer<typeof modelEntrySchema>;

@@ -12,7 +12,11 @@ import type {
   TerminalEvent,
   Usage,
 } from '@sluice/protocol';
+import type { TokenBudget, TokenQuotaExceeded } from '../control/quotas/token-budget.ts';
 import type { GuardrailOutput, GuardrailSession } from '../guardrails/guardrail-session.ts';
+import type { GenerationSummary } from '../observability/generation-summary.ts';
+import type { GatewayObservability } from '../observability/observability.ts';
+import type { ProviderSpan } from '../observability/tracing.ts';
 import {
   type LanguageModelStreamPart,
   ProviderError,
@@ -36,6 +40,11 @@ export interface ProducerState extends Generation {
   inputTokenEstimate: number;
   /** Redactions so far by kind (counts only, never values). */
   readonly redactions: Map<string, number>;
+  /** The upstream call as seen at the provider boundary (performance.now() times). */
+  upstreamStartedAt: number | undefined;
+  upstreamFirstPartAt: number | undefined;
+  upstreamEndedAt: number | undefined;
+  upstreamUsage: ProviderUsage | undefined;
 }
 
 export interface ProducerContext {
@@ -44,6 +53,10 @@ export interface ProducerContext {
   signal: AbortSignal;
   guardrails: GuardrailSession;
   audit: AuditTrail;
+  observability: GatewayObservability;
+  providerSpan: ProviderSpan | undefined;
+  /** The tenant's and key's token budget, spent as tokens stream. */
+  tokens: TokenBudget;
 }
 
 export async function appendEvent(context: ProducerContext, event: GenerationEvent): Promise<void> {
@@ -91,28 +104,45 @@ export async function pumpModelStream(
   let finish: { finishReason: FinishReason; usage: ProviderUsage } | undefined;
   let outputCount = 0;
   let block: Block | undefined;
+  let quota: TokenQuotaExceeded | undefined;
   try {
     for await (const part of parts) {
       if (part.type === 'text-delta') {
         if (part.delta.length === 0) continue;
+        if (outputCount === 0) {
+          context.state.upstreamFirstPartAt = performance.now();
+          context.providerSpan?.firstChunk();
+        }
+        // Tokens are paid for as they stream: a budget that runs out cuts the answer here.
+        let consumption = context.tokens.consume(1);
+        if (consumption.pending) consumption = await consumption.pending;
+        if (!consumption.allowed) {
+          quota = consumption.exceeded;
+          break;
+        }
         outputCount += 1;
         block = await release(context, context.guardrails.push(part.delta));
         // Leaving the loop closes the upstream request.
         if (block) break;
       } else if (part.type === 'finish') {
         finish = { finishReason: part.finishReason, usage: part.usage };
+        context.state.upstreamUsage = part.usage;
       }
       if (context.signal.aborted) break;
     }
     block ??= await flush(context);
   } catch (error) {
+    context.state.upstreamEndedAt = performance.now();
     if (!context.signal.aborted) {
       await flush(context).catch(() => undefined);
       await endGeneration(context, failure(error), { outputTokens: outputCount });
       return;
     }
   }
-  if (block) {
+  context.state.upstreamEndedAt ??= performance.now();
+  if (quota) {
+    await stopForQuota(context, quota, outputCount);
+  } else if (block) {
     await blockGeneration(context, block, outputCount);
   } else if (context.signal.aborted) {
     await flush(context).catch(() => undefined);
@@ -136,6 +166,30 @@ export async function pumpModelStream(
   }
 }
 
+async function stopForQuota(
+  context: ProducerContext,
+  exceeded: TokenQuotaExceeded,
+  outputCount: number,
+): Promise<void> {
+  // What the guardrails hold was already paid for: release it before stopping.
+  const block = await flush(context).catch(() => undefined);
+  if (block) {
+    await blockGeneration(context, block, outputCount);
+    return;
+  }
+  await appendEvent(context, {
+    type: 'quota-exceeded',
+    limit: exceeded.limit,
+    scope: exceeded.scope,
+    retryAfterMs: exceeded.retryAfterMs,
+  });
+  await endGeneration(
+    context,
+    { kind: 'finish', status: 'finished', finishReason: 'quota' },
+    { outputTokens: outputCount },
+  );
+}
+
 async function blockGeneration(
   context: ProducerContext,
   block: Block,
@@ -157,8 +211,13 @@ async function blockGeneration(
   );
 }
 
-export function auditSubject(state: ProducerState): { sessionId?: string; endUserId?: string } {
+export function auditSubject(state: ProducerState): {
+  tenant: string;
+  sessionId?: string;
+  endUserId?: string;
+} {
   return {
+    tenant: state.tenant,
     ...(state.sessionId === undefined ? {} : { sessionId: state.sessionId }),
     ...(state.endUserId === undefined ? {} : { endUserId: state.endUserId }),
   };
@@ -235,6 +294,48 @@ export async function endGeneration(
   } catch {
     // The log is gone (deleted or expired); the in-memory record still tells the outcome.
   }
+  context.observability.generationEnded(summaryOf(state, now));
+  context.providerSpan?.end({
+    finishReason: state.finishReason,
+    inputTokens: finalUsage.inputTokens,
+    outputTokens: finalUsage.outputTokens,
+    errorType: state.error?.code,
+  });
+}
+
+function summaryOf(state: ProducerState, endedAt: number): GenerationSummary {
+  const upstreamStartedAt = state.upstreamStartedAt;
+  return {
+    id: state.id,
+    model: state.model,
+    provider: state.provider,
+    tenant: state.tenant,
+    status: state.status as GenerationSummary['status'],
+    finishReason: state.finishReason ?? 'error',
+    errorCode: state.error?.code,
+    usage: state.usage,
+    timeToFirstTokenMs: state.timings?.timeToFirstTokenMs ?? null,
+    durationMs: state.timings?.durationMs ?? endedAt - state.startedAt,
+    upstream:
+      upstreamStartedAt === undefined
+        ? undefined
+        : {
+            timeToFirstTokenMs:
+              state.upstreamFirstPartAt === undefined
+                ? null
+                : state.upstreamFirstPartAt - upstreamStartedAt,
+            durationMs: (state.upstreamEndedAt ?? endedAt) - upstreamStartedAt,
+            usage:
+              state.upstreamUsage?.inputTokens === undefined ||
+              state.upstreamUsage.outputTokens === undefined
+                ? undefined
+                : {
+                    inputTokens: state.upstreamUsage.inputTokens,
+                    outputTokens: state.upstreamUsage.outputTokens,
+                  },
+          },
+    redactions: state.redactions,
+  };
 }
 
 function roundMs(value: number): number {

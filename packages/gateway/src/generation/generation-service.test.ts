@@ -3,6 +3,8 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { openSqliteGovernance } from '../governance/database/open-sqlite-governance.ts';
 import { validatePolicyDocument } from '../governance/policy-document.ts';
 import { PolicyRuntime } from '../governance/policy-runtime.ts';
+import { createObservability } from '../observability/observability.ts';
+import { observabilityConfigSchema } from '../observability/observability-config.ts';
 import { ProviderError } from '../providers/language-model.ts';
 import { MockGate } from '../providers/mock-gate.ts';
 import { MockLanguageModel, mockTextParts } from '../providers/mock-language-model.ts';
@@ -16,7 +18,7 @@ afterEach(async () => {
   await Promise.all(disposables.splice(0).map((item) => item.dispose()));
 });
 
-function setup(model: MockLanguageModel) {
+async function setup(model: MockLanguageModel) {
   const store = new MemoryStreamStore();
   const models = new ModelRegistry(
     [{ name: 'mock', provider: 'openai-compatible', baseUrl: 'http://x' }],
@@ -38,6 +40,7 @@ function setup(model: MockLanguageModel) {
       throw error;
     }),
     reviews: governance.reviews,
+    observability: await createObservability(observabilityConfigSchema.parse({})),
     ttlSeconds: 60,
   });
   disposables.push(service, store, { dispose: () => governance.close() });
@@ -58,7 +61,7 @@ describe('GenerationService', () => {
         usage: { inputTokens: 4, outputTokens: 3 },
       }),
     });
-    const { store, service } = setup(model);
+    const { store, service } = await setup(model);
     const generation = await service.start({ ...request, maxTokens: 9, seed: 1 });
     await generation.done;
     const log = await events(store, generation.streamPath);
@@ -92,7 +95,7 @@ describe('GenerationService', () => {
         usage: { inputTokens: undefined, outputTokens: undefined },
       }),
     });
-    const { service } = setup(model);
+    const { service } = await setup(model);
     const generation = await service.start(request);
     await generation.done;
     expect(generation.usage).toEqual({
@@ -109,7 +112,7 @@ describe('GenerationService', () => {
         retryable: true,
       }),
     });
-    const { store, service } = setup(model);
+    const { store, service } = await setup(model);
     const generation = await service.start(request);
     expect(generation.status).toBe('failed');
     expect(generation.error).toEqual({
@@ -137,7 +140,7 @@ describe('GenerationService', () => {
         }),
       },
     });
-    const { store, service } = setup(model);
+    const { store, service } = await setup(model);
     const generation = await service.start(request);
     await generation.done;
     expect(generation).toMatchObject({ status: 'failed', finishReason: 'error', text: 'one two ' });
@@ -155,7 +158,7 @@ describe('GenerationService', () => {
       stream: mockTextParts(['x']),
       throwMidStream: { afterParts: 1, error: new Error('secret internal detail') },
     });
-    const { store, service } = setup(model);
+    const { store, service } = await setup(model);
     const generation = await service.start(request);
     await generation.done;
     const log = await events(store, generation.streamPath);
@@ -165,7 +168,7 @@ describe('GenerationService', () => {
 
   test('a stream that ends without a finish part is truncated', async () => {
     const model = new MockLanguageModel({ stream: [{ type: 'text-delta', delta: 'half' }] });
-    const { service } = setup(model);
+    const { service } = await setup(model);
     const generation = await service.start(request);
     await generation.done;
     expect(generation.error?.code).toBe('SLUICE_ERR_STREAM_TRUNCATED');
@@ -177,7 +180,7 @@ describe('GenerationService', () => {
       stream: mockTextParts(['alpha ', 'beta ', 'c', 'd']),
       gate,
     });
-    const { store, service } = setup(model);
+    const { store, service } = await setup(model);
     const generation = await service.start(request);
     gate.release(3); // metadata, 'alpha ', 'beta '
     await gate.whenWaiting();
@@ -200,7 +203,7 @@ describe('GenerationService', () => {
 
   test('interruptAll ends running generations as interrupted', async () => {
     const model = new MockLanguageModel({ stream: mockTextParts(['a']), hangAfterParts: 2 });
-    const { service } = setup(model);
+    const { service } = await setup(model);
     const generation = await service.start(request);
     while (model.calls[0]?.partsYielded !== 2)
       await new Promise((resolve) => setImmediate(resolve));
@@ -213,7 +216,7 @@ describe('GenerationService', () => {
   });
 
   test('unknown models are rejected before anything is created', async () => {
-    const { service } = setup(new MockLanguageModel());
+    const { service } = await setup(new MockLanguageModel());
     await expect(service.start({ ...request, model: 'nope' })).rejects.toThrow(/Unknown model/);
   });
 });

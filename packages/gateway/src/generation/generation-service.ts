@@ -5,10 +5,12 @@
  * failing upstream can still be answered with 502/504 before any byte reached the client.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { type TokenBudget, UNLIMITED_TOKEN_BUDGET } from '../control/quotas/token-budget.ts';
 import type { PolicyRuntime } from '../governance/policy-runtime.ts';
 import type { ReviewItem, ReviewQueue } from '../governance/review/review-queue.ts';
 import { PartialJsonParser } from '../governance/validators/partial-json.ts';
 import { GuardrailSession } from '../guardrails/guardrail-session.ts';
+import type { GatewayObservability } from '../observability/observability.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 import type { AuditTrail } from './audit-trail.ts';
 import type { Generation, GenerationRequest, StopCause } from './generation.ts';
@@ -26,6 +28,7 @@ import {
 import type { ModelRegistry } from './model-registry.ts';
 
 export const GENERATION_STREAM_PREFIX = 'generations/';
+export const DEFAULT_TENANT = 'default';
 
 export interface GenerationServiceOptions {
   store: StreamStore;
@@ -33,8 +36,15 @@ export interface GenerationServiceOptions {
   policies: PolicyRuntime;
   audit: AuditTrail;
   reviews: ReviewQueue;
+  observability: GatewayObservability;
   /** How long a generation's log and record are kept. */
   ttlSeconds: number;
+}
+
+/** What admission control handed the generation; released when it ends. */
+export interface Admission {
+  tokens?: TokenBudget;
+  lease?: { release(): void };
 }
 
 interface Entry {
@@ -52,6 +62,7 @@ export class GenerationService {
   readonly #policies: PolicyRuntime;
   readonly #reviews: ReviewQueue;
   readonly #audit: AuditTrail;
+  readonly #observability: GatewayObservability;
   readonly #ttlSeconds: number;
   readonly #entries = new Map<string, Entry>();
   readonly #sweepTimer: NodeJS.Timeout;
@@ -62,6 +73,7 @@ export class GenerationService {
     this.#policies = options.policies;
     this.#reviews = options.reviews;
     this.#audit = options.audit;
+    this.#observability = options.observability;
     this.#ttlSeconds = options.ttlSeconds;
     const sweepEveryMs = Math.min(60_000, options.ttlSeconds * 1000);
     this.#sweepTimer = setInterval(() => this.#sweep(), sweepEveryMs).unref();
@@ -94,9 +106,10 @@ export class GenerationService {
    * streaming, the returned generation is already `failed` with its `error` set, so the
    * caller can still answer with the upstream status.
    */
-  async start(request: GenerationRequest): Promise<Generation> {
+  async start(request: GenerationRequest, admission: Admission = {}): Promise<Generation> {
     const registered = this.#models.get(request.model);
     if (!registered) throw new UnknownModelError(`Unknown model ${request.model}`);
+    const tokens = admission.tokens ?? UNLIMITED_TOKEN_BUDGET;
     const policy = await this.#policies.resolve({
       model: registered.name,
       ...(request.route === undefined ? {} : { route: request.route }),
@@ -118,6 +131,7 @@ export class GenerationService {
       modelConfigurationVersion: registered.configurationVersion,
       sessionId: request.sessionId,
       endUserId: request.endUserId,
+      tenant: request.tenant ?? DEFAULT_TENANT,
       status: 'running',
       text: '',
       finishReason: undefined,
@@ -133,6 +147,10 @@ export class GenerationService {
       firstTokenAt: undefined,
       inputTokenEstimate: estimateTokens(request),
       redactions: new Map(),
+      upstreamStartedAt: undefined,
+      upstreamFirstPartAt: undefined,
+      upstreamEndedAt: undefined,
+      upstreamUsage: undefined,
     };
     const controller = new AbortController();
     this.#entries.set(id, { state, controller });
@@ -142,8 +160,22 @@ export class GenerationService {
       signal: controller.signal,
       guardrails: new GuardrailSession(policy.guardrails),
       audit: this.#audit,
+      observability: this.#observability,
+      providerSpan: undefined,
+      tokens,
     };
+    tokens.charge(state.inputTokenEstimate);
+    this.#observability.generationStarted({
+      model: registered.name,
+      provider: registered.provider,
+      tenant: state.tenant,
+    });
     const finishUp = async () => {
+      const started = performance.now();
+      const span = this.#observability.tracing.startStepSpan(
+        request.traceParent,
+        'sluice.finalization',
+      );
       await finalizeGeneration({
         store: this.#store,
         state,
@@ -151,6 +183,14 @@ export class GenerationService {
         audit: this.#audit,
         reviews: this.#reviews,
       }).catch(() => undefined);
+      span.end(state.final ? { attributes: { 'sluice.verdict': state.final.verdict } } : {});
+      this.#observability.metrics.finalized({
+        model: state.model,
+        verdict: state.final?.verdict ?? 'none',
+        durationMs: performance.now() - started,
+      });
+      tokens.release();
+      admission.lease?.release();
       resolveDone();
     };
     const subject = auditSubject(state);
@@ -158,6 +198,7 @@ export class GenerationService {
       type: 'request-accepted',
       generationId: id,
       ...subject,
+      ...(request.keyId === undefined ? {} : { actor: request.keyId }),
       payload: {
         model: registered.name,
         policyVersion: policy.label,
@@ -179,12 +220,21 @@ export class GenerationService {
       createdAt: state.createdAt.toISOString(),
     });
 
+    const providerSpan = this.#observability.tracing.startProviderSpan(request.traceParent, {
+      provider: registered.provider,
+      requestModel: registered.model.modelId,
+      maxTokens: request.maxTokens,
+      temperature: request.temperature,
+    });
+    context.providerSpan = providerSpan;
+    state.upstreamStartedAt = performance.now();
     let result: Awaited<ReturnType<typeof registered.model.doStream>>;
     try {
       result = await registered.model.doStream({
         messages: request.messages,
         abortSignal: controller.signal,
         ...optionalCallOptions(request),
+        headers: { ...request.upstreamHeaders, ...providerSpan.upstreamHeaders },
       });
     } catch (error) {
       const ending = controller.signal.aborted ? stopped(state.stopCause) : failure(error);
@@ -284,7 +334,6 @@ function optionalCallOptions(request: GenerationRequest) {
     ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
     ...(request.seed === undefined ? {} : { seed: request.seed }),
     ...(request.simulator === undefined ? {} : { simulator: request.simulator }),
-    ...(request.upstreamHeaders === undefined ? {} : { headers: request.upstreamHeaders }),
   };
 }
 
@@ -297,6 +346,6 @@ function estimateTokens(request: GenerationRequest): number {
 
 /** Identifies the request in the audit log without storing its content. */
 function requestHash(request: GenerationRequest): string {
-  const { upstreamHeaders: _headers, ...content } = request;
+  const { upstreamHeaders: _headers, traceParent: _trace, ...content } = request;
   return createHash('sha256').update(JSON.stringify(content)).digest('hex');
 }

@@ -12,6 +12,7 @@ import type {
   Usage,
 } from '@sluice/protocol';
 import type { PartialJsonParser, PartialJsonState } from '../governance/validators/partial-json.ts';
+import type { RequestSpan } from '../observability/tracing.ts';
 import type { ChatMessage, SimulatorOptions } from '../providers/language-model.ts';
 
 export interface GenerationRequest {
@@ -28,6 +29,11 @@ export interface GenerationRequest {
   endUserId?: string;
   /** The API route that accepted the request; policies can be bound per route. */
   route?: string;
+  /** The caller's tenant (owner of the generation) and API key. */
+  tenant?: string;
+  keyId?: string;
+  /** The request's trace span: the provider call becomes its child. */
+  traceParent?: RequestSpan;
   /** Headers forwarded to the upstream call (e.g. `traceparent`). */
   upstreamHeaders?: Record<string, string>;
 }
@@ -54,6 +60,8 @@ export interface Generation {
   readonly modelConfigurationVersion: string;
   readonly sessionId: string | undefined;
   readonly endUserId: string | undefined;
+  /** The tenant that owns the generation: only its callers can read it. */
+  readonly tenant: string;
   status: GenerationStatus;
   text: string;
   finishReason: FinishReason | undefined;

@@ -1,31 +1,38 @@
 /**
- * Builds the gateway: the stream store, model registry and generation service, and the
- * Fastify app that exposes them. `buildGateway` is what `sluice serve` and the tests use.
+ * Builds the gateway: its services (see `gateway-services.ts`) behind a Fastify app with
+ * authentication, CORS, security headers, request ids, connection limits, every route,
+ * and a shutdown that drains. `buildGateway` is what `sluice serve` and the tests use.
  */
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { SluiceConfig } from '../config/config-schema.ts';
+import { handleClientError } from '../control/limits/client-error-handler.ts';
+import { serverLimitOptions } from '../control/limits/connection-limits.ts';
+import { isLoopbackHost, resolveOpenMode } from '../control/tenants/open-mode.ts';
 import { registerDurableStreams } from '../delivery/durable-streams/register-durable-streams.ts';
-import { AuditTrail } from '../generation/audit-trail.ts';
-import { GenerationService } from '../generation/generation-service.ts';
-import { type LanguageModelFactory, ModelRegistry } from '../generation/model-registry.ts';
-import { startAuditPayloadRetention } from '../governance/audit/audit-payload-retention.ts';
+import type { LanguageModelFactory } from '../generation/model-registry.ts';
 import type { GovernanceStores } from '../governance/database/governance-stores.ts';
-import { openSqliteGovernance } from '../governance/database/open-sqlite-governance.ts';
-import { type PolicyDocument, validatePolicyDocument } from '../governance/policy-document.ts';
-import { PolicyRuntime } from '../governance/policy-runtime.ts';
-import { createLanguageModel } from '../providers/create-language-model.ts';
-import { MemoryStreamStore } from '../store/memory-stream-store.ts';
+import type { PolicyDocument } from '../governance/policy-document.ts';
+import { registerRequestLogging } from '../observability/request-logging.ts';
+import { registerRequestTracing } from '../observability/request-tracing.ts';
 import type { StreamStore } from '../store/stream-store.ts';
+import { registerAdminKeyRoutes } from './auth/admin-key-routes.ts';
+import { registerAuthentication } from './auth/authenticate.ts';
+import { durableStreamAccess } from './durable-stream-access.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import type { GatewayContext } from './gateway-context.ts';
+import { createGatewayServices } from './gateway-services.ts';
 import { registerJsonBodyParser } from './json-body-parser.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions-routes.ts';
 import { dataRoutes } from './routes/data-routes.ts';
 import { generationRoutes } from './routes/generation-routes.ts';
 import { healthRoutes } from './routes/health-routes.ts';
+import { registerObservabilityRoutes } from './routes/observability-routes.ts';
 import { policyRoutes } from './routes/policy-routes.ts';
 import { reviewRoutes } from './routes/review-routes.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
 
 export interface GatewayOptions {
   config: SluiceConfig;
@@ -40,79 +47,131 @@ export interface GatewayOptions {
 export interface Gateway {
   app: FastifyInstance;
   context: GatewayContext;
-  /** Stops accepting new generations; readiness turns false. */
-  stopAccepting(): void;
+  /**
+   * Graceful drain: refuse new generations (readiness turns false), give running ones
+   * until the deadline to finish, then close (the rest end `interrupted`).
+   */
+  drain(deadlineMs: number): Promise<void>;
+}
+
+/** Client request ids are echoed only when they look like ids (no header injection, bounded). */
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function serverOptions(config: SluiceConfig): Record<string, unknown> {
+  const limits = serverLimitOptions(config.http, config.limits.idleTimeouts);
+  const tls = config.http.tls
+    ? {
+        https: {
+          cert: readFileSync(config.http.tls.certFile),
+          key: readFileSync(config.http.tls.keyFile),
+        },
+      }
+    : {};
+  if (config.http.http2)
+    return { http2: true, ...tls, http2SessionTimeout: config.limits.idleTimeouts.clientMs };
+  return { ...limits, ...tls };
 }
 
 export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
-  const store = options.store ?? new MemoryStreamStore();
-  const models = new ModelRegistry(
-    config.models,
-    options.createModel ?? createLanguageModel,
-    options.env,
-  );
-  const env = options.env ?? process.env;
-  const governance =
-    options.governance ??
-    openSqliteGovernance({
-      location: config.dataDir === ':memory:' ? { path: ':memory:' } : { dataDir: config.dataDir },
-      validatePolicy: validatePolicyDocument,
-    });
-  const policies = new PolicyRuntime({
-    policies: governance.policies,
-    redactionHashKey:
-      env[config.governance.redactionHashKeyEnv] ?? randomBytes(32).toString('base64url'),
-  });
-  const auditPayloadDays = config.governance.retention.auditPayloadDays;
-  const retention =
-    auditPayloadDays === undefined
-      ? undefined
-      : startAuditPayloadRetention({
-          auditLog: governance.auditLog,
-          retainForMs: auditPayloadDays * 86_400_000,
-        });
   // Assigned once the app (and its logger) exists; audit failures are rare and late.
   let reportAuditError = (_error: unknown) => {};
-  const audit = new AuditTrail(governance.auditLog, (error) => reportAuditError(error));
-  const generations = new GenerationService({
-    store,
-    models,
-    policies,
-    audit,
-    reviews: governance.reviews,
-    ttlSeconds: config.streams.generationTtlSeconds,
+  const services = await createGatewayServices({
+    config,
+    ...(options.store === undefined ? {} : { store: options.store }),
+    ...(options.governance === undefined ? {} : { governance: options.governance }),
+    ...(options.createModel === undefined ? {} : { createModel: options.createModel }),
+    ...(options.env === undefined ? {} : { env: options.env }),
+    onAuditError: (error) => reportAuditError(error),
   });
+  const { store, generations, governance, observability } = services;
+
+  // Open mode (no keys) only on loopback; `auto` turns keys on as soon as one exists.
+  let keysExist = await governance.apiKeys.hasActiveKeys();
+  const openModeAtStart = resolveOpenMode({
+    mode: config.auth.mode,
+    host: config.host,
+    keysConfigured: keysExist,
+  });
+  const keyCheck =
+    config.auth.mode === 'auto'
+      ? setInterval(() => {
+          governance.apiKeys.hasActiveKeys().then((exists) => {
+            keysExist = exists;
+          }, reportAuditError);
+        }, 1000).unref()
+      : undefined;
+  const openMode =
+    config.auth.mode === 'auto'
+      ? () => !keysExist && isLoopbackHost(config.host)
+      : () => openModeAtStart;
+
   let accepting = true;
   const shutdown = new AbortController();
-  const context: GatewayContext = {
-    config,
-    store,
-    models,
-    generations,
-    governance,
-    audit,
-    isAcceptingWork: () => accepting,
-    shutdownSignal: shutdown.signal,
-  };
-
   const app = Fastify({
+    ...serverOptions(config),
     logger: options.logger ?? false,
     bodyLimit: config.limits.bodyBytes,
     // Request lines are logged by the gateway itself, once, with ids and outcome.
     logController: new LogController({ disableRequestLogging: true }),
+    requestIdHeader: 'x-request-id',
+    genReqId: (request) => {
+      const offered = request.headers['x-request-id'];
+      return typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
+    },
+    clientErrorHandler: handleClientError,
     // Generation ids and stream paths are case-sensitive; keep routing exact.
     routerOptions: { ignoreTrailingSlash: false },
-  });
+  }) as unknown as FastifyInstance;
+
+  const context: GatewayContext = {
+    config,
+    store,
+    models: services.models,
+    generations,
+    governance,
+    audit: services.audit,
+    observability,
+    quotas: services.quotas,
+    requestSpanOf: registerRequestTracing(app, observability.tracing),
+    isAcceptingWork: () => accepting,
+    shutdownSignal: shutdown.signal,
+  };
   reportAuditError = (error) => app.log.error({ err: error }, 'audit append failed');
-  registerErrorHandling(app);
+  observability.useLogger(app.log);
+  registerRequestLogging(app);
+  registerErrorHandling(app, context);
+  registerSecurityHeaders(app, { tls: config.http.tls !== undefined });
+  if (config.http.cors.allowedOrigins.length > 0) {
+    const origins = config.http.cors.allowedOrigins;
+    await app.register(cors, {
+      origin: origins.includes('*') ? true : origins,
+      exposedHeaders: [
+        'sluice-generation-id',
+        'x-request-id',
+        'retry-after',
+        'ratelimit-limit',
+        'ratelimit-remaining',
+        'ratelimit-reset',
+      ],
+    });
+  }
   registerJsonBodyParser(app);
+  registerAuthentication(app, {
+    keys: governance.apiKeys,
+    openMode,
+    publicRoutes: ['/healthz', '/readyz', '/metrics'],
+  });
   await app.register(async (scope) => healthRoutes(scope, context));
   await app.register(async (scope) => generationRoutes(scope, context));
   await app.register(async (scope) => chatCompletionsRoutes(scope, context));
   await app.register(async (scope) => policyRoutes(scope, context));
   await app.register(async (scope) => reviewRoutes(scope, context));
   await app.register(async (scope) => dataRoutes(scope, context));
+  await app.register(async (scope) => registerAdminKeyRoutes(scope, { keys: governance.apiKeys }));
+  if (observability.metricsEnabled) {
+    await app.register(async (scope) => registerObservabilityRoutes(scope, observability));
+  }
   await app.register(async (scope) =>
     registerDurableStreams(scope, {
       store,
@@ -120,6 +179,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
       heartbeatMs: config.streams.heartbeatIntervalMs,
       bodyLimit: config.limits.bodyBytes,
       isReadOnly: (path) => path.startsWith('generations/'),
+      ...durableStreamAccess(context),
     }),
   );
   // preClose runs before the server stops accepting sockets and waits for open ones:
@@ -130,15 +190,22 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     shutdown.abort();
   });
   app.addHook('onClose', async () => {
-    retention?.stop();
-    await store.dispose();
-    await governance.close();
+    if (keyCheck) clearInterval(keyCheck);
+    await services.close();
   });
   return {
     app,
     context,
-    stopAccepting: () => {
+    async drain(deadlineMs) {
       accepting = false;
+      const running = generations.running().map((generation) => generation.done);
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, deadlineMs);
+      });
+      await Promise.race([Promise.all(running), deadline]);
+      clearTimeout(timer);
+      await app.close();
     },
   };
 }

@@ -4,6 +4,7 @@
  * logged and answered 500 without internals.
  */
 import type { FastifyError, FastifyInstance } from 'fastify';
+import { QuotaExceededError } from '../control/limits/quota-exceeded-error.ts';
 import {
   PolicyNotFoundError,
   PolicyValidationError,
@@ -15,6 +16,7 @@ import {
   ReviewAlreadyDecidedError,
   ReviewItemNotFoundError,
 } from '../governance/review/review-errors.ts';
+import type { GatewayContext } from './gateway-context.ts';
 import { HttpError, sendError } from './http-error.ts';
 
 const FASTIFY_CODES: Record<string, HttpError['code']> = {
@@ -46,9 +48,20 @@ function governanceError(error: unknown): HttpError | undefined {
   return undefined;
 }
 
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(
+  app: FastifyInstance,
+  context?: Pick<GatewayContext, 'observability'>,
+): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (HttpError.isInstance(error)) return sendError(reply, error);
+    if (QuotaExceededError.isInstance(error)) {
+      context?.observability.metrics.quotaRejected({
+        limit: error.decision.name,
+        scope: error.decision.scope,
+        tenant: request.caller?.tenant,
+      });
+      return sendError(reply, new HttpError(error.code, error.message, error.headers));
+    }
     const governance = governanceError(error);
     if (governance) return sendError(reply, governance);
     const mapped = error.code ? FASTIFY_CODES[error.code] : undefined;

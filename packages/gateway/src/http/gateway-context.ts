@@ -3,11 +3,14 @@
  * Fastify decorators so each route's dependencies are visible in its signature.
  */
 import type { SluiceConfig } from '../config/config-schema.ts';
+import type { QuotaEnforcer } from '../control/quotas/quota-enforcer.ts';
 import type { AuditTrail } from '../generation/audit-trail.ts';
 import type { GenerationService } from '../generation/generation-service.ts';
 import type { ModelRegistry } from '../generation/model-registry.ts';
 import type { GovernanceStores } from '../governance/database/governance-stores.ts';
 import type { PolicyDocument } from '../governance/policy-document.ts';
+import type { GatewayObservability } from '../observability/observability.ts';
+import type { RequestSpanOf } from '../observability/request-tracing.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 
 export interface GatewayContext {
@@ -18,6 +21,11 @@ export interface GatewayContext {
   governance: GovernanceStores<PolicyDocument>;
   /** Audit records from request handling (readers attaching, detaching, resuming). */
   audit: AuditTrail;
+  observability: GatewayObservability;
+  /** Admission control: rates, concurrency and token budgets per tenant, key and address. */
+  quotas: QuotaEnforcer;
+  /** The request's trace span (a no-op when tracing is off). */
+  requestSpanOf: RequestSpanOf;
   /** False while draining: readiness fails and new generations are refused. */
   isAcceptingWork(): boolean;
   /** Aborts when the server closes: live readers end their responses. */

@@ -29,6 +29,7 @@ export function auditReader(
   const generation = context.generations.get(generationId);
   const subject = {
     generationId,
+    ...(generation === undefined ? {} : { tenant: generation.tenant }),
     ...(generation?.sessionId === undefined ? {} : { sessionId: generation.sessionId }),
     ...(generation?.endUserId === undefined ? {} : { endUserId: generation.endUserId }),
   };
@@ -37,17 +38,21 @@ export function auditReader(
     ...subject,
     payload: { readerId, transport, offset },
   });
-  if (offset !== BEGINNING_OFFSET) {
+  const resumed = offset !== BEGINNING_OFFSET;
+  context.observability.readerAttached({ protocol: transport, resumed });
+  if (resumed) {
     context.audit.record({
       type: 'reader-resumed',
       ...subject,
       payload: { readerId, transport, fromOffset: offset },
     });
   }
-  return (reached, reason) =>
+  return (reached, reason) => {
+    context.observability.readerDetached({ protocol: transport });
     context.audit.record({
       type: 'reader-detached',
       ...subject,
       payload: { readerId, transport, offset: reached, reason },
     });
+  };
 }

@@ -6,6 +6,8 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SseConnection } from '../delivery/sse-connection.ts';
 import type { Generation, GenerationRequest } from '../generation/generation.ts';
 import { UnknownModelError } from '../generation/generation-service.ts';
+import { callerOf } from './auth/caller.ts';
+import { assertTenantAccess } from './auth/tenant-access.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { HttpError, httpErrorFromCode } from './http-error.ts';
 
@@ -13,20 +15,32 @@ export const GENERATION_ID_HEADER = 'sluice-generation-id';
 
 export async function startGeneration(
   context: GatewayContext,
+  httpRequest: FastifyRequest,
   reply: FastifyReply,
   request: GenerationRequest,
 ): Promise<Generation> {
   if (!context.isAcceptingWork()) throw new HttpError('SLUICE_ERR_SHUTTING_DOWN');
+  if (!context.models.get(request.model)) throw unknownModel(request.model);
+  const caller = callerOf(httpRequest);
+  const identity = { tenant: caller.tenant, keyId: caller.keyId };
+  // Refused before anything is created: a 429 holds no slot and spends nothing.
+  const admission = await context.quotas.admitGeneration(identity);
+  reply.headers(admission.headers);
   let generation: Generation;
   try {
-    generation = await context.generations.start(request);
+    const tokens = await context.quotas.openTokenBudget(identity);
+    generation = await context.generations.start(
+      {
+        ...request,
+        ...identity,
+        traceParent: context.requestSpanOf(httpRequest),
+        upstreamHeaders: forwardedHeaders(httpRequest),
+      },
+      { tokens, lease: admission.lease },
+    );
   } catch (error) {
-    if (error instanceof UnknownModelError) {
-      throw new HttpError(
-        'SLUICE_ERR_MODEL_NOT_FOUND',
-        `Model '${request.model}' is not configured`,
-      );
-    }
+    admission.lease.release();
+    if (error instanceof UnknownModelError) throw unknownModel(request.model);
     throw error;
   }
   reply.header(GENERATION_ID_HEADER, generation.id);
@@ -37,6 +51,46 @@ export async function startGeneration(
     error.headers[GENERATION_ID_HEADER] = generation.id;
     throw error;
   }
+  return generation;
+}
+
+function unknownModel(model: string): HttpError {
+  return new HttpError('SLUICE_ERR_MODEL_NOT_FOUND', `Model '${model}' is not configured`);
+}
+
+/** Request ids travel upstream so one id follows a request through every hop. */
+function forwardedHeaders(request: FastifyRequest): Record<string, string> {
+  return { 'x-request-id': request.id };
+}
+
+/**
+ * Admits one more stream connection for the caller (per tenant, key and client address);
+ * throws a 429 before anything was committed. Release the lease when the stream ends.
+ */
+export function admitStream(
+  context: GatewayContext,
+  request: FastifyRequest,
+): Promise<{ release(): void }> {
+  const caller = callerOf(request);
+  return context.quotas.admitStream({
+    tenant: caller.tenant,
+    keyId: caller.keyId,
+    clientIp: request.ip,
+  });
+}
+
+/** The caller's generation; another tenant's is as absent as an unknown one (404). */
+export function ownedGeneration(
+  context: GatewayContext,
+  request: FastifyRequest,
+  id: string,
+): Generation {
+  const generation = context.generations.get(id);
+  assertTenantAccess(
+    callerOf(request),
+    generation,
+    () => new HttpError('SLUICE_ERR_GENERATION_NOT_FOUND'),
+  );
   return generation;
 }
 

@@ -3,7 +3,6 @@ import { parseConfig } from '../config/load-config.ts';
 import { buildGateway, type Gateway } from '../http/app.ts';
 import type { GenerationSummary } from './generation-summary.ts';
 import { gatewayLoggerOptions, logGenerationEnded, pathOf, REDACTED } from './logging.ts';
-import { registerRequestLogging } from './request-logging.ts';
 
 const planted = {
   bearer: 'sk-bearer-planted-0123456789abcdefghij',
@@ -57,7 +56,7 @@ describe('logs never carry secrets or user text', () => {
       logger: gatewayLoggerOptions({ level: 'trace', stream: output.stream }),
     });
     const { app } = gateway;
-    registerRequestLogging(app);
+    // The gateway logs one line per request and per generation end by itself.
     // Code that logs carelessly: whole requests, headers and the config.
     app.get('/test/careless', async (request) => {
       request.log.info(
@@ -102,20 +101,6 @@ describe('logs never carry secrets or user text', () => {
       headers: credentials,
     });
     await app.inject({ method: 'GET', url: '/test/careless', headers: credentials });
-    if (generation?.timings) {
-      logGenerationEnded(app.log, {
-        id,
-        model: generation.model,
-        provider: generation.provider,
-        status: 'finished',
-        finishReason: generation.finishReason ?? 'stop',
-        usage: generation.usage,
-        timeToFirstTokenMs: generation.timings.timeToFirstTokenMs,
-        durationMs: generation.timings.durationMs,
-        redactions: new Map([['card', 1]]),
-      });
-    }
-
     const text = output.text();
     for (const value of Object.values(planted)) expect(text).not.toContain(value);
     expect(text).toContain(REDACTED);
@@ -138,7 +123,6 @@ describe('logs never carry secrets or user text', () => {
       model: 'simulator',
       outcome: 'finished',
       outputTokens: 8,
-      redactions: { card: 1 },
     });
   });
 });

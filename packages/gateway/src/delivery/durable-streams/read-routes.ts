@@ -38,7 +38,9 @@ export async function headStream(
   request: StreamRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const info = await context.store.head(toStorePath(request.params['*']));
+  const info = await context.store.head(
+    context.resolvePath(request, toStorePath(request.params['*'])),
+  );
   if (info === undefined) return sendError(reply, 'SLUICE_ERR_STREAM_NOT_FOUND');
   setStreamHeaders(reply, info);
   setExpiryHeaders(reply, info);
@@ -77,7 +79,7 @@ export async function readStream(
   request: StreamRequest,
   reply: FastifyReply,
 ): Promise<FastifyReply> {
-  const path = toStorePath(request.params['*']);
+  const path = context.resolvePath(request, toStorePath(request.params['*']));
   const query = parseReadQuery(request.url);
   const info = await requireInfo(context, path);
   const offset = query.offset ?? '-1';

@@ -19,6 +19,10 @@ export interface DurableStreamsOptions {
   longPollTimeoutMs?: number;
   /** Writes to these store paths are refused with 403 (e.g. generation logs). */
   isReadOnly?: (streamPath: string) => boolean;
+  /** Maps client paths to store paths per caller; throws `StreamNotFoundError` to hide one. */
+  resolvePath?: (request: FastifyRequest, streamPath: string) => string;
+  /** Runs before every stream route (scopes); may answer the request itself. */
+  authorize?: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>;
   /** Largest accepted request body; the app's limit when absent. */
   bodyLimit?: number;
   /** Interval of SSE comment heartbeats; 0 disables them. */
@@ -54,6 +58,7 @@ async function durableStreamsPlugin(
     sseLifetimeMs: options.sseLifetimeMs ?? DEFAULT_SSE_LIFETIME_MS,
     maxMessagesPerRead: options.maxMessagesPerRead ?? DEFAULT_MAX_MESSAGES_PER_READ,
     isReadOnly: options.isReadOnly ?? (() => false),
+    resolvePath: options.resolvePath ?? ((_request, path) => path),
     heartbeat: new SseHeartbeat(options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
     shutdown: shutdown.signal,
   };
@@ -67,8 +72,11 @@ async function durableStreamsPlugin(
     },
     (_request, body, done) => done(null, body),
   );
-  scope.addHook('onRequest', async (_request, reply) => {
+  scope.addHook('onRequest', async (request, reply) => {
     reply.headers(BASE_HEADERS);
+    // Preflights carry no credentials; they are answered below without a scope check.
+    if (options.authorize && request.method !== 'OPTIONS') return options.authorize(request, reply);
+    return undefined;
   });
   // Live reads hold their sockets open; end them before the server waits for sockets.
   scope.addHook('preClose', async () => {

@@ -39,7 +39,7 @@ function writablePath(
   request: StreamRequest,
   reply: FastifyReply,
 ): string | undefined {
-  const path = toStorePath(request.params['*']);
+  const path = context.resolvePath(request, toStorePath(request.params['*']));
   if (context.isReadOnly(path)) {
     sendError(reply, 'SLUICE_ERR_STREAM_READ_ONLY', 'This stream is read-only to clients');
     return undefined;
@@ -47,7 +47,11 @@ function writablePath(
   return path;
 }
 
-function parseFork(headers: FastifyRequest['headers']): ForkOptions | undefined {
+function parseFork(
+  context: DurableStreamsContext,
+  request: FastifyRequest,
+): ForkOptions | undefined {
+  const headers = request.headers;
   const forkedFrom = singleHeader(headers, HEADER.forkedFrom);
   const offset = singleHeader(headers, HEADER.forkOffset);
   const subOffset = singleHeader(headers, HEADER.forkSubOffset);
@@ -57,7 +61,9 @@ function parseFork(headers: FastifyRequest['headers']): ForkOptions | undefined 
     }
     return undefined;
   }
-  const fork: ForkOptions = { sourcePath: forkSourcePath(forkedFrom) };
+  const fork: ForkOptions = {
+    sourcePath: context.resolvePath(request, forkSourcePath(forkedFrom)),
+  };
   if (offset !== undefined) fork.offset = offset;
   if (subOffset !== undefined) fork.subOffset = parseStrictInteger(subOffset, HEADER.forkSubOffset);
   return fork;
@@ -88,7 +94,7 @@ export async function createStream(
   if (ttlSeconds !== undefined && expiresAt !== undefined) {
     throw new ProtocolRequestError('Send Stream-TTL or Stream-Expires-At, not both');
   }
-  const fork = parseFork(headers);
+  const fork = parseFork(context, request);
   const contentType = singleHeader(headers, 'content-type');
   const body = bodyOf(request);
   const options: CreateStreamOptions = { closed: parseClosedFlag(headers) };

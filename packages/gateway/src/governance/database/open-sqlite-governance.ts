@@ -3,6 +3,7 @@
  * connection, so a policy change or a review decision and its audit record share a
  * transaction.
  */
+import { SqliteApiKeyStore } from '../../control/tenants/sqlite-api-key-store.ts';
 import { SqliteAuditLog } from '../audit/sqlite-audit-log.ts';
 import type { ValidatePolicyDocument } from '../policies/policy-store.ts';
 import { SqlitePolicyStore } from '../policies/sqlite-policy-store.ts';
@@ -36,11 +37,13 @@ export function openSqliteGovernance<PolicyDocument>(
     ...clock,
   });
   const reviews = new SqliteReviewQueue({ database, auditLog, ...clock });
+  const apiKeys = new SqliteApiKeyStore({ database, ...clock });
   let closed = false;
   return {
     auditLog,
     policies,
     reviews,
+    apiKeys,
     async close() {
       if (closed) return;
       closed = true;

@@ -16,7 +16,8 @@ export const DEFAULT_PUBLIC_ROUTES: readonly string[] = ['/healthz', '/readyz'];
 
 export interface AuthenticatorOptions {
   keys: ApiKeyStore;
-  openMode: boolean;
+  /** Open mode: every request is the default tenant's (loopback only). May change at run time. */
+  openMode: boolean | (() => boolean);
   /** Route patterns (as registered, e.g. `/healthz`) that need no key. */
   publicRoutes?: readonly string[];
 }
@@ -29,8 +30,9 @@ export type AuthenticationHook = (
 export function createAuthenticator(options: AuthenticatorOptions): AuthenticationHook {
   const publicRoutes = new Set(options.publicRoutes ?? DEFAULT_PUBLIC_ROUTES);
   const { keys, openMode } = options;
+  const isOpen = typeof openMode === 'function' ? openMode : () => openMode;
   return async (request, reply) => {
-    if (openMode) {
+    if (isOpen()) {
       request.caller = OPEN_MODE_CALLER;
       return undefined;
     }

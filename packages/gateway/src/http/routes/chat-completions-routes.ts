@@ -17,6 +17,7 @@ import {
   streamToSse,
 } from '../../delivery/stream-to-sse.ts';
 import type { GenerationRequest } from '../../generation/generation.ts';
+import { requireScope } from '../auth/require-scope.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { httpErrorFromCode } from '../http-error.ts';
 import { auditReader, detachReason } from '../reader-audit.ts';
@@ -28,7 +29,7 @@ import {
   parseBody,
   toSimulatorOptions,
 } from '../request-schemas.ts';
-import { openGenerationSse, startGeneration } from '../start-generation.ts';
+import { admitStream, openGenerationSse, startGeneration } from '../start-generation.ts';
 
 function toGenerationRequest(body: ChatCompletionRequest): GenerationRequest {
   const request: GenerationRequest = {
@@ -55,63 +56,72 @@ export async function chatCompletionsRoutes(
 ): Promise<void> {
   const schema = chatCompletionRequestSchema(context.config.limits);
 
-  app.post('/v1/chat/completions', async (request, reply) => {
-    const body = parseBody(schema, request.body);
-    const generation = await startGeneration(context, reply, toGenerationRequest(body));
-    const created = Math.floor(generation.createdAt.getTime() / 1000);
+  app.post(
+    '/v1/chat/completions',
+    { onRequest: requireScope('generate') },
+    async (request, reply) => {
+      const body = parseBody(schema, request.body);
+      const generation = await startGeneration(context, request, reply, toGenerationRequest(body));
+      const created = Math.floor(generation.createdAt.getTime() / 1000);
 
-    if (body.stream) {
-      const encoder = new OpenAiChunkEncoder({
-        generationId: generation.id,
-        model: generation.model,
-        created,
-        includeUsage: body.stream_options?.include_usage === true,
-      });
-      const first = await context.store.read(generation.streamPath, {
-        offset: BEGINNING_OFFSET,
-        maxMessages: READ_BATCH_MESSAGES,
-        maxBytes: READ_BATCH_BYTES,
-      });
-      const detach = auditReader(context, generation.id, 'openai', BEGINNING_OFFSET);
-      const connection = openGenerationSse(context, request, reply, generation.id);
-      const reached = await streamToSse({
-        store: context.store,
-        path: generation.streamPath,
-        first,
-        connection,
-        encode: encoder.encodeBatch,
-        isComplete: encoder.isComplete,
-      });
-      detach(reached, detachReason(connection));
-      if (connection.disconnected && generation.onDisconnect === 'cancel') {
-        void context.generations.stop(generation.id);
+      if (body.stream) {
+        const encoder = new OpenAiChunkEncoder({
+          generationId: generation.id,
+          model: generation.model,
+          created,
+          includeUsage: body.stream_options?.include_usage === true,
+        });
+        const first = await context.store.read(generation.streamPath, {
+          offset: BEGINNING_OFFSET,
+          maxMessages: READ_BATCH_MESSAGES,
+          maxBytes: READ_BATCH_BYTES,
+        });
+        const lease = await admitStream(context, request);
+        const detach = auditReader(context, generation.id, 'openai', BEGINNING_OFFSET);
+        try {
+          const connection = openGenerationSse(context, request, reply, generation.id);
+          const reached = await streamToSse({
+            store: context.store,
+            path: generation.streamPath,
+            first,
+            connection,
+            encode: encoder.encodeBatch,
+            isComplete: encoder.isComplete,
+          });
+          detach(reached, detachReason(connection));
+          if (connection.disconnected && generation.onDisconnect === 'cancel') {
+            void context.generations.stop(generation.id);
+          }
+        } finally {
+          lease.release();
+        }
+        return reply;
       }
-      return reply;
-    }
 
-    await generation.done;
-    if (generation.status === 'failed' && generation.error) {
-      throw httpErrorFromCode(generation.error.code, generation.error.message);
-    }
-    return {
-      id: chatCompletionId(generation.id),
-      object: 'chat.completion',
-      created,
-      model: generation.model,
-      system_fingerprint: null,
-      choices: [
-        {
-          index: 0,
-          message: { role: 'assistant', content: generation.text, refusal: null },
-          logprobs: null,
-          finish_reason: openAiFinishReason(generation.finishReason),
-        },
-      ],
-      usage: openAiUsage(generation.usage),
-    };
-  });
+      await generation.done;
+      if (generation.status === 'failed' && generation.error) {
+        throw httpErrorFromCode(generation.error.code, generation.error.message);
+      }
+      return {
+        id: chatCompletionId(generation.id),
+        object: 'chat.completion',
+        created,
+        model: generation.model,
+        system_fingerprint: null,
+        choices: [
+          {
+            index: 0,
+            message: { role: 'assistant', content: generation.text, refusal: null },
+            logprobs: null,
+            finish_reason: openAiFinishReason(generation.finishReason),
+          },
+        ],
+        usage: openAiUsage(generation.usage),
+      };
+    },
+  );
 
-  app.get('/v1/models', async () => ({
+  app.get('/v1/models', { onRequest: requireScope('read') }, async () => ({
     object: 'list',
     data: context.models.list().map((model) => ({
       id: model.name,

@@ -7,6 +7,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { type GenerationView, viewGeneration } from '../../generation/generation.ts';
 import type { AuditRecord } from '../../governance/audit/audit-record.ts';
+import { requireScope } from '../auth/require-scope.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { parseBody } from '../request-schemas.ts';
 import { actorOf } from './policy-routes.ts';
@@ -24,6 +25,8 @@ const deleteQuerySchema = z
   .strict();
 
 export async function dataRoutes(app: FastifyInstance, context: GatewayContext): Promise<void> {
+  // Governance is the operator's: every route here needs the admin scope.
+  app.addHook('onRequest', requireScope('admin'));
   const { auditLog } = context.governance;
 
   /** The generations named by audit records, as this process knows them. */

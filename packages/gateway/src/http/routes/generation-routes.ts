@@ -12,6 +12,7 @@ import {
 import { viewGeneration } from '../../generation/generation.ts';
 import { GenerationService } from '../../generation/generation-service.ts';
 import { InvalidOffsetError, StreamNotFoundError } from '../../store/stream-store.ts';
+import { requireScope } from '../auth/require-scope.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { HttpError } from '../http-error.ts';
 import { auditReader, detachReason } from '../reader-audit.ts';
@@ -21,8 +22,10 @@ import {
   parseBody,
 } from '../request-schemas.ts';
 import {
+  admitStream,
   GENERATION_ID_HEADER,
   openGenerationSse,
+  ownedGeneration,
   startGeneration,
   wantsEventStream,
 } from '../start-generation.ts';
@@ -43,9 +46,17 @@ export async function generationRoutes(
 ): Promise<void> {
   const schema = generationRequestSchema(context.config.limits);
 
-  app.post('/v1/generations', async (request, reply) => {
+  const generate = { onRequest: requireScope('generate') };
+  const read = { onRequest: requireScope('read') };
+
+  app.post('/v1/generations', generate, async (request, reply) => {
     const body = parseBody(schema, request.body);
-    const generation = await startGeneration(context, reply, generationRequestFromBody(body));
+    const generation = await startGeneration(
+      context,
+      request,
+      reply,
+      generationRequestFromBody(body),
+    );
     if (wantsEventStream(request.headers.accept)) {
       const cancelOnDisconnect = generation.onDisconnect === 'cancel';
       await relayEvents(context, request, reply, generation.id, BEGINNING_OFFSET, () => {
@@ -67,9 +78,11 @@ export async function generationRoutes(
 
   app.get<{ Params: IdParams; Querystring: { offset?: string } }>(
     '/v1/generations/:id/events',
+    read,
     async (request, reply) => {
       const { id } = request.params;
       if (!GENERATION_ID.test(id)) throw generationNotFound();
+      ownedGeneration(context, request, id);
       // EventSource resends its original URL on reconnect, so Last-Event-ID is newer.
       const lastEventId = request.headers['last-event-id'];
       const offset =
@@ -82,14 +95,13 @@ export async function generationRoutes(
     },
   );
 
-  app.get<{ Params: IdParams }>('/v1/generations/:id', async (request) => {
-    const generation = context.generations.get(request.params.id);
-    if (!generation) throw generationNotFound();
-    return viewGeneration(generation);
-  });
+  app.get<{ Params: IdParams }>('/v1/generations/:id', read, async (request) =>
+    viewGeneration(ownedGeneration(context, request, request.params.id)),
+  );
 
-  app.post<{ Params: IdParams }>('/v1/generations/:id/cancel', async (request) => {
-    const generation = await context.generations.stop(request.params.id, 'cancelled');
+  app.post<{ Params: IdParams }>('/v1/generations/:id/cancel', generate, async (request) => {
+    const { id } = ownedGeneration(context, request, request.params.id);
+    const generation = await context.generations.stop(id, 'cancelled');
     if (!generation) throw generationNotFound();
     return viewGeneration(generation);
   });
@@ -120,15 +132,20 @@ async function relayEvents(
     if (error instanceof InvalidOffsetError) throw new HttpError('SLUICE_ERR_INVALID_OFFSET');
     throw error;
   }
+  const lease = await admitStream(context, request);
   const detach = auditReader(context, id, 'sse', offset);
-  const connection = openGenerationSse(context, request, reply, id);
-  const reached = await streamToSse({
-    store: context.store,
-    path,
-    first,
-    connection,
-    encode: encodeNativeSseBatch,
-  });
-  detach(reached, detachReason(connection));
-  if (connection.disconnected) onDisconnect?.();
+  try {
+    const connection = openGenerationSse(context, request, reply, id);
+    const reached = await streamToSse({
+      store: context.store,
+      path,
+      first,
+      connection,
+      encode: encodeNativeSseBatch,
+    });
+    detach(reached, detachReason(connection));
+    if (connection.disconnected) onDisconnect?.();
+  } finally {
+    lease.release();
+  }
 }

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { requireScope } from '../auth/require-scope.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { parseBody } from '../request-schemas.ts';
 
@@ -39,6 +40,8 @@ function target(value: { model?: string | undefined; route?: string | undefined 
 }
 
 export async function policyRoutes(app: FastifyInstance, context: GatewayContext): Promise<void> {
+  // Governance is the operator's: every route here needs the admin scope.
+  app.addHook('onRequest', requireScope('admin'));
   const { policies } = context.governance;
 
   app.get('/v1/policies', async () => ({

@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { requireScope } from '../auth/require-scope.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { parseBody } from '../request-schemas.ts';
 
@@ -24,6 +25,8 @@ const decisionSchema = z
   .strict();
 
 export async function reviewRoutes(app: FastifyInstance, context: GatewayContext): Promise<void> {
+  // Governance is the operator's: every route here needs the admin scope.
+  app.addHook('onRequest', requireScope('admin'));
   const { reviews } = context.governance;
 
   app.get('/v1/reviews', async (request) => {

@@ -1,0 +1,115 @@
+/**
+ * The gateway's services without HTTP: the stream store, the model registry, the
+ * governance stores and policy runtime, the audit trail and the generation service.
+ * `app.ts` puts a Fastify app in front of them.
+ */
+import { randomBytes } from 'node:crypto';
+import type { SluiceConfig } from '../config/config-schema.ts';
+import { MemoryConcurrencyLimiter } from '../control/limits/memory-concurrency-limiter.ts';
+import { MemoryRateLimiter } from '../control/quotas/memory-rate-limiter.ts';
+import { MemoryTokenMeter } from '../control/quotas/memory-token-meter.ts';
+import { QuotaEnforcer } from '../control/quotas/quota-enforcer.ts';
+import { type AuditErrorReporter, AuditTrail } from '../generation/audit-trail.ts';
+import { GenerationService } from '../generation/generation-service.ts';
+import { type LanguageModelFactory, ModelRegistry } from '../generation/model-registry.ts';
+import { startAuditPayloadRetention } from '../governance/audit/audit-payload-retention.ts';
+import type { GovernanceStores } from '../governance/database/governance-stores.ts';
+import { openSqliteGovernance } from '../governance/database/open-sqlite-governance.ts';
+import { type PolicyDocument, validatePolicyDocument } from '../governance/policy-document.ts';
+import { PolicyRuntime } from '../governance/policy-runtime.ts';
+import { InstrumentedStreamStore } from '../observability/instrumented-stream-store.ts';
+import { createObservability, type GatewayObservability } from '../observability/observability.ts';
+import { createLanguageModel } from '../providers/create-language-model.ts';
+import { MemoryStreamStore } from '../store/memory-stream-store.ts';
+import type { StreamStore } from '../store/stream-store.ts';
+
+export interface GatewayServicesOptions {
+  config: SluiceConfig;
+  store?: StreamStore;
+  /** Governance stores; by default SQLite in `config.dataDir`. */
+  governance?: GovernanceStores<PolicyDocument>;
+  createModel?: LanguageModelFactory;
+  env?: NodeJS.ProcessEnv;
+  /** Where audit write failures are reported. */
+  onAuditError: AuditErrorReporter;
+}
+
+export interface GatewayServices {
+  observability: GatewayObservability;
+  quotas: QuotaEnforcer;
+  store: StreamStore;
+  models: ModelRegistry;
+  governance: GovernanceStores<PolicyDocument>;
+  audit: AuditTrail;
+  generations: GenerationService;
+  /** Stops timers and releases the stores (after generations ended). */
+  close(): Promise<void>;
+}
+
+export async function createGatewayServices(
+  options: GatewayServicesOptions,
+): Promise<GatewayServices> {
+  const { config } = options;
+  const env = options.env ?? process.env;
+  const observability = await createObservability(config.observability);
+  const store = new InstrumentedStreamStore(
+    options.store ?? new MemoryStreamStore(),
+    observability.metrics,
+  );
+  const quotaPolicy = {
+    tenants: config.limits.tenants,
+    keys: config.limits.keys,
+    perClientIp: config.limits.perClientIp,
+  };
+  const quotas = new QuotaEnforcer({
+    policy: quotaPolicy,
+    rateLimiter: new MemoryRateLimiter(),
+    concurrency: new MemoryConcurrencyLimiter(),
+    tokens: new MemoryTokenMeter({ policy: quotaPolicy }),
+  });
+  const models = new ModelRegistry(config.models, options.createModel ?? createLanguageModel, env);
+  const governance =
+    options.governance ??
+    openSqliteGovernance({
+      location: config.dataDir === ':memory:' ? { path: ':memory:' } : { dataDir: config.dataDir },
+      validatePolicy: validatePolicyDocument,
+    });
+  const policies = new PolicyRuntime({
+    policies: governance.policies,
+    redactionHashKey:
+      env[config.governance.redactionHashKeyEnv] ?? randomBytes(32).toString('base64url'),
+  });
+  const auditPayloadDays = config.governance.retention.auditPayloadDays;
+  const retention =
+    auditPayloadDays === undefined
+      ? undefined
+      : startAuditPayloadRetention({
+          auditLog: governance.auditLog,
+          retainForMs: auditPayloadDays * 86_400_000,
+        });
+  const audit = new AuditTrail(governance.auditLog, options.onAuditError);
+  const generations = new GenerationService({
+    store,
+    models,
+    policies,
+    audit,
+    reviews: governance.reviews,
+    observability,
+    ttlSeconds: config.streams.generationTtlSeconds,
+  });
+  return {
+    observability,
+    quotas,
+    store,
+    models,
+    governance,
+    audit,
+    generations,
+    async close() {
+      retention?.stop();
+      await store.dispose();
+      await governance.close();
+      await observability.close();
+    },
+  };
+}
