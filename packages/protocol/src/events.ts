@@ -115,6 +115,20 @@ export interface QuotaExceededEvent {
   retryAfterMs: number;
 }
 
+/**
+ * The upstream failed mid-answer and a fallback model continues it (given the text so
+ * far as an assistant prefix). Deltas before and after the seam form one answer.
+ */
+export interface ResponseSeamEvent {
+  type: 'response-seam';
+  from: string;
+  to: string;
+  /** The error code that ended the first model's part. */
+  reason: string;
+  /** Characters of the answer produced before the seam. */
+  afterCharacters: number;
+}
+
 export interface ReviewDecisionEvent {
   type: 'review-decision';
   decision: 'approved' | 'rejected';
@@ -131,6 +145,7 @@ export type GenerationEvent =
   | ResponseRetractEvent
   | GuardrailBlockEvent
   | QuotaExceededEvent
+  | ResponseSeamEvent
   | ReviewDecisionEvent;
 
 export type GenerationEventType = GenerationEvent['type'];

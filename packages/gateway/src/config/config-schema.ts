@@ -21,6 +21,35 @@ const modelEntrySchema = z
     apiKey: z.string().min(1).optional(),
     apiKeyEnv: z.string().min(1).optional(),
     upstreamModel: z.string().min(1).optional(),
+    /** Models tried in order when this one fails (before the first token, or mid-stream). */
+    fallbacks: z.array(z.string().min(1)).max(10).optional(),
+    retry: z
+      .object({
+        /** Attempts before moving on, the first included; 1 disables retries. */
+        attempts: z.number().int().min(1).max(10).optional(),
+        baseDelayMs: z.number().int().min(0).optional(),
+        maxDelayMs: z.number().int().min(0).optional(),
+      })
+      .strict()
+      .optional(),
+    timeouts: z
+      .object({
+        connectMs: z.number().int().positive().optional(),
+        firstTokenMs: z.number().int().positive().optional(),
+        tokenGapMs: z.number().int().positive().optional(),
+      })
+      .strict()
+      .optional(),
+    circuitBreaker: z
+      .object({
+        failureThreshold: z.number().int().min(1).optional(),
+        coolDownMs: z.number().int().positive().optional(),
+        halfOpenProbes: z.number().int().min(1).optional(),
+      })
+      .strict()
+      .optional(),
+    /** How a fallback continues a half-finished answer. */
+    continuation: z.enum(['assistant-prefix', 'none']).optional(),
   })
   .strict()
   .refine((entry) => !(entry.apiKey && entry.apiKeyEnv), {

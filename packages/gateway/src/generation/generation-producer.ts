@@ -127,6 +127,14 @@ export async function pumpModelStream(
       } else if (part.type === 'finish') {
         finish = { finishReason: part.finishReason, usage: part.usage };
         context.state.upstreamUsage = part.usage;
+      } else if (part.type === 'model-switch') {
+        await appendEvent(context, {
+          type: 'response-seam',
+          from: part.from,
+          to: part.to,
+          reason: part.reason,
+          afterCharacters: part.afterCharacters,
+        });
       }
       if (context.signal.aborted) break;
     }

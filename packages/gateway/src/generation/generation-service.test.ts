@@ -181,8 +181,10 @@ describe('GenerationService', () => {
       gate,
     });
     const { store, service } = await setup(model);
-    const generation = await service.start(request);
+    // The model wrapper resolves `start` at the first token, so open the gate first.
+    const started = service.start(request);
     gate.release(3); // metadata, 'alpha ', 'beta '
+    const generation = await started;
     await gate.whenWaiting();
     while (model.calls[0]?.partsYielded !== 3)
       await new Promise((resolve) => setImmediate(resolve));

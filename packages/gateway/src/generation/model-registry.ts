@@ -1,10 +1,19 @@
 /**
  * The configured models by public name. The built-in `simulator` is always present
  * unless a config entry of the same name replaces it; API keys named by `apiKeyEnv`
- * are resolved here, once, and never logged.
+ * are resolved here, once, and never logged. Every model is wrapped for resilience:
+ * retries and fallbacks before the first token, continuation on a fallback mid-stream,
+ * timeouts and a circuit breaker per upstream.
  */
 import { createHash } from 'node:crypto';
 import type { ModelEntry } from '../config/config-schema.ts';
+import type {
+  CircuitBreakerSnapshot,
+  CircuitStateListener,
+} from '../control/resilience/circuit-breaker.ts';
+import { createResilientModels } from '../control/resilience/create-resilient-models.ts';
+import type { ModelResilienceSettings } from '../control/resilience/resilience-settings.ts';
+import type { ResilienceEvent } from '../control/resilience/resilient-language-model.ts';
 import type { LanguageModel } from '../providers/language-model.ts';
 
 export interface ResolvedModelEntry {
@@ -13,6 +22,8 @@ export interface ResolvedModelEntry {
   baseUrl?: string;
   apiKey?: string;
   upstreamModel?: string;
+  connectTimeoutMs?: number;
+  idleTimeoutMs?: number;
 }
 
 export type LanguageModelFactory = (entry: ResolvedModelEntry) => LanguageModel;
@@ -25,24 +36,58 @@ export interface RegisteredModel {
   configurationVersion: string;
 }
 
-export const BUILT_IN_SIMULATOR: ModelEntry = { name: 'simulator', provider: 'simulator' };
+export interface ModelRegistryOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Default longest silence mid-body on upstream connections. */
+  upstreamIdleTimeoutMs?: number;
+  onCircuitStateChange?: CircuitStateListener;
+  onResilienceEvent?: (model: string, event: ResilienceEvent) => void;
+}
+
+/**
+ * The simulator's faults are asked for by the request, not signs of a sick upstream:
+ * no retries, and a breaker that does not trip on them.
+ */
+export const BUILT_IN_SIMULATOR: ModelEntry = {
+  name: 'simulator',
+  provider: 'simulator',
+  retry: { attempts: 1 },
+  circuitBreaker: { failureThreshold: Number.MAX_SAFE_INTEGER },
+};
 
 export class ModelRegistry {
   readonly #models = new Map<string, RegisteredModel>();
+  readonly #snapshot: () => CircuitBreakerSnapshot[];
 
   constructor(
     entries: readonly ModelEntry[],
     createModel: LanguageModelFactory,
-    env: NodeJS.ProcessEnv = process.env,
+    options: ModelRegistryOptions = {},
   ) {
+    const env = options.env ?? process.env;
     const byName = new Map<string, ModelEntry>([[BUILT_IN_SIMULATOR.name, BUILT_IN_SIMULATOR]]);
     for (const entry of entries) byName.set(entry.name, entry);
-    for (const entry of byName.values()) {
-      const resolved = resolveEntry(entry, env);
+    const bare = [...byName.values()].map((entry) => ({
+      entry,
+      model: createModel(resolveEntry(entry, env, options.upstreamIdleTimeoutMs)),
+    }));
+    const resilient = createResilientModels(
+      bare.map(({ entry, model }) => ({
+        name: entry.name,
+        model,
+        resilience: resilienceOf(entry),
+      })),
+      {
+        ...(options.onCircuitStateChange ? { onStateChange: options.onCircuitStateChange } : {}),
+        ...(options.onResilienceEvent ? { onEvent: options.onResilienceEvent } : {}),
+      },
+    );
+    this.#snapshot = () => resilient.snapshot();
+    for (const { entry, model } of bare) {
       this.#models.set(entry.name, {
         name: entry.name,
         provider: entry.provider,
-        model: createModel(resolved),
+        model: resilient.models.get(entry.name) ?? model,
         configurationVersion: configurationVersion(entry),
       });
     }
@@ -55,18 +100,57 @@ export class ModelRegistry {
   list(): RegisteredModel[] {
     return [...this.#models.values()];
   }
+
+  /** Circuit breaker state per upstream, for `/readyz`. */
+  circuits(): CircuitBreakerSnapshot[] {
+    return this.#snapshot();
+  }
+}
+
+function resilienceOf(entry: ModelEntry): ModelResilienceSettings {
+  const settings: ModelResilienceSettings = {};
+  if (entry.fallbacks) settings.fallbacks = entry.fallbacks;
+  if (entry.retry) settings.retry = withoutUndefined(entry.retry);
+  if (entry.timeouts) settings.timeouts = withoutUndefined(entry.timeouts);
+  if (entry.circuitBreaker) settings.circuitBreaker = withoutUndefined(entry.circuitBreaker);
+  if (entry.continuation) settings.continuation = entry.continuation;
+  return settings;
+}
+
+function withoutUndefined<T extends object>(
+  value: T,
+): { [K in keyof T]: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as {
+    [K in keyof T]: Exclude<T[K], undefined>;
+  };
 }
 
 function configurationVersion(entry: ModelEntry): string {
   const { apiKey: _apiKey, apiKeyEnv: _apiKeyEnv, ...settings } = entry;
-  const canonical = JSON.stringify(settings, Object.keys(settings).sort());
-  return createHash('sha256').update(canonical).digest('hex').slice(0, 16);
+  return createHash('sha256').update(canonical(settings)).digest('hex').slice(0, 16);
 }
 
-function resolveEntry(entry: ModelEntry, env: NodeJS.ProcessEnv): ResolvedModelEntry {
+/** JSON with sorted keys at every depth, so equal settings hash equally. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value).filter(([, entry]) => entry !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, entry]) => `${JSON.stringify(key)}:${canonical(entry)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+function resolveEntry(
+  entry: ModelEntry,
+  env: NodeJS.ProcessEnv,
+  idleTimeoutMs: number | undefined,
+): ResolvedModelEntry {
   const resolved: ResolvedModelEntry = { name: entry.name, provider: entry.provider };
   if (entry.baseUrl !== undefined) resolved.baseUrl = entry.baseUrl;
   if (entry.upstreamModel !== undefined) resolved.upstreamModel = entry.upstreamModel;
+  if (entry.timeouts?.connectMs !== undefined) resolved.connectTimeoutMs = entry.timeouts.connectMs;
+  if (idleTimeoutMs !== undefined) resolved.idleTimeoutMs = idleTimeoutMs;
   const apiKey = entry.apiKey ?? (entry.apiKeyEnv ? env[entry.apiKeyEnv] : undefined);
   if (apiKey) resolved.apiKey = apiKey;
   return resolved;

@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SluiceConfig } from '../config/config-schema.ts';
+import { upstreamIdleSettings } from '../control/limits/connection-limits.ts';
 import { MemoryConcurrencyLimiter } from '../control/limits/memory-concurrency-limiter.ts';
 import { MemoryRateLimiter } from '../control/quotas/memory-rate-limiter.ts';
 import { MemoryTokenMeter } from '../control/quotas/memory-token-meter.ts';
@@ -67,7 +68,11 @@ export async function createGatewayServices(
     concurrency: new MemoryConcurrencyLimiter(),
     tokens: new MemoryTokenMeter({ policy: quotaPolicy }),
   });
-  const models = new ModelRegistry(config.models, options.createModel ?? createLanguageModel, env);
+  const models = new ModelRegistry(config.models, options.createModel ?? createLanguageModel, {
+    env,
+    upstreamIdleTimeoutMs: upstreamIdleSettings(config.limits.idleTimeouts).idleTimeoutMs,
+    onCircuitStateChange: (change) => observability.metrics.circuitState(change.name, change.to),
+  });
   const governance =
     options.governance ??
     openSqliteGovernance({

@@ -18,6 +18,16 @@ export interface LanguageModelConfig {
   apiKey?: string;
   /** The model id sent upstream; defaults to `name`. */
   upstreamModel?: string;
+  /** Connect timeout and longest silence mid-body for the upstream HTTP connection. */
+  connectTimeoutMs?: number;
+  idleTimeoutMs?: number;
+}
+
+function httpSettings(config: LanguageModelConfig) {
+  return {
+    ...(config.connectTimeoutMs === undefined ? {} : { connectTimeoutMs: config.connectTimeoutMs }),
+    ...(config.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: config.idleTimeoutMs }),
+  };
 }
 
 export function createLanguageModel(config: LanguageModelConfig): LanguageModel {
@@ -37,6 +47,7 @@ export function createLanguageModel(config: LanguageModelConfig): LanguageModel 
         baseUrl: checkedBaseUrl(config.name, config.baseUrl),
         modelId,
         ...(config.apiKey === undefined ? {} : { apiKey: config.apiKey }),
+        ...httpSettings(config),
       });
     }
     case 'anthropic':
@@ -46,6 +57,7 @@ export function createLanguageModel(config: LanguageModelConfig): LanguageModel 
           ? {}
           : { baseUrl: checkedBaseUrl(config.name, config.baseUrl) }),
         ...(config.apiKey === undefined ? {} : { apiKey: config.apiKey }),
+        ...httpSettings(config),
       });
     default: {
       const provider: never = config.provider;

@@ -12,6 +12,8 @@ export async function healthRoutes(app: FastifyInstance, context: GatewayContext
     return reply.code(ready ? 200 : 503).send({
       status: ready ? 'ready' : 'draining',
       activeGenerations: context.generations.running().length,
+      // An open circuit is degraded, not unready: other models and fallbacks still serve.
+      upstreams: context.models.circuits(),
     });
   });
 }
