@@ -114,7 +114,8 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     bodyLimit: config.limits.bodyBytes,
     // Request lines are logged by the gateway itself, once, with ids and outcome.
     logController: new LogController({ disableRequestLogging: true }),
-    requestIdHeader: 'x-request-id',
+    // Read by genReqId instead, which accepts only well-formed ids.
+    requestIdHeader: false,
     genReqId: (request) => {
       const offered = request.headers['x-request-id'];
       return typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();

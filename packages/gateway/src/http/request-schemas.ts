@@ -3,6 +3,7 @@
  * of the bad field and never echo its value.
  */
 import { z } from 'zod';
+import { DELIVERY_MODES } from '../config/config-schema.ts';
 import type { GenerationRequest } from '../generation/generation.ts';
 import type { ChatMessage, SimulatorOptions } from '../providers/language-model.ts';
 import { HttpError } from './http-error.ts';
@@ -52,6 +53,8 @@ export function generationRequestSchema(limits: RequestLimits) {
       simulator: simulatorOptionsSchema.optional(),
       sessionId: subjectIdSchema.optional(),
       endUserId: subjectIdSchema.optional(),
+      /** `stream`, `final` (one body with the validated answer) or `auto`. */
+      delivery: z.enum(DELIVERY_MODES).optional(),
     })
     .strict();
 }
@@ -86,6 +89,7 @@ export function chatCompletionRequestSchema(limits: RequestLimits) {
     onDisconnect: z.enum(['continue', 'cancel']).optional(),
     simulator: simulatorOptionsSchema.optional(),
     sessionId: subjectIdSchema.optional(),
+    delivery: z.enum(DELIVERY_MODES).optional(),
   });
 }
 
@@ -119,7 +123,7 @@ export function toSimulatorOptions(
 export function generationRequestFromBody(
   body: z.infer<ReturnType<typeof generationRequestSchema>>,
 ): GenerationRequest {
-  const { messages, simulator, ...rest } = body;
+  const { messages, simulator, delivery: _delivery, ...rest } = body;
   const request: GenerationRequest = {
     ...compact(rest),
     model: body.model,

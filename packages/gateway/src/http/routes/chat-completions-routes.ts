@@ -18,6 +18,7 @@ import {
 } from '../../delivery/stream-to-sse.ts';
 import type { GenerationRequest } from '../../generation/generation.ts';
 import { requireScope } from '../auth/require-scope.ts';
+import { completesWithin, resolveDeliveryMode } from '../delivery-mode.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { httpErrorFromCode } from '../http-error.ts';
 import { auditReader, detachReason } from '../reader-audit.ts';
@@ -63,8 +64,18 @@ export async function chatCompletionsRoutes(
       const body = parseBody(schema, request.body);
       const generation = await startGeneration(context, request, reply, toGenerationRequest(body));
       const created = Math.floor(generation.createdAt.getTime() / 1000);
+      const mode = body.stream
+        ? resolveDeliveryMode(context.config.delivery, body.delivery, {
+            model: generation.model,
+            route: '/v1/chat/completions',
+          })
+        : 'final';
+      const streams =
+        mode === 'stream' ||
+        (mode === 'auto' &&
+          !(await completesWithin(generation, context.config.delivery.autoWindowMs)));
 
-      if (body.stream) {
+      if (streams) {
         const encoder = new OpenAiChunkEncoder({
           generationId: generation.id,
           model: generation.model,

@@ -13,6 +13,7 @@ import { viewGeneration } from '../../generation/generation.ts';
 import { GenerationService } from '../../generation/generation-service.ts';
 import { InvalidOffsetError, StreamNotFoundError } from '../../store/stream-store.ts';
 import { requireScope } from '../auth/require-scope.ts';
+import { completesWithin, resolveDeliveryMode } from '../delivery-mode.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { HttpError } from '../http-error.ts';
 import { auditReader, detachReason } from '../reader-audit.ts';
@@ -35,6 +36,7 @@ interface IdParams {
 }
 
 const GENERATION_ID = /^gen_[0-9a-f]{32}$/;
+const ROUTE = '/v1/generations';
 
 function generationNotFound(): HttpError {
   return new HttpError('SLUICE_ERR_GENERATION_NOT_FOUND');
@@ -49,7 +51,7 @@ export async function generationRoutes(
   const generate = { onRequest: requireScope('generate') };
   const read = { onRequest: requireScope('read') };
 
-  app.post('/v1/generations', generate, async (request, reply) => {
+  app.post(ROUTE, generate, async (request, reply) => {
     const body = parseBody(schema, request.body);
     const generation = await startGeneration(
       context,
@@ -57,6 +59,20 @@ export async function generationRoutes(
       reply,
       generationRequestFromBody(body),
     );
+    const mode = resolveDeliveryMode(context.config.delivery, body.delivery, {
+      model: generation.model,
+      route: ROUTE,
+    });
+    if (mode === 'final') {
+      await generation.done;
+      return viewGeneration(generation);
+    }
+    if (
+      mode === 'auto' &&
+      (await completesWithin(generation, context.config.delivery.autoWindowMs))
+    ) {
+      return viewGeneration(generation);
+    }
     if (wantsEventStream(request.headers.accept)) {
       const cancelOnDisconnect = generation.onDisconnect === 'cancel';
       await relayEvents(context, request, reply, generation.id, BEGINNING_OFFSET, () => {
