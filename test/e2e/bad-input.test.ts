@@ -81,8 +81,8 @@ describe.each(['/v1/generations', '/v1/chat/completions'])('bad bodies on %s', (
     const messages = Array.from({ length: 4 }, () => ({ role: 'user', content: 'x' }));
     await expectError(
       await postRaw(url, JSON.stringify({ ...valid, messages })),
-      400,
-      'SLUICE_ERR_INVALID_REQUEST',
+      413,
+      'SLUICE_ERR_TOO_MANY_MESSAGES',
     );
   });
   test('oversized body', async () => {

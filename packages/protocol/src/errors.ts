@@ -13,6 +13,10 @@ export const ERROR_CATALOGUE = {
     message: 'The request body must be application/json',
   },
   SLUICE_ERR_BODY_TOO_LARGE: { status: 413, message: 'The request body is too large' },
+  SLUICE_ERR_TOO_MANY_MESSAGES: {
+    status: 413,
+    message: 'The request has more messages than this gateway accepts',
+  },
   SLUICE_ERR_INVALID_OFFSET: { status: 400, message: 'The offset is not valid for this stream' },
   SLUICE_ERR_MODEL_NOT_FOUND: { status: 404, message: 'The model does not exist' },
   SLUICE_ERR_GENERATION_NOT_FOUND: { status: 404, message: 'The generation does not exist' },

@@ -95,6 +95,17 @@ export function chatCompletionRequestSchema(limits: RequestLimits) {
 
 export type ChatCompletionRequest = z.infer<ReturnType<typeof chatCompletionRequestSchema>>;
 
+/** A conversation longer than the configured limit is a 413, like an oversized body. */
+export function checkMessageCount(body: unknown, limits: RequestLimits): void {
+  const messages = (body as { messages?: unknown } | null)?.messages;
+  if (Array.isArray(messages) && messages.length > limits.messages) {
+    throw new HttpError(
+      'SLUICE_ERR_TOO_MANY_MESSAGES',
+      `At most ${limits.messages} messages are accepted`,
+    );
+  }
+}
+
 export function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
   const result = schema.safeParse(body);
   if (result.success) return result.data;

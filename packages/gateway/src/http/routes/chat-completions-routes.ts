@@ -26,6 +26,7 @@ import {
   type ChatCompletionRequest,
   chatCompletionRequestSchema,
   chatMessagesFromOpenAi,
+  checkMessageCount,
   compact,
   parseBody,
   toSimulatorOptions,
@@ -61,6 +62,7 @@ export async function chatCompletionsRoutes(
     '/v1/chat/completions',
     { onRequest: requireScope('generate') },
     async (request, reply) => {
+      checkMessageCount(request.body, context.config.limits);
       const body = parseBody(schema, request.body);
       const generation = await startGeneration(context, request, reply, toGenerationRequest(body));
       const created = Math.floor(generation.createdAt.getTime() / 1000);

@@ -18,6 +18,7 @@ import type { GatewayContext } from '../gateway-context.ts';
 import { HttpError } from '../http-error.ts';
 import { auditReader, detachReason } from '../reader-audit.ts';
 import {
+  checkMessageCount,
   generationRequestFromBody,
   generationRequestSchema,
   parseBody,
@@ -52,6 +53,7 @@ export async function generationRoutes(
   const read = { onRequest: requireScope('read') };
 
   app.post(ROUTE, generate, async (request, reply) => {
+    checkMessageCount(request.body, context.config.limits);
     const body = parseBody(schema, request.body);
     const generation = await startGeneration(
       context,
