@@ -105,3 +105,11 @@ test('unknown flags get a usage message and a non-zero exit', async () => {
   expect(await server.exited).toBe(2);
   expect(server.output().stderr).toContain('Usage');
 });
+
+test('binding a public interface without API keys refuses to start', async () => {
+  const server = serve(['--host', '0.0.0.0', '--port', '0']);
+  server.listening.catch(() => {});
+  expect(await server.exited).toBe(1);
+  expect(server.output().stderr).toMatch(/0\.0\.0\.0/);
+  expect(server.output().stderr).toMatch(/keys/);
+});

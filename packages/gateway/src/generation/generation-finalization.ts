@@ -8,6 +8,7 @@ import type { ReviewDecisionEvent } from '@sluice/protocol';
 import { finalize } from '../governance/finalizer/finalize.ts';
 import type { ActivePolicy } from '../governance/policy-runtime.ts';
 import type { ReviewItem, ReviewQueue } from '../governance/review/review-queue.ts';
+import type { GatewayMetrics } from '../observability/gateway-metrics.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 import type { AuditTrail } from './audit-trail.ts';
 import { auditSubject, encodeEvent, type ProducerState } from './generation-producer.ts';
@@ -18,6 +19,7 @@ export interface FinalizationContext {
   policy: ActivePolicy;
   audit: AuditTrail;
   reviews: ReviewQueue;
+  metrics: GatewayMetrics;
 }
 
 /** The text clients received: every `text-delta` in the log, in order. */
@@ -62,6 +64,9 @@ export async function finalizeGeneration(context: FinalizationContext): Promise<
       timings: state.timings ?? { timeToFirstTokenMs: null, durationMs: 0 },
       finishReason: state.finishReason ?? 'error',
       validators: policy.validators,
+      // Labelled by validator kind (`forbidden-pattern`), not by the policy's rule names.
+      onCheckTimed: (name, durationMs) =>
+        context.metrics.guardrailCheck({ name: name.split(':')[0] ?? name, durationMs }),
     });
     state.final = result.final;
     audit.record({

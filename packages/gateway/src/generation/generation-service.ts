@@ -170,7 +170,21 @@ export class GenerationService {
       provider: registered.provider,
       tenant: state.tenant,
     });
+    // Guardrails run across the whole stream: one span from the first part to the end.
+    const guardrailSpan = this.#observability.tracing.startStepSpan(
+      request.traceParent,
+      'sluice.guardrails',
+      { 'sluice.policy_version': policy.label },
+    );
     const finishUp = async () => {
+      let redactions = 0;
+      for (const count of state.redactions.values()) redactions += count;
+      guardrailSpan.end({
+        attributes: {
+          'sluice.redactions': redactions,
+          'sluice.blocked': state.finishReason === 'content-filter',
+        },
+      });
       const started = performance.now();
       const span = this.#observability.tracing.startStepSpan(
         request.traceParent,
@@ -182,6 +196,7 @@ export class GenerationService {
         policy,
         audit: this.#audit,
         reviews: this.#reviews,
+        metrics: this.#observability.metrics,
       }).catch(() => undefined);
       span.end(state.final ? { attributes: { 'sluice.verdict': state.final.verdict } } : {});
       this.#observability.metrics.finalized({

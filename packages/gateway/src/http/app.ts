@@ -15,6 +15,7 @@ import { registerDurableStreams } from '../delivery/durable-streams/register-dur
 import type { LanguageModelFactory } from '../generation/model-registry.ts';
 import type { GovernanceStores } from '../governance/database/governance-stores.ts';
 import type { PolicyDocument } from '../governance/policy-document.ts';
+import type { GatewayObservability } from '../observability/observability.ts';
 import { registerRequestLogging } from '../observability/request-logging.ts';
 import { registerRequestTracing } from '../observability/request-tracing.ts';
 import type { StreamStore } from '../store/stream-store.ts';
@@ -42,6 +43,8 @@ export interface GatewayOptions {
   createModel?: LanguageModelFactory;
   env?: NodeJS.ProcessEnv;
   logger?: FastifyServerOptions['logger'];
+  /** Metrics, stats and tracing; by default built from `config.observability`. */
+  observability?: GatewayObservability;
 }
 
 export interface Gateway {
@@ -82,6 +85,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     ...(options.governance === undefined ? {} : { governance: options.governance }),
     ...(options.createModel === undefined ? {} : { createModel: options.createModel }),
     ...(options.env === undefined ? {} : { env: options.env }),
+    ...(options.observability === undefined ? {} : { observability: options.observability }),
     onAuditError: (error) => reportAuditError(error),
   });
   const { store, generations, governance, observability } = services;

@@ -31,6 +31,8 @@ export interface GatewayServicesOptions {
   governance?: GovernanceStores<PolicyDocument>;
   createModel?: LanguageModelFactory;
   env?: NodeJS.ProcessEnv;
+  /** Metrics, stats and tracing; by default built from `config.observability`. */
+  observability?: GatewayObservability;
   /** Where audit write failures are reported. */
   onAuditError: AuditErrorReporter;
 }
@@ -52,7 +54,7 @@ export async function createGatewayServices(
 ): Promise<GatewayServices> {
   const { config } = options;
   const env = options.env ?? process.env;
-  const observability = await createObservability(config.observability);
+  const observability = options.observability ?? (await createObservability(config.observability));
   const store = new InstrumentedStreamStore(
     options.store ?? new MemoryStreamStore(),
     observability.metrics,

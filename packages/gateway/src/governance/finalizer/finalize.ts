@@ -16,7 +16,7 @@ import type { CompiledValidators } from '../validators/compile-validators.ts';
 import type { ValidationContext, ValidatorOutcome } from '../validators/validator.ts';
 import { checkConsistency } from './consistency-check.ts';
 import { contentSha256 } from './content-sha256.ts';
-import { runValidators } from './run-validators.ts';
+import { type CheckTimer, runValidators } from './run-validators.ts';
 import { computeVerdict } from './verdict.ts';
 
 /** What clients received: the text itself or the deltas in delivery order. */
@@ -36,6 +36,8 @@ export type FinalizationInput = DeliveredContent & {
   finishReason: FinishReason;
   /** The active policy's validators, compiled once per policy version; carries the version. */
   validators: CompiledValidators;
+  /** Told how long each check took. */
+  onCheckTimed?: CheckTimer;
 };
 
 export interface FinalizationResult {
@@ -60,7 +62,7 @@ export async function finalize(input: FinalizationInput): Promise<FinalizationRe
   };
   const consistency = checkConsistency(input.text, deliveredText);
   const outcomes: ValidatorOutcome[] = [
-    ...(await runValidators(input.validators.validators, input.text, context)),
+    ...(await runValidators(input.validators.validators, input.text, context, input.onCheckTimed)),
     consistency,
   ];
   const verdict = computeVerdict(outcomes);

@@ -10,10 +10,14 @@ import type { ValidationContext, Validator, ValidatorOutcome } from '../validato
 /** Finish reasons after which the answer is whole, as the request asked for it. */
 const COMPLETE_FINISH_REASONS: ReadonlySet<FinishReason> = new Set(['stop', 'length']);
 
+/** Told how long each check that ran took (for a metric). */
+export type CheckTimer = (name: string, durationMs: number) => void;
+
 export async function runValidators(
   validators: readonly Validator[],
   text: string,
   context: ValidationContext,
+  onCheckTimed?: CheckTimer,
 ): Promise<ValidatorOutcome[]> {
   const complete = COMPLETE_FINISH_REASONS.has(context.finishReason);
   return Promise.all(
@@ -28,6 +32,7 @@ export async function runValidators(
           onFail: validator.onFail,
         };
       }
+      const started = performance.now();
       try {
         return { check: await validator.validate(text, context), onFail: validator.onFail };
       } catch (error) {
@@ -36,6 +41,8 @@ export async function runValidators(
           check: { name: validator.name, passed: false, detail: `check could not run (${kind})` },
           onFail: validator.onFail,
         };
+      } finally {
+        onCheckTimed?.(validator.name, performance.now() - started);
       }
     }),
   );
