@@ -6,13 +6,13 @@
  */
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../config/load-config.ts';
 import { SqliteAuditLog } from '../governance/audit/sqlite-audit-log.ts';
 import {
   governanceDatabasePath,
   openGovernanceDatabase,
 } from '../governance/database/open-governance-database.ts';
 import { resolveGovernanceDataDir } from '../governance/database/resolve-governance-data-dir.ts';
+import { runCommand, UsageError, unknownSubcommand } from './command-runner.ts';
 
 const USAGE = `Usage:
   sluice audit verify [--data-dir DIR] [--config FILE]
@@ -20,10 +20,6 @@ const USAGE = `Usage:
   sluice audit purge --older-than-days N [--data-dir DIR] [--config FILE]`;
 
 const DAY_MS = 86_400_000;
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 type AuditOptions = {
   'data-dir'?: string | undefined;
@@ -122,32 +118,21 @@ async function purge(options: AuditOptions): Promise<number> {
   }
 }
 
-export async function runAudit(argv: string[]): Promise<number> {
-  const [subcommand, ...rest] = argv;
-  if (subcommand === 'help' || subcommand === '--help' || subcommand === '-h') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  try {
-    const options = parseOptions(rest);
-    switch (subcommand) {
-      case 'verify':
-        return await verify(options);
-      case 'export':
-        return await exportRecords(options);
-      case 'purge':
-        return await purge(options);
-      default:
-        throw new UsageError(
-          subcommand === undefined ? 'Missing sub-command' : `Unknown sub-command: ${subcommand}`,
-        );
-    }
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n${USAGE}\n`);
-      return 2;
-    }
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
-  }
+export function runAudit(argv: string[]): Promise<number> {
+  return runCommand(argv, {
+    usage: USAGE,
+    async execute(subcommand, rest) {
+      const options = parseOptions(rest);
+      switch (subcommand) {
+        case 'verify':
+          return verify(options);
+        case 'export':
+          return exportRecords(options);
+        case 'purge':
+          return purge(options);
+        default:
+          throw unknownSubcommand(subcommand);
+      }
+    },
+  });
 }

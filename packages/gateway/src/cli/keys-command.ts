@@ -4,14 +4,13 @@
  * its one-second lookup cache). A created key is printed once: only its hash is kept.
  * Exit codes: 0 ok, 1 failed (unknown key), 2 usage.
  */
-import type { DatabaseSync } from 'node:sqlite';
 import { parseArgs } from 'node:util';
-import { ConfigError } from '../config/load-config.ts';
 import { ApiKeyInputError, ApiKeyNotFoundError } from '../control/tenants/api-key-errors.ts';
 import type { ApiKeyRecord, ApiKeyScope } from '../control/tenants/api-key-store.ts';
 import { SqliteApiKeyStore } from '../control/tenants/sqlite-api-key-store.ts';
 import { openGovernanceDatabase } from '../governance/database/open-governance-database.ts';
 import { resolveGovernanceDataDir } from '../governance/database/resolve-governance-data-dir.ts';
+import { runCommand, UsageError, unknownSubcommand } from './command-runner.ts';
 
 const USAGE = `Usage:
   sluice keys create --tenant T --name N --scopes generate,read[,admin] [--json]
@@ -19,10 +18,6 @@ const USAGE = `Usage:
   sluice keys list [--tenant T] [--json]   Keys (never their secrets), oldest first
   sluice keys revoke --id ID               Revoke a key; it stops working within a second
 Common options: --data-dir DIR, --config FILE`;
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 type KeysOptions = {
   'data-dir'?: string | undefined;
@@ -110,46 +105,30 @@ async function runSubcommand(
       return 0;
     }
     default:
-      throw new UsageError(
-        subcommand === undefined ? 'Missing sub-command' : `Unknown sub-command: ${subcommand}`,
-      );
+      throw unknownSubcommand(subcommand);
   }
 }
 
-export async function runKeys(argv: string[]): Promise<number> {
-  const [subcommand, ...rest] = argv;
-  if (subcommand === 'help' || subcommand === '--help' || subcommand === '-h') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  let database: DatabaseSync | undefined;
-  try {
-    const options = parseOptions(rest);
-    const open = async () => {
-      const dataDir = await resolveGovernanceDataDir({
-        dataDir: options['data-dir'],
-        config: options.config,
-      });
-      database = openGovernanceDatabase({ dataDir });
-      return new SqliteApiKeyStore({ database, cacheTtlMilliseconds: 0 });
-    };
-    return await runSubcommand(subcommand, options, open);
-  } catch (error) {
-    if (
-      error instanceof UsageError ||
-      error instanceof ConfigError ||
-      ApiKeyInputError.isInstance(error)
-    ) {
-      process.stderr.write(`${error.message}\n${USAGE}\n`);
-      return 2;
-    }
-    if (ApiKeyNotFoundError.isInstance(error)) {
-      process.stderr.write(`${error.message}: ${error.keyId}\n`);
-      return 1;
-    }
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
-  } finally {
-    database?.close();
-  }
+export function runKeys(argv: string[]): Promise<number> {
+  return runCommand(argv, {
+    usage: USAGE,
+    async execute(subcommand, rest, onCleanup) {
+      const options = parseOptions(rest);
+      const open = async () => {
+        const dataDir = await resolveGovernanceDataDir({
+          dataDir: options['data-dir'],
+          config: options.config,
+        });
+        const database = openGovernanceDatabase({ dataDir });
+        onCleanup(() => database.close());
+        return new SqliteApiKeyStore({ database, cacheTtlMilliseconds: 0 });
+      };
+      return runSubcommand(subcommand, options, open);
+    },
+    isUsageError: (error) => ApiKeyInputError.isInstance(error),
+    describeError: (error) =>
+      ApiKeyNotFoundError.isInstance(error)
+        ? { message: `${error.message}: ${error.keyId}`, exitCode: 1 }
+        : undefined,
+  });
 }

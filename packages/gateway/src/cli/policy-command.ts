@@ -8,12 +8,12 @@ import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
-import { ConfigError } from '../config/load-config.ts';
 import { openSqliteGovernance } from '../governance/database/open-sqlite-governance.ts';
 import { resolveGovernanceDataDir } from '../governance/database/resolve-governance-data-dir.ts';
 import { PolicyValidationError } from '../governance/policies/policy-errors.ts';
 import type { PolicyBindingTarget } from '../governance/policies/policy-store.ts';
 import { validatePolicyDocument } from '../governance/policy-document.ts';
+import { runCommand, UsageError, unknownSubcommand } from './command-runner.ts';
 
 const USAGE = `Usage:
   sluice policy publish --name N --file F [--actor A]     Validate and publish a new version (JSON or YAML)
@@ -26,10 +26,6 @@ Common options: --data-dir DIR, --config FILE`;
 
 // The same validation as the API: a bad document is refused with the path of each problem.
 const validatePolicy = validatePolicyDocument;
-
-class UsageError extends Error {
-  override readonly name = 'UsageError';
-}
 
 type PolicyOptions = {
   'data-dir'?: string | undefined;
@@ -174,45 +170,35 @@ async function runSubcommand(
       return removed ? 0 : 1;
     }
     default:
-      throw new UsageError(
-        subcommand === undefined ? 'Missing sub-command' : `Unknown sub-command: ${subcommand}`,
-      );
+      throw unknownSubcommand(subcommand);
   }
 }
 
-export async function runPolicy(argv: string[]): Promise<number> {
-  const [subcommand, ...rest] = argv;
-  if (subcommand === 'help' || subcommand === '--help' || subcommand === '-h') {
-    process.stdout.write(`${USAGE}\n`);
-    return 0;
-  }
-  let stores: Stores | undefined;
-  try {
-    const options = parseOptions(rest);
-    const open = async () => {
-      const dataDir = await resolveGovernanceDataDir({
-        dataDir: options['data-dir'],
-        config: options.config,
-      });
-      stores = openSqliteGovernance({ location: { dataDir }, validatePolicy });
-      return stores;
-    };
-    return await runSubcommand(subcommand, options, open);
-  } catch (error) {
-    if (error instanceof UsageError || error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n${USAGE}\n`);
-      return 2;
-    }
-    if (PolicyValidationError.isInstance(error)) {
-      process.stderr.write('Rejected; the active version is unchanged:\n');
-      for (const issue of error.issues) {
-        process.stderr.write(`  ${issue.path || '(root)'}: ${issue.message}\n`);
-      }
-      return 1;
-    }
-    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
-    return 1;
-  } finally {
-    await stores?.close();
-  }
+export function runPolicy(argv: string[]): Promise<number> {
+  return runCommand(argv, {
+    usage: USAGE,
+    async execute(subcommand, rest, onCleanup) {
+      const options = parseOptions(rest);
+      const open = async () => {
+        const dataDir = await resolveGovernanceDataDir({
+          dataDir: options['data-dir'],
+          config: options.config,
+        });
+        const stores = openSqliteGovernance({ location: { dataDir }, validatePolicy });
+        onCleanup(() => stores.close());
+        return stores;
+      };
+      return runSubcommand(subcommand, options, open);
+    },
+    describeError: (error) =>
+      PolicyValidationError.isInstance(error)
+        ? {
+            message: [
+              'Rejected; the active version is unchanged:',
+              ...error.issues.map((issue) => `  ${issue.path || '(root)'}: ${issue.message}`),
+            ].join('\n'),
+            exitCode: 1,
+          }
+        : undefined,
+  });
 }
