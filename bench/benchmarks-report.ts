@@ -7,7 +7,7 @@
 import type { MachineInfo } from './machine-info.ts';
 import type { ProfileSummary } from './profile-summary.ts';
 import type { ScenarioResult } from './run-scenario.ts';
-import { TARGET_LABELS, type TargetName } from './targets.ts';
+import { type TargetName, targetLabel } from './targets.ts';
 
 export const SECTION_START = '<!-- bench:generated:start -->';
 export const SECTION_END = '<!-- bench:generated:end -->';
@@ -77,7 +77,7 @@ function levelTable(results: ScenarioResult[]): string {
   const lines = [
     row(
       'metric',
-      results.map((result) => TARGET_LABELS[result.target]),
+      results.map((result) => targetLabel(result.target, result.variant)),
     ),
     row(
       '---',
@@ -194,8 +194,14 @@ function budgetLines(results: ScenarioResult[]): string[] {
   const budgetLevel = levels.includes(BUDGET_CONCURRENCY)
     ? BUDGET_CONCURRENCY
     : Math.max(...levels);
+  // Budgets are about the default setup; variants are reported beside it, not judged.
   const at = (target: TargetName) =>
-    results.find((result) => result.concurrency === budgetLevel && result.target === target);
+    results.find(
+      (result) =>
+        result.concurrency === budgetLevel &&
+        result.target === target &&
+        (result.variant ?? 'default') === 'default',
+    );
   const direct = at('direct');
   const sluice = at('sluice');
   const nginx = at('nginx');
@@ -211,7 +217,10 @@ function budgetLines(results: ScenarioResult[]): string[] {
   }
   for (const level of levels) {
     const gateway = results.find(
-      (result) => result.concurrency === level && result.target === 'sluice',
+      (result) =>
+        result.concurrency === level &&
+        result.target === 'sluice' &&
+        (result.variant ?? 'default') === 'default',
     );
     const proxy = results.find(
       (result) => result.concurrency === level && result.target === 'nginx',
@@ -287,7 +296,7 @@ export function renderSession(session: BenchSession): string {
     for (const result of errors) {
       lines.push(
         '',
-        `Errors (${TARGET_LABELS[result.target]}): ${result.load.errorSamples.map((sample) => `\`${sample.replaceAll('`', "'").replaceAll('\n', ' ')}\``).join('; ')}`,
+        `Errors (${targetLabel(result.target, result.variant)}): ${result.load.errorSamples.map((sample) => `\`${sample.replaceAll('`', "'").replaceAll('\n', ' ')}\``).join('; ')}`,
       );
     }
   }

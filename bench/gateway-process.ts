@@ -2,11 +2,15 @@
  * Starts the gateway as `sluice serve --config FILE` in a child process, exactly as an
  * operator would run it, with the bench upstream as an `openai-compatible` model.
  * Optionally under `--cpu-prof`, so a profile of the measured load is written on exit.
+ * A variant can publish a policy with redaction off, turn tracing on, or require API
+ * keys (created with `sluice keys create`, as an operator would) under a quota.
  */
+import { execFileSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { freePort, spawnTracked, stopChild, waitForHttp } from './child-processes.ts';
+import { NO_REDACTION_POLICY, type VariantSetup } from './gateway-variants.ts';
 import type { RunningProcess } from './running-process.ts';
 
 /** The model name clients use for the bench upstream through Sluice. */
@@ -19,15 +23,77 @@ export interface GatewayProcessOptions {
   upstreamOrigin: string;
   /** Writes a V8 CPU profile into this directory when the gateway exits. */
   profileDirectory?: string | undefined;
+  variant?: VariantSetup | undefined;
+  /** Where spans go when the variant traces. */
+  otlpEndpoint?: string | undefined;
 }
 
-export async function startGatewayProcess(options: GatewayProcessOptions): Promise<RunningProcess> {
+export interface GatewayProcess extends RunningProcess {
+  /** The bearer key clients send, when the variant requires keys. */
+  apiKey: string | undefined;
+}
+
+/** Generous enough never to refuse the bench's load: the cost of checking is measured. */
+const BENCH_QUOTA = {
+  requestsPerMinute: 10_000_000,
+  tokensPerMinute: 1_000_000_000,
+  concurrentGenerations: 100_000,
+  concurrentStreams: 100_000,
+};
+
+function createApiKey(repositoryRoot: string, dataDir: string): string {
+  const output = execFileSync(
+    process.execPath,
+    [
+      join(repositoryRoot, 'packages/gateway/src/cli/main.ts'),
+      'keys',
+      'create',
+      '--data-dir',
+      dataDir,
+      '--tenant',
+      'bench',
+      '--name',
+      'bench',
+      '--scopes',
+      'generate,read',
+      '--json',
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  return (JSON.parse(output) as { key: string }).key;
+}
+
+async function publishNoRedactionPolicy(origin: string): Promise<void> {
+  const response = await fetch(`${origin}/v1/policies/default/versions`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(NO_REDACTION_POLICY),
+  });
+  if (response.status !== 201) {
+    throw new Error(
+      `publishing the no-redaction policy failed: ${response.status} ${await response.text()}`,
+    );
+  }
+}
+
+export async function startGatewayProcess(options: GatewayProcessOptions): Promise<GatewayProcess> {
   const port = await freePort();
-  const configPath = join(options.workDirectory, 'sluice-bench.json');
+  const configPath = join(options.workDirectory, `sluice-bench-${port}.json`);
+  // A data directory per gateway: a policy or key of one scenario never leaks into the next.
+  const dataDir = join(options.workDirectory, `data-${port}`);
+  await mkdir(dataDir, { recursive: true });
+  const variant = options.variant;
+  const apiKey = variant?.keys ? createApiKey(options.repositoryRoot, dataDir) : undefined;
   const config = {
     host: '127.0.0.1',
     port,
-    dataDir: join(options.workDirectory, 'data'),
+    dataDir,
+    ...(variant?.keys
+      ? { auth: { mode: 'keys' }, limits: { tenants: { default: BENCH_QUOTA } } }
+      : {}),
+    ...(variant?.tracing
+      ? { observability: { tracing: { enabled: true, otlpEndpoint: options.otlpEndpoint } } }
+      : {}),
     // No request logging exists yet; `warn` keeps the start-up line out of the measure.
     logLevel: 'warn',
     models: [
@@ -61,8 +127,10 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   child.stderr?.pipe(log);
   const origin = `http://127.0.0.1:${port}`;
   await waitForHttp(`${origin}/healthz`, 20_000);
+  if (variant !== undefined && !variant.redaction) await publishNoRedactionPolicy(origin);
   return {
     origin,
+    apiKey,
     pid: child.pid as number,
     // A clean SIGTERM shutdown is what lets --cpu-prof write its profile.
     stop: () => stopChild(child, 20_000),

@@ -40,7 +40,18 @@ export interface LoadClientOptions {
   requestTimeoutMs: number;
   /** How long to wait for measured requests still running when the window closes. */
   drainTimeoutMs: number;
+  /**
+   * Readers attached to each generation (`GET /v1/generations/{id}/events` from the
+   * start, id from the `Sluice-Generation-Id` header): fast ones read as fast as they
+   * can and their gaps join the inter-token samples; slow ones pause between reads.
+   */
+  extraFastReaders: number;
+  slowReaders: number;
 }
+
+/** A slow reader pauses this long after every read, and gives up after the second bound. */
+const SLOW_READER_PAUSE_MS = 250;
+const SLOW_READER_LIFETIME_MS = 5000;
 
 const MAX_ERROR_SAMPLES = 5;
 
@@ -122,6 +133,20 @@ function runOne(
         response.on('error', (error) => settle(`response error: ${error.message}`));
         return;
       }
+      const generationId = response.headers['sluice-generation-id'];
+      const readers: Promise<string | undefined>[] = [];
+      if (typeof generationId === 'string') {
+        const eventsUrl = new URL(`/v1/generations/${generationId}/events`, url);
+        for (let index = 0; index < options.extraFastReaders; index += 1) {
+          readers.push(fastReader(options, agent, recorder, eventsUrl, measured));
+        }
+        for (let index = 0; index < options.slowReaders; index += 1) {
+          slowReader(options, agent, eventsUrl);
+        }
+      } else if (options.extraFastReaders + options.slowReaders > 0) {
+        settle('no Sluice-Generation-Id header to attach readers to');
+        return;
+      }
       response.on('data', (chunk: Buffer) => {
         const now = performance.now();
         const charactersBefore = counter.characters;
@@ -146,12 +171,95 @@ function runOne(
         lastTokenAt = now;
         deltas += arrived;
       });
-      response.on('end', () => settle(undefined));
+      response.on('end', () => {
+        if (readers.length === 0) settle(undefined);
+        else
+          void Promise.all(readers).then((failures) =>
+            settle(failures.find((failure) => failure !== undefined)),
+          );
+      });
       response.on('error', (error) => settle(`response error: ${error.message}`));
       response.on('aborted', () => settle('response aborted'));
     });
     outgoing.end(options.body);
   });
+}
+
+function getEvents(
+  options: LoadClientOptions,
+  agent: Agent,
+  eventsUrl: URL,
+  onResponse: (response: IncomingMessage) => void,
+  onError: (error: Error) => void,
+): void {
+  const outgoing = request(eventsUrl, {
+    agent,
+    headers: { ...options.headers, accept: 'text/event-stream' },
+    timeout: options.requestTimeoutMs,
+  });
+  outgoing.on('timeout', () => outgoing.destroy(new Error('request timed out')));
+  outgoing.on('error', onError);
+  outgoing.on('response', onResponse);
+  outgoing.end();
+}
+
+/** Reads a generation as fast as it can; resolves with a failure description, if any. */
+function fastReader(
+  options: LoadClientOptions,
+  agent: Agent,
+  recorder: LoadRecorder,
+  eventsUrl: URL,
+  measured: boolean,
+): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const counter = new SseTokenCounter('native');
+    let lastTokenAt: number | undefined;
+    getEvents(
+      options,
+      agent,
+      eventsUrl,
+      (response) => {
+        if (response.statusCode !== 200) {
+          response.resume();
+          resolve(`reader status ${response.statusCode}`);
+          return;
+        }
+        response.on('data', (chunk: Buffer) => {
+          const now = performance.now();
+          const arrived = counter.feed(chunk);
+          if (arrived === 0 || !measured) return;
+          if (lastTokenAt !== undefined) recorder.interToken.push(now - lastTokenAt);
+          for (let index = 1; index < arrived; index += 1) recorder.interToken.push(0);
+          lastTokenAt = now;
+        });
+        response.on('end', () =>
+          resolve(counter.ended ? undefined : 'reader ended without a terminal event'),
+        );
+        response.on('error', (error) => resolve(`reader error: ${error.message}`));
+      },
+      (error) => resolve(`reader request error: ${error.message}`),
+    );
+  });
+}
+
+/** Reads a generation slowly (pausing after every read) and gives up after a while. */
+function slowReader(options: LoadClientOptions, agent: Agent, eventsUrl: URL): void {
+  getEvents(
+    options,
+    agent,
+    eventsUrl,
+    (response) => {
+      const giveUp = setTimeout(() => response.destroy(), SLOW_READER_LIFETIME_MS);
+      response.on('data', () => {
+        response.pause();
+        setTimeout(() => response.resume(), SLOW_READER_PAUSE_MS);
+      });
+      response.on('close', () => clearTimeout(giveUp));
+      // Being cut by the gateway's backpressure rules is what slow readers are for.
+      response.on('error', () => undefined);
+    },
+    () => undefined,
+  );
 }
 
 function completionFailure(
@@ -174,10 +282,12 @@ function completionFailure(
 
 export async function runLoad(options: LoadClientOptions): Promise<LoadResult> {
   const url = new URL(options.url);
+  // Slow readers outlive their generation by up to their lifetime: room for a few rounds.
+  const readersPerStream = 1 + options.extraFastReaders + options.slowReaders * 6;
   const agent = new Agent({
     keepAlive: true,
-    maxSockets: options.concurrency,
-    maxFreeSockets: options.concurrency,
+    maxSockets: options.concurrency * readersPerStream,
+    maxFreeSockets: options.concurrency * readersPerStream,
   });
   const recorder = new LoadRecorder();
   const origin = performance.now();

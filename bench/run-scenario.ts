@@ -7,7 +7,12 @@
 import { fileURLToPath } from 'node:url';
 import { forkBenchModule, nextMessage, stopChild } from './child-processes.ts';
 import type { FastUpstreamSettings } from './fast-upstream.ts';
-import { startGatewayProcess, UPSTREAM_MODEL_NAME } from './gateway-process.ts';
+import {
+  type GatewayProcess,
+  startGatewayProcess,
+  UPSTREAM_MODEL_NAME,
+} from './gateway-process.ts';
+import { type VariantName, variantSetup } from './gateway-variants.ts';
 import type { LoadClientOptions } from './load-client.ts';
 import type { LoadResult } from './load-result.ts';
 import { startNginxProcess } from './nginx-process.ts';
@@ -31,6 +36,8 @@ export interface ScenarioSettings {
   durationMs: number;
   maxRequests: number | undefined;
   upstream: FastUpstreamSettings;
+  /** How the gateway is set up and what the client adds; ignored for direct and nginx. */
+  variant: VariantName;
 }
 
 export interface SessionContext {
@@ -39,6 +46,8 @@ export interface SessionContext {
   upstream: RunningProcess;
   /** When set, the gateway runs under --cpu-prof and writes its profile here. */
   profileDirectory: string | undefined;
+  /** The loopback OTLP sink for the tracing variant. */
+  otlpEndpoint: string | undefined;
 }
 
 export interface CpuSeconds {
@@ -55,6 +64,7 @@ export interface CpuSeconds {
 
 export interface ScenarioResult {
   target: TargetName;
+  variant: VariantName;
   concurrency: number;
   load: LoadResult;
   /** CPU seconds each process used inside the measured window. */
@@ -72,8 +82,9 @@ function coordinatorCpuSeconds(): number {
 
 async function startProxy(
   target: TargetName,
+  variant: VariantName,
   context: SessionContext,
-): Promise<RunningProcess | undefined> {
+): Promise<(RunningProcess & Partial<Pick<GatewayProcess, 'apiKey'>>) | undefined> {
   const proxy = proxyOf(target);
   if (proxy === 'gateway') {
     return startGatewayProcess({
@@ -81,6 +92,8 @@ async function startProxy(
       workDirectory: context.workDirectory,
       upstreamOrigin: context.upstream.origin,
       profileDirectory: context.profileDirectory,
+      variant: variantSetup(variant),
+      otlpEndpoint: context.otlpEndpoint,
     });
   }
   if (proxy === 'nginx') {
@@ -94,17 +107,25 @@ export async function runScenario(
   settings: ScenarioSettings,
   context: SessionContext,
 ): Promise<ScenarioResult> {
-  const proxy = await startProxy(target, context);
+  const variant = proxyOf(target) === 'gateway' ? settings.variant : 'default';
+  const setup = variantSetup(variant);
+  const proxy = await startProxy(target, variant, context);
   try {
     const request = targetRequest(target, UPSTREAM_MODEL, UPSTREAM_MODEL_NAME, settings.upstream);
     const origin = proxy?.origin ?? context.upstream.origin;
+    const headers =
+      proxy?.apiKey === undefined
+        ? request.headers
+        : { ...request.headers, authorization: `Bearer ${proxy.apiKey}` };
     const streamMs =
       settings.upstream.ttftMs + settings.upstream.tokens * settings.upstream.tokenIntervalMs;
     const options: LoadClientOptions = {
       url: `${origin}${request.path}`,
       body: JSON.stringify(request.body),
-      headers: request.headers,
+      headers,
       format: request.format,
+      extraFastReaders: setup.extraFastReaders,
+      slowReaders: setup.slowReaders,
       concurrency: settings.concurrency,
       // One answer's length spreads the streams' phases evenly without delaying the window.
       rampMs: Math.min(streamMs, settings.warmupMs * 0.8),
@@ -165,6 +186,7 @@ export async function runScenario(
     };
     return {
       target,
+      variant,
       concurrency: settings.concurrency,
       load,
       cpuSeconds,

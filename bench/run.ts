@@ -23,11 +23,13 @@ import {
 } from './benchmarks-report.ts';
 import { killAllChildrenNow, stopAllChildren } from './child-processes.ts';
 import type { FastUpstreamSettings } from './fast-upstream.ts';
+import { parseVariants, type VariantName } from './gateway-variants.ts';
 import { describeMachine } from './machine-info.ts';
 import { nginxVersion } from './nginx-process.ts';
+import { type OtlpSink, startOtlpSink } from './otlp-sink.ts';
 import { formatProfileSummary, readProfile, summarizeProfile } from './profile-summary.ts';
 import { runScenario, type ScenarioResult, type SessionContext } from './run-scenario.ts';
-import { TARGET_LABELS, TARGET_NAMES, type TargetName } from './targets.ts';
+import { proxyOf, TARGET_NAMES, type TargetName, targetLabel } from './targets.ts';
 import { startUpstreamProcess } from './upstream-process.ts';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -47,6 +49,11 @@ const USAGE = `Usage: npm run bench -- [options]
   --ttft-ms N               upstream time to first token (default 20)
   --token-interval-ms N     upstream gap between tokens (default 10)
   --tokens N                tokens per answer (default 100)
+  --variants LIST           gateway variants, each run for every gateway target:
+                            default, no-redaction (every detector off), tracing (OTLP
+                            to a loopback sink), keys (auth.mode keys + quota),
+                            readers (+3 fast readers per generation), slow-readers
+                            (+3 fast, +2 slow) (default: default)
   --quick                   smoke run: 50 streams, 2 s warm-up, 5 s window, direct,sluice
   --profile                 run the gateway under --cpu-prof and summarise the profiles
   --write                   replace the generated section of BENCHMARKS.md with this run
@@ -59,6 +66,7 @@ interface BenchOptions {
   warmupSeconds: number;
   maxRequests: number | undefined;
   targets: TargetName[];
+  variants: VariantName[];
   upstream: FastUpstreamSettings;
   profile: boolean;
   write: boolean;
@@ -87,6 +95,7 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
       warmup: { type: 'string' },
       requests: { type: 'string' },
       targets: { type: 'string' },
+      variants: { type: 'string', default: 'default' },
       'ttft-ms': { type: 'string', default: '20' },
       'token-interval-ms': { type: 'string', default: '10' },
       tokens: { type: 'string', default: '100' },
@@ -122,6 +131,7 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
     warmupSeconds: single(values.warmup ?? (quick ? '2' : '5'), 'warmup'),
     maxRequests: values.requests === undefined ? undefined : single(values.requests, 'requests'),
     targets: targets as TargetName[],
+    variants: parseVariants(values.variants),
     upstream: {
       ttftMs: Number(values['ttft-ms']),
       tokenIntervalMs: Number(values['token-interval-ms']),
@@ -140,7 +150,7 @@ function progressLine(result: ScenarioResult): string {
       ? ''
       : `, proxy ${result.proxyCpuPerMillionTokens.toFixed(2)} CPU-s/1M tokens`;
   return (
-    `  ${TARGET_LABELS[result.target].padEnd(24)} ${load.requestsCompleted} done, ${load.errors} errors, ` +
+    `  ${targetLabel(result.target, result.variant).padEnd(40)} ${load.requestsCompleted} done, ${load.errors} errors, ` +
     `TTFT p50 ${load.timeToFirstTokenMs.p50.toFixed(2)} p99 ${load.timeToFirstTokenMs.p99.toFixed(2)} ms, ` +
     `gap p50 ${load.interTokenMs.p50.toFixed(2)} p99 ${load.interTokenMs.p99.toFixed(2)} ms, ` +
     `${Math.round(load.tokensPerSecond)} tokens/s${cpu}, machine busy ${machineShare(result)} of one core\n`
@@ -172,14 +182,21 @@ async function runSession(options: BenchOptions, command: string): Promise<Bench
   const workDirectory = await mkdtemp(join(tmpdir(), 'sluice-bench-'));
   const results: ScenarioResult[] = [];
   const profiles: ProfileReport[] = [];
+  let sink: OtlpSink | undefined;
   try {
     const upstream = await startUpstreamProcess(options.upstream);
+    if (options.variants.includes('tracing')) sink = await startOtlpSink();
+    const runs = options.targets.flatMap((target) =>
+      proxyOf(target) === 'gateway'
+        ? options.variants.map((variant) => ({ target, variant }))
+        : [{ target, variant: 'default' as VariantName }],
+    );
     for (const concurrency of options.concurrencies) {
       process.stdout.write(`${concurrency} concurrent streams:\n`);
-      for (const target of options.targets) {
+      for (const { target, variant } of runs) {
         const profileDirectory =
           options.profile && target !== 'direct' && target !== 'nginx'
-            ? join(workDirectory, `profile-${target}-${concurrency}`)
+            ? join(workDirectory, `profile-${target}-${variant}-${concurrency}`)
             : undefined;
         if (profileDirectory !== undefined) await mkdir(profileDirectory, { recursive: true });
         const context: SessionContext = {
@@ -187,6 +204,7 @@ async function runSession(options: BenchOptions, command: string): Promise<Bench
           workDirectory,
           upstream,
           profileDirectory,
+          otlpEndpoint: sink?.endpoint,
         };
         const result = await runScenario(
           target,
@@ -196,6 +214,7 @@ async function runSession(options: BenchOptions, command: string): Promise<Bench
             durationMs: options.durationSeconds * 1000,
             maxRequests: options.maxRequests,
             upstream: options.upstream,
+            variant,
           },
           context,
         );
@@ -204,7 +223,7 @@ async function runSession(options: BenchOptions, command: string): Promise<Bench
         if (profileDirectory !== undefined) {
           const profile = await collectProfile(
             profileDirectory,
-            `${target} at ${concurrency} streams`,
+            `${targetLabel(target, variant)} at ${concurrency} streams`,
           );
           if (profile !== undefined) profiles.push(profile);
         }
@@ -212,7 +231,11 @@ async function runSession(options: BenchOptions, command: string): Promise<Bench
       }
     }
     await upstream.stop();
+    if (sink !== undefined) {
+      process.stdout.write(`OTLP sink received ${sink.exports()} exports\n`);
+    }
   } finally {
+    await sink?.stop();
     await stopAllChildren();
     await rm(workDirectory, { recursive: true, force: true });
   }

@@ -4,6 +4,7 @@
  * which URL and body the load client sends, and which SSE dialect comes back.
  */
 import type { FastUpstreamSettings } from './fast-upstream.ts';
+import { VARIANT_LABELS, type VariantName } from './gateway-variants.ts';
 import type { StreamFormat } from './sse-token-counter.ts';
 
 export const TARGET_NAMES = ['direct', 'sluice', 'sluice-native', 'simulator', 'nginx'] as const;
@@ -16,6 +17,12 @@ export const TARGET_LABELS: Record<TargetName, string> = {
   simulator: 'Sluice simulator',
   nginx: 'nginx',
 };
+
+/** A column heading: the target, and the variant when it is not the default. */
+export function targetLabel(target: TargetName, variant: VariantName): string {
+  const suffix = VARIANT_LABELS[variant];
+  return suffix === '' ? TARGET_LABELS[target] : `${TARGET_LABELS[target]}, ${suffix}`;
+}
 
 /** Which process sits between the client and the tokens, and is charged CPU. */
 export type ProxyKind = 'none' | 'gateway' | 'nginx';

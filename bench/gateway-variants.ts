@@ -1,0 +1,71 @@
+/**
+ * Variants of a gateway scenario the issues ask about: the same load with redaction off,
+ * with tracing exported to a local OTLP sink, with API keys and quotas checked on every
+ * request, and with extra fast (and slow) readers attached to every generation. Each
+ * variant names what the gateway is started with and what the load client adds.
+ */
+
+export const VARIANT_NAMES = [
+  'default',
+  'no-redaction',
+  'tracing',
+  'keys',
+  'readers',
+  'slow-readers',
+] as const;
+export type VariantName = (typeof VARIANT_NAMES)[number];
+
+export const VARIANT_LABELS: Record<VariantName, string> = {
+  default: '',
+  'no-redaction': 'redaction off',
+  tracing: 'tracing on',
+  keys: 'keys + quota',
+  readers: '+3 fast readers',
+  'slow-readers': '+3 fast, +2 slow readers',
+};
+
+export interface VariantSetup {
+  /** False: a policy with every redaction detector disabled is published before the run. */
+  redaction: boolean;
+  /** Spans exported over OTLP/HTTP to a loopback sink. */
+  tracing: boolean;
+  /** `auth.mode: keys` with a tenant quota; the client sends a key created beforehand. */
+  keys: boolean;
+  /** Readers of `GET /v1/generations/{id}/events` attached to each generation. */
+  extraFastReaders: number;
+  slowReaders: number;
+}
+
+export function variantSetup(variant: VariantName): VariantSetup {
+  return {
+    redaction: variant !== 'no-redaction',
+    tracing: variant === 'tracing',
+    keys: variant === 'keys',
+    extraFastReaders: variant === 'readers' || variant === 'slow-readers' ? 3 : 0,
+    slowReaders: variant === 'slow-readers' ? 2 : 0,
+  };
+}
+
+/** The policy document that turns every built-in redaction detector off. */
+export const NO_REDACTION_POLICY = {
+  guardrails: {
+    redaction: {
+      detectors: Object.fromEntries(
+        ['email', 'phone', 'card', 'iban', 'ssn', 'ip', 'secret'].map((name) => [
+          name,
+          { enabled: false },
+        ]),
+      ),
+    },
+  },
+};
+
+export function parseVariants(text: string): VariantName[] {
+  const names = text.split(',').map((name) => name.trim());
+  for (const name of names) {
+    if (!(VARIANT_NAMES as readonly string[]).includes(name)) {
+      throw new Error(`Unknown variant "${name}"; choose from ${VARIANT_NAMES.join(', ')}`);
+    }
+  }
+  return names as VariantName[];
+}
