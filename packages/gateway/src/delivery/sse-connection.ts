@@ -28,6 +28,7 @@ export const SSE_HEADERS = {
   'content-type': 'text/event-stream; charset=utf-8',
   'cache-control': 'no-cache, no-transform',
   'x-accel-buffering': 'no',
+  'x-content-type-options': 'nosniff',
 } as const;
 
 const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;

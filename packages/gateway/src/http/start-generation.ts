@@ -108,7 +108,7 @@ export function openGenerationSse(
   reply.hijack();
   return new SseConnection(request.raw, reply.raw, {
     heartbeatIntervalMs: context.config.streams.heartbeatIntervalMs,
-    headers: { [GENERATION_ID_HEADER]: generationId },
+    headers: { [GENERATION_ID_HEADER]: generationId, 'x-request-id': request.id },
     shutdownSignal: context.shutdownSignal,
     maxBufferedBytes: context.config.streams.maxBufferedBytes,
     stalledReaderTimeoutMs: context.config.streams.stalledReaderTimeoutMs,
