@@ -5,7 +5,7 @@
  */
 import type { FinishReason, GenerationEvent, Usage } from '@sluice/protocol';
 import type { StoredMessage } from '../store/stream-store.ts';
-import { parseEvent } from './generation-events.ts';
+import { messageText } from './generation-events.ts';
 
 export function openAiFinishReason(reason: FinishReason | undefined): string {
   switch (reason) {
@@ -40,21 +40,43 @@ export interface ChunkEncoderOptions {
 
 const data = (payload: unknown) => `data: ${JSON.stringify(payload)}\n\n`;
 
+/**
+ * How the producer serializes a text delta (`JSON.stringify` of `{ type, delta }`, type
+ * first). A message in this layout carries its delta as a ready JSON string literal,
+ * which goes into the chunk as is: no parse and no stringify per token.
+ */
+const TEXT_DELTA_PREFIX = '{"type":"text-delta","delta":"';
+
 export class OpenAiChunkEncoder {
   readonly #options: ChunkEncoderOptions;
   readonly #id: string;
+  /** A content chunk up to the delta's JSON string, and what follows it: built once. */
+  readonly #contentPrefix: string;
+  readonly #contentSuffix = '},"logprobs":null,"finish_reason":null}]}\n\n';
   #complete = false;
 
   constructor(options: ChunkEncoderOptions) {
     this.#options = options;
     this.#id = chatCompletionId(options.generationId);
+    // Field for field what #chunk serializes, so both paths give the same bytes.
+    this.#contentPrefix =
+      `data: {"id":${JSON.stringify(this.#id)},"object":"chat.completion.chunk",` +
+      `"created":${JSON.stringify(options.created)},"model":${JSON.stringify(options.model)},` +
+      '"system_fingerprint":null,"choices":[{"index":0,"delta":{"content":';
   }
 
   encodeBatch = (messages: readonly StoredMessage[]): string => {
     let out = '';
     for (const message of messages) {
       if (this.#complete) break;
-      out += this.encode(parseEvent(message));
+      const text = messageText(message);
+      if (text.startsWith(TEXT_DELTA_PREFIX) && text.endsWith('"}')) {
+        // The delta's literal runs from its opening quote to the closing brace.
+        out +=
+          this.#contentPrefix + text.slice(TEXT_DELTA_PREFIX.length - 1, -1) + this.#contentSuffix;
+      } else {
+        out += this.encode(JSON.parse(text) as GenerationEvent);
+      }
     }
     return out;
   };

@@ -1,10 +1,11 @@
 /**
  * Chat Completions streaming over HTTP (OpenAI, vLLM, Ollama, llama.cpp server, LM Studio).
  * POSTs `${baseUrl}/chat/completions` with `stream: true` and usage reporting, reads the SSE
- * reply with eventsource-parser, validates each chunk with zod and yields Sluice parts. The
- * finish part waits for the usage chunk, which compatible servers send after the chunk that
- * carries `finish_reason`; `[DONE]` (or, leniently, the end of a body that did carry a
- * `finish_reason`) completes the stream, and anything else ending it is a truncation.
+ * reply with eventsource-parser, validates each chunk (by hand for the common shape, zod
+ * otherwise) and yields Sluice parts. The finish part waits for the usage chunk, which
+ * compatible servers send after the chunk that carries `finish_reason`; `[DONE]` (or,
+ * leniently, the end of a body that did carry a `finish_reason`) completes the stream, and
+ * anything else ending it is a truncation.
  */
 import type { Dispatcher } from 'undici';
 import {
@@ -23,7 +24,6 @@ import { releaseBody } from '../shared/release-body.ts';
 import {
   errorFromStreamFailure,
   errorKindOf,
-  malformedChunkError,
   truncatedStreamError,
 } from '../shared/upstream-errors.ts';
 import {
@@ -35,9 +35,9 @@ import { convertToOpenAICompatibleMessages } from './convert-to-openai-compatibl
 import { mapOpenAICompatibleFinishReason } from './map-openai-compatible-finish-reason.ts';
 import {
   type OpenAICompatibleChatRequest,
-  openAICompatibleChunkSchema,
   openAICompatibleErrorSchema,
 } from './openai-compatible-api-types.ts';
+import { validateOpenAICompatibleChunk } from './validate-openai-compatible-chunk.ts';
 
 export interface OpenAICompatibleSettings extends UpstreamHttpSettings {
   /**
@@ -143,9 +143,7 @@ export class OpenAICompatibleChatModel implements LanguageModel {
         ) {
           throw midStreamError(json);
         }
-        const parsed = openAICompatibleChunkSchema.safeParse(json);
-        if (!parsed.success) throw malformedChunkError(describeIssue(parsed.error.issues[0]));
-        const chunk = parsed.data;
+        const chunk = validateOpenAICompatibleChunk(json);
         if (!metadataSent) {
           metadataSent = true;
           yield {
@@ -186,10 +184,4 @@ function midStreamError(json: unknown): ProviderError {
     message: `The upstream reported an error mid-stream${kind === undefined ? '' : ` (${kind})`}`,
     retryable: kind !== 'invalid_request_error',
   });
-}
-
-function describeIssue(issue: { path: PropertyKey[]; message: string } | undefined): string {
-  if (issue === undefined) return 'unexpected shape';
-  const path = issue.path.map(String).join('.');
-  return path === '' ? issue.message : `${path}: ${issue.message}`;
 }
