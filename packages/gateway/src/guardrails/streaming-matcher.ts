@@ -35,6 +35,14 @@ interface StartClosure {
 
 /** Start states under each set of assertion flags, per program, shared by every session. */
 const startClosureCaches = new WeakMap<PatternProgram, Array<StartClosure | undefined>>();
+/**
+ * Per program, the ASCII runes at which no match can start whatever the assertion flags:
+ * an idle matcher passes over them without computing flags (most text, for detectors
+ * that start on a digit or a fixed prefix).
+ */
+const asciiSkipCaches = new WeakMap<PatternProgram, Uint8Array>();
+/** Every combination of the six empty-width flag bits. */
+const FLAG_COMBINATIONS = 64;
 
 function startClosuresOf(program: PatternProgram): Array<StartClosure | undefined> {
   let cache = startClosureCaches.get(program);
@@ -82,6 +90,7 @@ function runeBefore(view: TextView, position: number): number {
 export class StreamingMatcher {
   readonly #program: PatternProgram;
   readonly #startClosures: Array<StartClosure | undefined>;
+  readonly #asciiSkip: Uint8Array;
   #threadPcs: number[] = [];
   #threadStarts: number[] = [];
   #position: number;
@@ -99,6 +108,24 @@ export class StreamingMatcher {
     this.#startClosures = startClosuresOf(program);
     this.#position = position;
     this.#seen = new Uint32Array(program.instructions.length);
+    this.#asciiSkip = this.#asciiSkipOf(program);
+  }
+
+  #asciiSkipOf(program: PatternProgram): Uint8Array {
+    let skip = asciiSkipCaches.get(program);
+    if (skip) return skip;
+    skip = new Uint8Array(128).fill(1);
+    for (let flags = 0; flags < FLAG_COMBINATIONS; flags += 1) {
+      const closure = this.#startClosure(flags);
+      if (closure.canMatchEmpty) {
+        skip.fill(0);
+        break;
+      }
+      for (let rune = 0; rune < 128; rune += 1)
+        if (closure.acceptsAscii[rune] === 1) skip[rune] = 0;
+    }
+    asciiSkipCaches.set(program, skip);
+    return skip;
   }
 
   /** Forgets everything and searches again from `position`. */
@@ -139,8 +166,20 @@ export class StreamingMatcher {
    */
   advance(view: TextView, endOfText: boolean): void {
     const end = view.offset + view.text.length;
+    const skip = this.#asciiSkip;
+    const text = view.text;
     for (;;) {
       if (this.settled) return;
+      if (this.#threadPcs.length === 0 && this.#searching) {
+        // Same outcome as the general path below, where #mayStartAt would say no.
+        let position = this.#position;
+        while (position < end) {
+          const unit = text.charCodeAt(position - view.offset);
+          if (unit >= 128 || skip[unit] !== 1) break;
+          position += 1;
+        }
+        this.#position = position;
+      }
       const position = this.#position;
       let rune: number;
       let width = 1;
