@@ -5,7 +5,7 @@
  * one chunk per append (position = byte offset). `ends` holds the position after each
  * append, which for byte streams is also the end of each chunk.
  */
-import { formatOffset } from '@sluice/protocol';
+import type { OffsetMemo } from './offset-memo.ts';
 import type { ReadBatch, StoredMessage } from './stream-store.ts';
 
 export interface StoredData {
@@ -38,6 +38,7 @@ export function collectBatch(
   maxMessages: number,
   maxBytes: number,
   streamClosed: boolean,
+  offsets: OffsetMemo,
 ): ReadBatch {
   const messages: StoredMessage[] = [];
   let next = position;
@@ -50,7 +51,7 @@ export function collectBatch(
       if (messages.length > 0 && bytes + chunk.byteLength > maxBytes) break;
       bytes += chunk.byteLength;
       next = index + 1;
-      messages.push({ offset: formatOffset(next), data: chunk });
+      messages.push({ offset: offsets.format(next), data: chunk });
     }
   } else {
     let index = firstEndAfter(data.ends, position);
@@ -65,14 +66,14 @@ export function collectBatch(
         from === 0 && take === chunk.byteLength ? chunk : chunk.subarray(from, from + take);
       next += take;
       bytes += take;
-      messages.push({ offset: formatOffset(next), data: view });
+      messages.push({ offset: offsets.format(next), data: view });
       if (from + take === chunk.byteLength) index += 1;
     }
   }
   const upToDate = next === data.tail;
   return {
     messages,
-    nextOffset: formatOffset(next),
+    nextOffset: offsets.format(next),
     upToDate,
     closed: streamClosed && upToDate,
   };

@@ -4,7 +4,7 @@
  * stream's waiting readers (no polling, no copying of payloads), and reads hand out
  * the stored buffers themselves (or views of them).
  */
-import { formatOffset, NOW_OFFSET, parseOffset } from '@sluice/protocol';
+import { NOW_OFFSET } from '@sluice/protocol';
 import { onAbort } from './abort-listeners.ts';
 import { mediaTypeOf } from './media-type.ts';
 import {
@@ -13,6 +13,7 @@ import {
   type StoredData,
   sliceStoredData,
 } from './memory-stream-data.ts';
+import { OffsetMemo } from './offset-memo.ts';
 import {
   type AppendOptions,
   type AppendResult,
@@ -76,6 +77,7 @@ interface StreamRecord extends StoredData {
   producers: Map<string, ProducerState> | undefined;
   forkCount: number;
   waiters: Set<() => void> | undefined;
+  readonly offsets: OffsetMemo;
 }
 
 export class MemoryStreamStore implements StreamStore {
@@ -149,6 +151,7 @@ export class MemoryStreamStore implements StreamStore {
       producers: undefined,
       forkCount: 0,
       waiters: undefined,
+      offsets: new OffsetMemo(),
     };
     if (options.initialMessages !== undefined && options.initialMessages.length > 0) {
       pushBatch(record, options.initialMessages);
@@ -178,7 +181,7 @@ export class MemoryStreamStore implements StreamStore {
         if (producer.epoch === producerState.epoch) {
           if (producer.seq <= producerState.lastSeq) {
             return {
-              offset: formatOffset(record.tail),
+              offset: record.offsets.format(record.tail),
               offsets: [],
               duplicate: true,
               closed: record.closed,
@@ -196,7 +199,7 @@ export class MemoryStreamStore implements StreamStore {
       }
     }
     if (record.closed) {
-      throw new StreamClosedError('The stream is closed', formatOffset(record.tail));
+      throw new StreamClosedError('The stream is closed', record.offsets.format(record.tail));
     }
     if (
       options.contentType !== undefined &&
@@ -221,7 +224,7 @@ export class MemoryStreamStore implements StreamStore {
     if (options.close === true) record.closed = true;
     if (offsets.length > 0 || options.close === true) wakeReaders(record);
     const result: AppendResult = {
-      offset: formatOffset(record.tail),
+      offset: record.offsets.format(record.tail),
       offsets,
       closed: record.closed,
     };
@@ -241,13 +244,13 @@ export class MemoryStreamStore implements StreamStore {
       record.closed ||
       options.signal?.aborted === true
     ) {
-      return collectBatch(record, position, maxMessages, maxBytes, record.closed);
+      return collectBatch(record, position, maxMessages, maxBytes, record.closed, record.offsets);
     }
     await waitForChange(record, options.signal);
     if (this.#lookup(path) !== record || record.deleted) {
       throw new StreamNotFoundError('The stream was deleted');
     }
-    return collectBatch(record, position, maxMessages, maxBytes, record.closed);
+    return collectBatch(record, position, maxMessages, maxBytes, record.closed, record.offsets);
   }
 
   async head(path: string): Promise<StreamInfo | undefined> {
@@ -396,7 +399,7 @@ function forkPosition(source: StreamRecord, fork: ForkOptions): number {
 
 function resolvePosition(record: StreamRecord, offset: string): number {
   if (offset === NOW_OFFSET) return record.tail;
-  const position = parseOffset(offset);
+  const position = record.offsets.parse(offset);
   if (position === undefined) throw new InvalidOffsetError('The offset is malformed');
   if (position > record.tail) throw new InvalidOffsetError('The offset is beyond the tail');
   return position;
@@ -409,7 +412,7 @@ function pushBatch(record: StreamRecord, messages: readonly Uint8Array[]): strin
     for (const message of messages) {
       record.chunks.push(message);
       record.tail += 1;
-      offsets.push(formatOffset(record.tail));
+      offsets.push(record.offsets.format(record.tail));
     }
     record.ends.push(record.tail);
     return offsets;
@@ -418,13 +421,13 @@ function pushBatch(record: StreamRecord, messages: readonly Uint8Array[]): strin
   let chunk: Uint8Array;
   if (messages.length === 1 && messages[0] !== undefined) {
     chunk = messages[0];
-    offsets.push(formatOffset(record.tail + chunk.byteLength));
+    offsets.push(record.offsets.format(record.tail + chunk.byteLength));
   } else {
     chunk = Buffer.concat(messages);
     let position = record.tail;
     for (const message of messages) {
       position += message.byteLength;
-      offsets.push(formatOffset(position));
+      offsets.push(record.offsets.format(position));
     }
   }
   if (chunk.byteLength > 0) {
@@ -461,7 +464,7 @@ function infoOf(record: StreamRecord): StreamInfo {
   const info: StreamInfo = {
     path: record.path,
     contentType: record.contentType,
-    tailOffset: formatOffset(record.tail),
+    tailOffset: record.offsets.format(record.tail),
     closed: record.closed,
     createdAt: record.createdAt,
   };
