@@ -81,7 +81,10 @@ async function release(
     state.firstTokenAt ??= performance.now();
     state.text += output.text;
     state.structured?.feed(output.text);
-    await appendEvent(context, { type: 'text-delta', delta: output.text });
+    // The store directly, not through appendEvent: one async frame fewer per token.
+    await context.store.append(state.streamPath, [
+      encodeEvent({ type: 'text-delta', delta: output.text }),
+    ]);
   }
   if (output.blocked) return { rule: output.blocked.rule, kind: output.blocked.kind };
   if (output.overflow === 'failed-closed') {

@@ -19,7 +19,10 @@ import {
 import { abortReason } from '../shared/abort-reason.ts';
 import { parseJsonData } from '../shared/parse-json-data.ts';
 import { postEventStream, type UpstreamBody } from '../shared/post-event-stream.ts';
-import { readServerSentEvents } from '../shared/read-server-sent-events.ts';
+import {
+  createServerSentEventDecoder,
+  type ServerSentEvent,
+} from '../shared/read-server-sent-events.ts';
 import { releaseBody } from '../shared/release-body.ts';
 import {
   errorFromStreamFailure,
@@ -129,38 +132,44 @@ export class OpenAICompatibleChatModel implements LanguageModel {
       usage,
     });
     try {
-      for await (const event of readServerSentEvents(body)) {
-        if (event.data === '[DONE]') {
-          completed = true;
-          yield finishPart();
-          return;
-        }
-        if (event.data === '') continue;
-        const json = parseJsonData(event.data);
-        if (
-          event.event === 'error' ||
-          (typeof json === 'object' && json !== null && 'error' in json)
-        ) {
-          throw midStreamError(json);
-        }
-        const chunk = validateOpenAICompatibleChunk(json);
-        if (!metadataSent) {
-          metadataSent = true;
-          yield {
-            type: 'response-metadata',
-            ...(chunk.id == null ? {} : { id: chunk.id }),
-            ...(chunk.model == null ? {} : { modelId: chunk.model }),
-          };
-        }
-        for (const choice of chunk.choices ?? []) {
-          if ((choice.index ?? 0) !== 0) continue; // only the first candidate is relayed
-          const content = choice.delta?.content;
-          if (content != null && content !== '') yield { type: 'text-delta', delta: content };
-          if (choice.finish_reason != null) finishReason = choice.finish_reason;
-        }
-        if (chunk.usage != null) {
-          usage.inputTokens = chunk.usage.prompt_tokens ?? undefined;
-          usage.outputTokens = chunk.usage.completion_tokens ?? undefined;
+      // The SSE decoder is driven here, not through an async generator: one hop per read.
+      const decoder = createServerSentEventDecoder();
+      for await (const bytes of body) {
+        const events = decoder.feed(bytes);
+        for (let index = 0; index < events.length; index += 1) {
+          const event = events[index] as ServerSentEvent;
+          if (event.data === '[DONE]') {
+            completed = true;
+            yield finishPart();
+            return;
+          }
+          if (event.data === '') continue;
+          const json = parseJsonData(event.data);
+          if (
+            event.event === 'error' ||
+            (typeof json === 'object' && json !== null && 'error' in json)
+          ) {
+            throw midStreamError(json);
+          }
+          const chunk = validateOpenAICompatibleChunk(json);
+          if (!metadataSent) {
+            metadataSent = true;
+            yield {
+              type: 'response-metadata',
+              ...(chunk.id == null ? {} : { id: chunk.id }),
+              ...(chunk.model == null ? {} : { modelId: chunk.model }),
+            };
+          }
+          for (const choice of chunk.choices ?? []) {
+            if ((choice.index ?? 0) !== 0) continue; // only the first candidate is relayed
+            const content = choice.delta?.content;
+            if (content != null && content !== '') yield { type: 'text-delta', delta: content };
+            if (choice.finish_reason != null) finishReason = choice.finish_reason;
+          }
+          if (chunk.usage != null) {
+            usage.inputTokens = chunk.usage.prompt_tokens ?? undefined;
+            usage.outputTokens = chunk.usage.completion_tokens ?? undefined;
+          }
         }
       }
       if (finishReason === undefined) throw truncatedStreamError();
