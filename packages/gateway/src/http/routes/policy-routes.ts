@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { OPEN_MODE_CALLER } from '../auth/caller.ts';
 import { requireScope } from '../auth/require-scope.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { parseBody } from '../request-schemas.ts';
@@ -26,10 +27,15 @@ const bindingSchema = z
     message: 'name a model, a route, or both',
   });
 
-/** Who made a change, for the audit log (until authenticated callers exist). */
+/**
+ * Who made a change, for the audit log: the API key that authenticated the request; in
+ * open mode (no keys, loopback only) the `Sluice-Actor` header may name a person.
+ */
 export function actorOf(request: FastifyRequest): string {
+  const caller = request.caller;
+  if (caller && caller.keyId !== OPEN_MODE_CALLER.keyId) return `key:${caller.keyId}`;
   const actor = request.headers['sluice-actor'];
-  return typeof actor === 'string' && actor.length > 0 && actor.length <= 200 ? actor : 'api';
+  return typeof actor === 'string' && /^[\x21-\x7e ]{1,200}$/.test(actor) ? actor : 'api';
 }
 
 function target(value: { model?: string | undefined; route?: string | undefined }) {
