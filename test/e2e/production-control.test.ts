@@ -35,6 +35,7 @@ beforeAll(async () => {
   await create('revoked', 'acme', ['generate', 'read']);
   await create('metered', 'metered', ['generate', 'read']);
   await create('counted', 'counted', ['generate', 'read']);
+  await create('admin', 'operations', ['admin']);
   const revoked = (await apiKeys.list('acme')).find((record) => record.name === 'revoked');
   if (revoked) await apiKeys.revoke(revoked.id);
 });
@@ -85,6 +86,30 @@ describe('API keys', () => {
     expect(readOnly.status).toBe(403);
     expect(await errorCode(readOnly)).toBe('SLUICE_ERR_FORBIDDEN');
     expect((await generate(keys.alice)).status).toBe(201);
+  });
+
+  test('keys made through the admin API are audited without their secret', async () => {
+    const denied = await call('/v1/admin/keys', keys.alice, { method: 'GET' });
+    expect(denied.status).toBe(403);
+    const created = await call('/v1/admin/keys', keys.admin, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ tenant: 'initech', name: 'batch', scopes: ['generate'] }),
+    });
+    expect(created.status).toBe(201);
+    const { id, key } = (await created.json()) as { id: string; key: string };
+    expect((await generate(key)).status).toBe(201);
+    expect((await call(`/v1/admin/keys/${id}`, keys.admin, { method: 'DELETE' })).status).toBe(200);
+    expect((await generate(key)).status).toBe(401);
+
+    const audit = await (await call('/v1/audit/records?limit=1000', keys.admin)).text();
+    expect(audit).not.toContain(key);
+    const { records } = JSON.parse(audit) as {
+      records: Array<{ type: string; actor?: string; payload: { keyId?: string } }>;
+    };
+    const changes = records.filter((record) => record.payload?.keyId === id);
+    expect(changes.map((record) => record.type)).toEqual(['api-key-created', 'api-key-revoked']);
+    expect(changes[0]?.actor).toMatch(/^key:/);
   });
 
   test('health and readiness stay public', async () => {

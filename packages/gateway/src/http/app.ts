@@ -173,7 +173,32 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   await app.register(async (scope) => policyRoutes(scope, context));
   await app.register(async (scope) => reviewRoutes(scope, context));
   await app.register(async (scope) => dataRoutes(scope, context));
-  await app.register(async (scope) => registerAdminKeyRoutes(scope, { keys: governance.apiKeys }));
+  await app.register(async (scope) =>
+    registerAdminKeyRoutes(scope, {
+      keys: governance.apiKeys,
+      onKeyChange: ({ type, actor, record }) =>
+        services.audit.record(
+          type === 'api-key-created'
+            ? {
+                type,
+                actor,
+                tenant: record.tenant,
+                payload: {
+                  keyId: record.id,
+                  tenant: record.tenant,
+                  name: record.name,
+                  scopes: [...record.scopes],
+                },
+              }
+            : {
+                type,
+                actor,
+                tenant: record.tenant,
+                payload: { keyId: record.id, tenant: record.tenant },
+              },
+        ),
+    }),
+  );
   if (observability.metricsEnabled) {
     await app.register(async (scope) => registerObservabilityRoutes(scope, observability));
   }

@@ -22,6 +22,8 @@ export const AUDIT_RECORD_TYPES = [
   'policy-rolled-back',
   'policy-bound',
   'policy-unbound',
+  'api-key-created',
+  'api-key-revoked',
   'content-deleted',
   'retention-purged',
 ] as const;
@@ -71,6 +73,9 @@ export type AuditPayloads = {
   'policy-rolled-back': { name: string; fromVersion: number; toVersion: number };
   'policy-bound': { policyName: string; model?: string; route?: string };
   'policy-unbound': { policyName: string; model?: string; route?: string };
+  /** Never the key or its hash: which key, whose, and what it may do. */
+  'api-key-created': { keyId: string; tenant: string; name: string; scopes: string[] };
+  'api-key-revoked': { keyId: string; tenant: string };
   'content-deleted': {
     scope: 'session';
     generationIds: string[];

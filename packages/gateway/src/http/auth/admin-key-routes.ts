@@ -3,11 +3,15 @@
  * (never a secret or hash) and revoke. Every route needs the `admin` scope, which is
  * gateway-wide: an admin key manages the keys of every tenant, as the CLI does.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { ApiKeyInputError, ApiKeyNotFoundError } from '../../control/tenants/api-key-errors.ts';
 import { MAX_KEY_NAME_LENGTH, TENANT_PATTERN } from '../../control/tenants/api-key-input.ts';
-import { API_KEY_SCOPES, type ApiKeyStore } from '../../control/tenants/api-key-store.ts';
+import {
+  API_KEY_SCOPES,
+  type ApiKeyRecord,
+  type ApiKeyStore,
+} from '../../control/tenants/api-key-store.ts';
 import { HttpError } from '../http-error.ts';
 import { parseBody } from '../request-schemas.ts';
 import { requireScope } from './require-scope.ts';
@@ -36,11 +40,22 @@ function storeError(error: unknown): unknown {
   return error;
 }
 
+export interface AdminKeyRoutesOptions {
+  keys: ApiKeyStore;
+  /** Told of every key created or revoked (the audit log). */
+  onKeyChange?: (
+    change:
+      | { type: 'api-key-created'; actor: string; record: ApiKeyRecord }
+      | { type: 'api-key-revoked'; actor: string; record: ApiKeyRecord },
+  ) => void;
+}
+
 export async function registerAdminKeyRoutes(
   app: FastifyInstance,
-  options: { keys: ApiKeyStore },
+  options: AdminKeyRoutesOptions,
 ): Promise<void> {
-  const { keys } = options;
+  const { keys, onKeyChange } = options;
+  const actorOf = (request: FastifyRequest) => `key:${request.caller?.keyId ?? 'unknown'}`;
   const onRequest = requireScope('admin');
 
   app.post('/v1/admin/keys', { onRequest }, async (request, reply) => {
@@ -48,6 +63,7 @@ export async function registerAdminKeyRoutes(
     const created = await keys.create(input).catch((error: unknown) => {
       throw storeError(error);
     });
+    onKeyChange?.({ type: 'api-key-created', actor: actorOf(request), record: created });
     // The only copy of the secret: keep it out of every cache on the way.
     return reply.code(201).header('cache-control', 'no-store').send(created);
   });
@@ -57,9 +73,11 @@ export async function registerAdminKeyRoutes(
     return { keys: await keys.list(query.tenant) };
   });
 
-  app.delete<{ Params: { id: string } }>('/v1/admin/keys/:id', { onRequest }, async (request) =>
-    keys.revoke(request.params.id).catch((error: unknown) => {
+  app.delete<{ Params: { id: string } }>('/v1/admin/keys/:id', { onRequest }, async (request) => {
+    const revoked = await keys.revoke(request.params.id).catch((error: unknown) => {
       throw storeError(error);
-    }),
-  );
+    });
+    onKeyChange?.({ type: 'api-key-revoked', actor: actorOf(request), record: revoked });
+    return revoked;
+  });
 }
