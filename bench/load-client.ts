@@ -83,6 +83,7 @@ class LoadRecorder {
 function runOne(
   options: LoadClientOptions,
   agent: Agent,
+  slowAgent: Agent,
   recorder: LoadRecorder,
   url: URL,
 ): Promise<void> {
@@ -141,7 +142,7 @@ function runOne(
           readers.push(fastReader(options, agent, recorder, eventsUrl, measured));
         }
         for (let index = 0; index < options.slowReaders; index += 1) {
-          slowReader(options, agent, eventsUrl);
+          slowReader(options, slowAgent, eventsUrl);
         }
       } else if (options.extraFastReaders + options.slowReaders > 0) {
         settle('no Sluice-Generation-Id header to attach readers to');
@@ -282,13 +283,14 @@ function completionFailure(
 
 export async function runLoad(options: LoadClientOptions): Promise<LoadResult> {
   const url = new URL(options.url);
-  // Slow readers outlive their generation by up to their lifetime: room for a few rounds.
-  const readersPerStream = 1 + options.extraFastReaders + options.slowReaders * 6;
+  const readersPerStream = 1 + options.extraFastReaders;
   const agent = new Agent({
     keepAlive: true,
     maxSockets: options.concurrency * readersPerStream,
     maxFreeSockets: options.concurrency * readersPerStream,
   });
+  // Slow readers outlive their generation: their own sockets, so they never queue the load.
+  const slowAgent = new Agent({ keepAlive: false });
   const recorder = new LoadRecorder();
   const origin = performance.now();
   recorder.measureStart = origin + options.warmupMs;
@@ -309,7 +311,7 @@ export async function runLoad(options: LoadClientOptions): Promise<LoadResult> {
     const delay = (index * options.rampMs) / options.concurrency;
     await new Promise((resolve) => setTimeout(resolve, delay));
     while (!stopping) {
-      await runOne(options, agent, recorder, url);
+      await runOne(options, agent, slowAgent, recorder, url);
       const done = recorder.requestsCompleted + recorder.errors;
       if (options.maxRequests !== undefined && done >= options.maxRequests) closeWindow();
     }
@@ -332,6 +334,7 @@ export async function runLoad(options: LoadClientOptions): Promise<LoadResult> {
     recorder.fail('some requests were still running when the drain timeout passed');
   }
   agent.destroy();
+  slowAgent.destroy();
 
   const measuredSeconds = (recorder.measureEnd - recorder.measureStart) / 1000;
   const tokensInWindow =
