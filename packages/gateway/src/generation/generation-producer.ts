@@ -57,6 +57,7 @@ export interface ProducerContext {
   providerSpan: ProviderSpan | undefined;
   /** The tenant's and key's token budget, spent as tokens stream. */
   tokens: TokenBudget;
+  holdback: HoldbackClock;
 }
 
 export async function appendEvent(context: ProducerContext, event: GenerationEvent): Promise<void> {
@@ -66,6 +67,41 @@ export async function appendEvent(context: ProducerContext, event: GenerationEve
 interface Block {
   rule: string;
   kind: GuardrailBlockKind;
+}
+
+/**
+ * When each raw character arrived, kept as (end of delta, arrival time) pairs so the
+ * holdback delay of released text can be measured without a record per character.
+ */
+export class HoldbackClock {
+  #received = 0;
+  #released = 0;
+  readonly #ends: number[] = [];
+  readonly #times: number[] = [];
+  #head = 0;
+
+  received(length: number, now: number): void {
+    this.#received += length;
+    this.#ends.push(this.#received);
+    this.#times.push(now);
+  }
+
+  /** Given what is still held, returns how long the first newly released character waited. */
+  released(stillHeld: number, now: number): number | undefined {
+    const releasedTo = this.#received - stillHeld;
+    if (releasedTo <= this.#released) return undefined;
+    while (this.#head < this.#ends.length && (this.#ends[this.#head] ?? 0) <= this.#released) {
+      this.#head += 1;
+    }
+    const waited = now - (this.#times[this.#head] ?? now);
+    this.#released = releasedTo;
+    if (this.#head > 1024) {
+      this.#ends.splice(0, this.#head);
+      this.#times.splice(0, this.#head);
+      this.#head = 0;
+    }
+    return waited;
+  }
 }
 
 /** Appends released text and tallies redactions; returns the block the output carries. */
@@ -124,7 +160,14 @@ export async function pumpModelStream(
           break;
         }
         outputCount += 1;
-        block = await release(context, context.guardrails.push(part.delta));
+        const arrived = performance.now();
+        context.holdback.received(part.delta.length, arrived);
+        const output = context.guardrails.push(part.delta);
+        if (output.text.length > 0) {
+          const waited = context.holdback.released(context.guardrails.holdbackChars, arrived);
+          if (waited !== undefined) context.observability.metrics.holdbackDelay(waited);
+        }
+        block = await release(context, output);
         // Leaving the loop closes the upstream request.
         if (block) break;
       } else if (part.type === 'finish') {

@@ -20,6 +20,7 @@ import {
   auditSubject,
   endGeneration,
   failure,
+  HoldbackClock,
   type ProducerContext,
   type ProducerState,
   pumpModelStream,
@@ -163,6 +164,7 @@ export class GenerationService {
       observability: this.#observability,
       providerSpan: undefined,
       tokens,
+      holdback: new HoldbackClock(),
     };
     tokens.charge(state.inputTokenEstimate);
     this.#observability.generationStarted({
