@@ -31,8 +31,48 @@ export const SSE_HEADERS = {
   'x-content-type-options': 'nosniff',
 } as const;
 
+/**
+ * One timer per heartbeat interval for all connections, not one per connection: ten
+ * thousand idle readers cost one timer, not ten thousand.
+ */
+class HeartbeatTicker {
+  static readonly #byInterval = new Map<number, HeartbeatTicker>();
+  readonly #beats = new Set<() => void>();
+  readonly #timer: NodeJS.Timeout;
+  readonly #intervalMs: number;
+
+  private constructor(intervalMs: number) {
+    this.#intervalMs = intervalMs;
+    this.#timer = setInterval(() => {
+      for (const beat of this.#beats) beat();
+    }, intervalMs).unref();
+  }
+
+  static join(intervalMs: number, beat: () => void): () => void {
+    let ticker = HeartbeatTicker.#byInterval.get(intervalMs);
+    if (!ticker) {
+      ticker = new HeartbeatTicker(intervalMs);
+      HeartbeatTicker.#byInterval.set(intervalMs, ticker);
+    }
+    ticker.#beats.add(beat);
+    const joined = ticker;
+    return () => joined.#leave(beat);
+  }
+
+  #leave(beat: () => void): void {
+    // Idempotent: a connection leaves once, however many times it ends.
+    if (!this.#beats.delete(beat) || this.#beats.size > 0) return;
+    clearInterval(this.#timer);
+    if (HeartbeatTicker.#byInterval.get(this.#intervalMs) === this) {
+      HeartbeatTicker.#byInterval.delete(this.#intervalMs);
+    }
+  }
+}
+
 const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 const DEFAULT_STALLED_READER_TIMEOUT_MS = 30_000;
+
+const HEARTBEAT = encodeSseComment('heartbeat');
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
 
@@ -51,7 +91,7 @@ interface SseResponse {
 export class SseConnection {
   readonly #response: SseResponse;
   readonly #controller = new AbortController();
-  readonly #heartbeat: NodeJS.Timeout;
+  readonly #stopHeartbeat: () => void;
   readonly #maxBufferedBytes: number;
   readonly #stalledReaderTimeoutMs: number;
   #ended = false;
@@ -74,9 +114,9 @@ export class SseConnection {
     if (request.httpVersionMajor === 1) headers.connection = 'keep-alive';
     this.#response.writeHead(200, headers);
     this.#send(encodeSseComment('ok'));
-    this.#heartbeat = setInterval(() => {
-      if (!this.#ended) this.#send(encodeSseComment('heartbeat'));
-    }, options.heartbeatIntervalMs).unref();
+    this.#stopHeartbeat = HeartbeatTicker.join(options.heartbeatIntervalMs, () => {
+      if (!this.#ended) this.#send(HEARTBEAT);
+    });
     this.#response.once('close', () => this.#finish());
     this.#shutdownSignal = options.shutdownSignal;
     this.#shutdownSignal?.addEventListener('abort', this.#onShutdown, { once: true });
@@ -118,7 +158,7 @@ export class SseConnection {
   end(): void {
     if (this.#ended) return;
     this.#ended = true;
-    clearInterval(this.#heartbeat);
+    this.#stopHeartbeat();
     if (!this.#cut) this.#response.end();
   }
 
@@ -144,7 +184,7 @@ export class SseConnection {
 
   #finish(): void {
     if (!this.#ended) this.#clientLeft = true;
-    clearInterval(this.#heartbeat);
+    this.#stopHeartbeat();
     this.#shutdownSignal?.removeEventListener('abort', this.#onShutdown);
     this.#controller.abort();
   }
