@@ -94,6 +94,7 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
     ...(variant?.tracing
       ? { observability: { tracing: { enabled: true, otlpEndpoint: options.otlpEndpoint } } }
       : {}),
+    ...(variant && !variant.metrics ? { observability: { metrics: { enabled: false } } } : {}),
     // No request logging exists yet; `warn` keeps the start-up line out of the measure.
     logLevel: 'warn',
     models: [

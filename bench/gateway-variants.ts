@@ -1,5 +1,6 @@
 /**
  * Variants of a gateway scenario the issues ask about: the same load with redaction off,
+ * with metrics off (the baseline for what observability costs),
  * with tracing exported to a local OTLP sink, with API keys and quotas checked on every
  * request, and with extra fast (and slow) readers attached to every generation. Each
  * variant names what the gateway is started with and what the load client adds.
@@ -8,6 +9,7 @@
 export const VARIANT_NAMES = [
   'default',
   'no-redaction',
+  'no-metrics',
   'tracing',
   'keys',
   'readers',
@@ -18,6 +20,7 @@ export type VariantName = (typeof VARIANT_NAMES)[number];
 export const VARIANT_LABELS: Record<VariantName, string> = {
   default: '',
   'no-redaction': 'redaction off',
+  'no-metrics': 'metrics off',
   tracing: 'tracing on',
   keys: 'keys + quota',
   readers: '+3 fast readers',
@@ -29,6 +32,8 @@ export interface VariantSetup {
   redaction: boolean;
   /** Spans exported over OTLP/HTTP to a loopback sink. */
   tracing: boolean;
+  /** Prometheus metrics and stats collected (the default); off for the observability baseline. */
+  metrics: boolean;
   /** `auth.mode: keys` with a tenant quota; the client sends a key created beforehand. */
   keys: boolean;
   /** Readers of `GET /v1/generations/{id}/events` attached to each generation. */
@@ -40,6 +45,7 @@ export function variantSetup(variant: VariantName): VariantSetup {
   return {
     redaction: variant !== 'no-redaction',
     tracing: variant === 'tracing',
+    metrics: variant !== 'no-metrics',
     keys: variant === 'keys',
     extraFastReaders: variant === 'readers' || variant === 'slow-readers' ? 3 : 0,
     slowReaders: variant === 'slow-readers' ? 2 : 0,

@@ -50,7 +50,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --token-interval-ms N     upstream gap between tokens (default 10)
   --tokens N                tokens per answer (default 100)
   --variants LIST           gateway variants, each run for every gateway target:
-                            default, no-redaction (every detector off), tracing (OTLP
+                            default, no-redaction (every detector off), no-metrics
+                            (metrics off: the observability baseline), tracing (OTLP
                             to a loopback sink), keys (auth.mode keys + quota),
                             readers (+3 fast readers per generation), slow-readers
                             (+3 fast, +2 slow) (default: default)
