@@ -2,22 +2,15 @@
  * Errors of the policy store. Each carries a marker for `isInstance()` (safe across
  * module copies) and the HTTP status the API should answer with; none is retryable.
  */
-
-const POLICY_VALIDATION_ERROR = Symbol.for('sluice.governance.policy-validation-error');
-const POLICY_NOT_FOUND_ERROR = Symbol.for('sluice.governance.policy-not-found-error');
-const POLICY_VERSION_NOT_FOUND_ERROR = Symbol.for(
-  'sluice.governance.policy-version-not-found-error',
-);
-const POLICY_VERSION_ACTIVE_ERROR = Symbol.for('sluice.governance.policy-version-active-error');
+import { errorGuard, SluiceError } from '../../errors/sluice-error.ts';
 
 export type PolicyValidationIssue = { path: string; message: string };
 
 /** The document (or the policy name) was rejected; nothing was stored. */
-export class PolicyValidationError extends Error {
-  readonly [POLICY_VALIDATION_ERROR] = true;
+export class PolicyValidationError extends SluiceError {
+  static readonly isInstance = errorGuard<PolicyValidationError>('PolicyValidationError');
   override readonly name = 'PolicyValidationError';
   readonly status = 400;
-  readonly retryable = false;
   readonly issues: readonly PolicyValidationIssue[];
 
   constructor(policyName: string, issues: readonly PolicyValidationIssue[]) {
@@ -25,34 +18,24 @@ export class PolicyValidationError extends Error {
     super(`Policy ${policyName} is invalid: ${summary.join('; ')}`);
     this.issues = issues;
   }
-
-  static isInstance(value: unknown): value is PolicyValidationError {
-    return typeof value === 'object' && value !== null && POLICY_VALIDATION_ERROR in value;
-  }
 }
 
-export class PolicyNotFoundError extends Error {
-  readonly [POLICY_NOT_FOUND_ERROR] = true;
+export class PolicyNotFoundError extends SluiceError {
+  static readonly isInstance = errorGuard<PolicyNotFoundError>('PolicyNotFoundError');
   override readonly name = 'PolicyNotFoundError';
   readonly status = 404;
-  readonly retryable = false;
   readonly policyName: string;
 
   constructor(policyName: string) {
     super(`Policy ${policyName} does not exist`);
     this.policyName = policyName;
   }
-
-  static isInstance(value: unknown): value is PolicyNotFoundError {
-    return typeof value === 'object' && value !== null && POLICY_NOT_FOUND_ERROR in value;
-  }
 }
 
-export class PolicyVersionNotFoundError extends Error {
-  readonly [POLICY_VERSION_NOT_FOUND_ERROR] = true;
+export class PolicyVersionNotFoundError extends SluiceError {
+  static readonly isInstance = errorGuard<PolicyVersionNotFoundError>('PolicyVersionNotFoundError');
   override readonly name = 'PolicyVersionNotFoundError';
   readonly status = 404;
-  readonly retryable = false;
   readonly policyName: string;
   readonly version: number;
 
@@ -61,18 +44,13 @@ export class PolicyVersionNotFoundError extends Error {
     this.policyName = policyName;
     this.version = version;
   }
-
-  static isInstance(value: unknown): value is PolicyVersionNotFoundError {
-    return typeof value === 'object' && value !== null && POLICY_VERSION_NOT_FOUND_ERROR in value;
-  }
 }
 
 /** A rollback to the version that is already active: a conflict, not a silent success. */
-export class PolicyVersionActiveError extends Error {
-  readonly [POLICY_VERSION_ACTIVE_ERROR] = true;
+export class PolicyVersionActiveError extends SluiceError {
+  static readonly isInstance = errorGuard<PolicyVersionActiveError>('PolicyVersionActiveError');
   override readonly name = 'PolicyVersionActiveError';
   readonly status = 409;
-  readonly retryable = false;
   readonly policyName: string;
   readonly version: number;
 
@@ -80,9 +58,5 @@ export class PolicyVersionActiveError extends Error {
     super(`Version ${version} of policy ${policyName} is already active`);
     this.policyName = policyName;
     this.version = version;
-  }
-
-  static isInstance(value: unknown): value is PolicyVersionActiveError {
-    return typeof value === 'object' && value !== null && POLICY_VERSION_ACTIVE_ERROR in value;
   }
 }
