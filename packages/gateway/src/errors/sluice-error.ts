@@ -17,11 +17,11 @@ export abstract class SluiceError extends Error {
     super(message, options);
     // Mark the instance with every class of its chain, so a parent's isInstance holds too.
     for (
-      let constructor: unknown = new.target;
-      typeof constructor === 'function' && constructor !== Error;
-      constructor = Object.getPrototypeOf(constructor)
+      let errorClass: unknown = new.target;
+      typeof errorClass === 'function' && errorClass !== Error;
+      errorClass = Object.getPrototypeOf(errorClass)
     ) {
-      Object.defineProperty(this, markerOf((constructor as { name: string }).name), {
+      Object.defineProperty(this, markerOf((errorClass as { name: string }).name), {
         value: true,
       });
     }
