@@ -184,7 +184,9 @@ export async function pumpModelStream(
       }
       if (context.signal.aborted) break;
     }
-    block ??= await flush(context);
+    // A cancelled generation ends as cancelled: its held text is released below, but a
+    // rule judged at the end of the text no longer turns it into a block.
+    if (!context.signal.aborted) block ??= await flush(context);
   } catch (error) {
     context.state.upstreamEndedAt = performance.now();
     if (!context.signal.aborted) {
