@@ -34,12 +34,13 @@ describe('summarize', () => {
   test('sorts numerically and reports mean, p50, p90, p99 and max', () => {
     // Unsorted, with values that sort wrongly as strings (100 < 20 < 3).
     const summary = summarize([100, 3, 20, 7, 5, 1, 9, 2, 4, 8, 6]);
-    expect(summary).toEqual({ count: 11, mean: 15, p50: 6, p90: 20, p99: 100, max: 100 });
+    expect(summary).toEqual({ count: 11, min: 1, mean: 15, p50: 6, p90: 20, p99: 100, max: 100 });
   });
 
   test('every percentile of one repeated value is that value', () => {
     expect(summarize([2.5, 2.5, 2.5])).toEqual({
       count: 3,
+      min: 2.5,
       mean: 2.5,
       p50: 2.5,
       p90: 2.5,

@@ -6,6 +6,7 @@
 
 export interface Distribution {
   count: number;
+  min: number;
   mean: number;
   p50: number;
   p90: number;
@@ -35,6 +36,7 @@ export function summarize(samples: ArrayLike<number>): Distribution {
   const count = sorted.length;
   return {
     count,
+    min: count === 0 ? Number.NaN : (sorted[0] as number),
     mean: count === 0 ? Number.NaN : total / count,
     p50: nearestRankPercentile(sorted, 50),
     p90: nearestRankPercentile(sorted, 90),
