@@ -5,14 +5,18 @@
  * failure, 2 usage.
  */
 import { existsSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { SqliteAuditLog } from '../governance/audit/sqlite-audit-log.ts';
 import {
   governanceDatabasePath,
   openGovernanceDatabase,
 } from '../governance/database/open-governance-database.ts';
 import { resolveGovernanceDataDir } from '../governance/database/resolve-governance-data-dir.ts';
-import { runCommand, UsageError, unknownSubcommand } from './command-runner.ts';
+import {
+  parseCommandOptions,
+  runCommand,
+  UsageError,
+  unknownSubcommand,
+} from './command-runner.ts';
 
 const USAGE = `Usage:
   sluice audit verify [--data-dir DIR] [--config FILE]
@@ -31,22 +35,12 @@ type AuditOptions = {
 };
 
 function parseOptions(argv: string[]): AuditOptions {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        'data-dir': { type: 'string' },
-        config: { type: 'string' },
-        session: { type: 'string' },
-        'end-user': { type: 'string' },
-        generation: { type: 'string' },
-        'older-than-days': { type: 'string' },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
+  return parseCommandOptions<AuditOptions>(argv, {
+    session: { type: 'string' },
+    'end-user': { type: 'string' },
+    generation: { type: 'string' },
+    'older-than-days': { type: 'string' },
+  });
 }
 
 /** Opens the audit log of an existing database; a missing file is an error, not an empty chain. */

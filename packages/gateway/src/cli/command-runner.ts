@@ -3,6 +3,7 @@
  * usage text), expected failures (exit 1 with a one-line reason, never a stack trace),
  * and cleanup of whatever the command opened, whatever happened.
  */
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { ConfigError } from '../config/load-config.ts';
 
 export class UsageError extends Error {
@@ -60,4 +61,43 @@ export async function runCommand(argv: string[], frame: CommandFrame): Promise<n
   } finally {
     for (const cleanup of cleanups.reverse()) await cleanup();
   }
+}
+
+/** Options every governance command takes: where the database is. */
+export interface DataDirectoryOptions {
+  'data-dir'?: string | undefined;
+  config?: string | undefined;
+}
+
+/**
+ * Parses a sub-command's flags (plus `--data-dir` and `--config`) strictly; an unknown or
+ * malformed flag is a usage error.
+ */
+export function parseCommandOptions<Values extends DataDirectoryOptions>(
+  argv: string[],
+  options: ParseArgsOptionsConfig,
+): Values {
+  try {
+    return parseArgs({
+      args: argv,
+      options: { 'data-dir': { type: 'string' }, config: { type: 'string' }, ...options },
+      strict: true,
+    }).values as Values;
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
+/** The value of a flag the sub-command cannot do without. */
+export function requiredOption<Values, Key extends keyof Values & string>(
+  values: Values,
+  key: Key,
+): string {
+  const value = values[key];
+  if (typeof value !== 'string' || value === '') throw new UsageError(`--${key} is required`);
+  return value;
+}
+
+export function printLine(line: string): void {
+  process.stdout.write(`${line}\n`);
 }

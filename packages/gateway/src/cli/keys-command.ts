@@ -4,13 +4,18 @@
  * its one-second lookup cache). A created key is printed once: only its hash is kept.
  * Exit codes: 0 ok, 1 failed (unknown key), 2 usage.
  */
-import { parseArgs } from 'node:util';
 import { ApiKeyInputError, ApiKeyNotFoundError } from '../control/tenants/api-key-errors.ts';
 import type { ApiKeyRecord, ApiKeyScope } from '../control/tenants/api-key-store.ts';
 import { SqliteApiKeyStore } from '../control/tenants/sqlite-api-key-store.ts';
 import { openGovernanceDatabase } from '../governance/database/open-governance-database.ts';
 import { resolveGovernanceDataDir } from '../governance/database/resolve-governance-data-dir.ts';
-import { runCommand, UsageError, unknownSubcommand } from './command-runner.ts';
+import {
+  parseCommandOptions,
+  printLine,
+  requiredOption,
+  runCommand,
+  unknownSubcommand,
+} from './command-runner.ts';
 
 const USAGE = `Usage:
   sluice keys create --tenant T --name N --scopes generate,read[,admin] [--json]
@@ -30,33 +35,13 @@ type KeysOptions = {
 };
 
 function parseOptions(argv: string[]): KeysOptions {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        'data-dir': { type: 'string' },
-        config: { type: 'string' },
-        tenant: { type: 'string' },
-        name: { type: 'string' },
-        scopes: { type: 'string' },
-        id: { type: 'string' },
-        json: { type: 'boolean' },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
-function required(options: KeysOptions, key: 'tenant' | 'name' | 'scopes' | 'id'): string {
-  const value = options[key];
-  if (value === undefined || value === '') throw new UsageError(`--${key} is required`);
-  return value;
-}
-
-function print(line: string): void {
-  process.stdout.write(`${line}\n`);
+  return parseCommandOptions<KeysOptions>(argv, {
+    tenant: { type: 'string' },
+    name: { type: 'string' },
+    scopes: { type: 'string' },
+    id: { type: 'string' },
+    json: { type: 'boolean' },
+  });
 }
 
 function describeKey(key: ApiKeyRecord): string {
@@ -71,21 +56,21 @@ async function runSubcommand(
 ): Promise<number> {
   switch (subcommand) {
     case 'create': {
-      const tenant = required(options, 'tenant');
-      const name = required(options, 'name');
+      const tenant = requiredOption(options, 'tenant');
+      const name = requiredOption(options, 'name');
       // Checked by the store against the scope catalogue; empty items are typos, not scopes.
-      const scopes = required(options, 'scopes')
+      const scopes = requiredOption(options, 'scopes')
         .split(',')
         .map((scope) => scope.trim()) as ApiKeyScope[];
       const keys = await open();
       const created = await keys.create({ tenant, name, scopes });
       if (options.json) {
-        print(JSON.stringify(created, null, 2));
+        printLine(JSON.stringify(created, null, 2));
       } else {
-        print(
+        printLine(
           `created key ${created.id} for tenant ${created.tenant} (scopes ${created.scopes.join(',')})`,
         );
-        print(created.key);
+        printLine(created.key);
       }
       process.stderr.write('Store the key now: it cannot be shown again.\n');
       return 0;
@@ -93,15 +78,15 @@ async function runSubcommand(
     case 'list': {
       const keys = await open();
       const listed = await keys.list(options.tenant);
-      if (options.json) print(JSON.stringify(listed, null, 2));
-      else for (const key of listed) print(describeKey(key));
+      if (options.json) printLine(JSON.stringify(listed, null, 2));
+      else for (const key of listed) printLine(describeKey(key));
       return 0;
     }
     case 'revoke': {
-      const id = required(options, 'id');
+      const id = requiredOption(options, 'id');
       const keys = await open();
       const revoked = await keys.revoke(id);
-      print(`revoked ${revoked.id} (tenant ${revoked.tenant}) at ${revoked.revokedAt}`);
+      printLine(`revoked ${revoked.id} (tenant ${revoked.tenant}) at ${revoked.revokedAt}`);
       return 0;
     }
     default:

@@ -6,14 +6,20 @@
  */
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
-import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { openSqliteGovernance } from '../governance/database/open-sqlite-governance.ts';
 import { resolveGovernanceDataDir } from '../governance/database/resolve-governance-data-dir.ts';
 import { PolicyValidationError } from '../governance/policies/policy-errors.ts';
 import type { PolicyBindingTarget } from '../governance/policies/policy-store.ts';
 import { validatePolicyDocument } from '../governance/policy-document.ts';
-import { runCommand, UsageError, unknownSubcommand } from './command-runner.ts';
+import {
+  parseCommandOptions,
+  printLine,
+  requiredOption,
+  runCommand,
+  UsageError,
+  unknownSubcommand,
+} from './command-runner.ts';
 
 const USAGE = `Usage:
   sluice policy publish --name N --file F [--actor A]     Validate and publish a new version (JSON or YAML)
@@ -41,30 +47,14 @@ type PolicyOptions = {
 type Stores = ReturnType<typeof openSqliteGovernance<unknown>>;
 
 function parseOptions(argv: string[]): PolicyOptions {
-  try {
-    return parseArgs({
-      args: argv,
-      options: {
-        'data-dir': { type: 'string' },
-        config: { type: 'string' },
-        name: { type: 'string' },
-        file: { type: 'string' },
-        version: { type: 'string' },
-        actor: { type: 'string' },
-        model: { type: 'string' },
-        route: { type: 'string' },
-      },
-      strict: true,
-    }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-}
-
-function required(options: PolicyOptions, key: 'name' | 'file' | 'version'): string {
-  const value = options[key];
-  if (value === undefined || value === '') throw new UsageError(`--${key} is required`);
-  return value;
+  return parseCommandOptions<PolicyOptions>(argv, {
+    name: { type: 'string' },
+    file: { type: 'string' },
+    version: { type: 'string' },
+    actor: { type: 'string' },
+    model: { type: 'string' },
+    route: { type: 'string' },
+  });
 }
 
 function versionNumber(text: string): number {
@@ -99,10 +89,6 @@ async function readDocument(file: string): Promise<unknown> {
   return parseYaml(text) as unknown;
 }
 
-function print(line: string): void {
-  process.stdout.write(`${line}\n`);
-}
-
 async function runSubcommand(
   subcommand: string | undefined,
   options: PolicyOptions,
@@ -110,54 +96,56 @@ async function runSubcommand(
 ): Promise<number> {
   switch (subcommand) {
     case 'publish': {
-      const name = required(options, 'name');
-      const document = await readDocument(required(options, 'file'));
+      const name = requiredOption(options, 'name');
+      const document = await readDocument(requiredOption(options, 'file'));
       const stores = await open();
       const published = await stores.policies.publish(name, document, actor(options));
-      print(`published ${published.label} (sha256 ${published.documentSha256}), now active`);
+      printLine(`published ${published.label} (sha256 ${published.documentSha256}), now active`);
       return 0;
     }
     case 'list': {
       const stores = await open();
       if (options.name === undefined) {
         for (const policy of await stores.policies.policies()) {
-          print(`${policy.name}\tactive ${policy.activeVersion}\tlatest ${policy.latestVersion}`);
+          printLine(
+            `${policy.name}\tactive ${policy.activeVersion}\tlatest ${policy.latestVersion}`,
+          );
         }
         return 0;
       }
       for (const version of await stores.policies.list(options.name)) {
         const marker = version.active ? '\tactive' : '';
-        print(
+        printLine(
           `${version.label}\t${version.publishedAt}\t${version.publishedBy}\t${version.documentSha256}${marker}`,
         );
       }
       return 0;
     }
     case 'get': {
-      const name = required(options, 'name');
+      const name = requiredOption(options, 'name');
       const stores = await open();
       const version =
         options.version === undefined
           ? await stores.policies.active(name)
           : await stores.policies.get(name, versionNumber(options.version));
       if (version === undefined) throw new Error(`Policy ${name} does not exist`);
-      print(JSON.stringify(version, null, 2));
+      printLine(JSON.stringify(version, null, 2));
       return 0;
     }
     case 'rollback': {
-      const name = required(options, 'name');
-      const version = versionNumber(required(options, 'version'));
+      const name = requiredOption(options, 'name');
+      const version = versionNumber(requiredOption(options, 'version'));
       const stores = await open();
       const active = await stores.policies.rollback(name, version, actor(options));
-      print(`rolled back: ${active.label} is active`);
+      printLine(`rolled back: ${active.label} is active`);
       return 0;
     }
     case 'bind': {
-      const name = required(options, 'name');
+      const name = requiredOption(options, 'name');
       const target = bindingTarget(options);
       const stores = await open();
       const binding = await stores.policies.bind(target, name, actor(options));
-      print(
+      printLine(
         `bound ${binding.policyName} to model ${binding.model ?? '*'} route ${binding.route ?? '*'}`,
       );
       return 0;
@@ -166,7 +154,7 @@ async function runSubcommand(
       const target = bindingTarget(options);
       const stores = await open();
       const removed = await stores.policies.unbind(target, actor(options));
-      print(removed ? 'unbound' : 'no such binding');
+      printLine(removed ? 'unbound' : 'no such binding');
       return removed ? 0 : 1;
     }
     default:
