@@ -8,6 +8,10 @@ export const ERROR_CATALOGUE = {
   SLUICE_ERR_INVALID_JSON: { status: 400, message: 'The request body is not valid JSON' },
   SLUICE_ERR_INVALID_UTF8: { status: 400, message: 'The request body is not valid UTF-8' },
   SLUICE_ERR_INVALID_REQUEST: { status: 400, message: 'The request is invalid' },
+  SLUICE_ERR_UNSUPPORTED_FIELD: {
+    status: 400,
+    message: 'The request sets a field the chosen model cannot carry',
+  },
   SLUICE_ERR_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     message: 'The request body must be application/json',

@@ -6,6 +6,7 @@
 export const FINISH_REASONS = [
   'stop',
   'length',
+  'tool-calls',
   'cancelled',
   'content-filter',
   'quota',
@@ -28,6 +29,10 @@ export type OnDisconnect = 'continue' | 'cancel';
 export interface Usage {
   inputTokens: number;
   outputTokens: number;
+  /** Output tokens the model spent reasoning (included in `outputTokens`), when reported. */
+  reasoningTokens?: number;
+  /** Input tokens served from the provider's prompt cache (included in `inputTokens`). */
+  cachedInputTokens?: number;
 }
 
 export interface Timings {
@@ -48,6 +53,39 @@ export interface ResponseStartEvent {
 export interface TextDeltaEvent {
   type: 'text-delta';
   delta: string;
+}
+
+/** Reasoning ("thinking") text, when the provider exposes it. Guardrails apply as to text. */
+export interface ReasoningDeltaEvent {
+  type: 'reasoning-delta';
+  delta: string;
+}
+
+/** The model began a tool call. `index` numbers the calls of one response from 0. */
+export interface ToolCallStartEvent {
+  type: 'tool-call-start';
+  index: number;
+  toolCallId: string;
+  toolName: string;
+}
+
+/** A fragment of a tool call's JSON arguments string, relayed as it arrives. */
+export interface ToolCallDeltaEvent {
+  type: 'tool-call-delta';
+  index: number;
+  argumentsDelta: string;
+}
+
+/**
+ * A tool call is complete: `arguments` is the whole JSON arguments string (the
+ * concatenation of the call's `argumentsDelta`s).
+ */
+export interface ToolCallEndEvent {
+  type: 'tool-call-end';
+  index: number;
+  toolCallId: string;
+  toolName: string;
+  arguments: string;
 }
 
 export interface ResponseFinishEvent {
@@ -76,6 +114,11 @@ export interface ResponseFinalEvent {
   type: 'response-final';
   verdict: Verdict;
   checks: CheckResult[];
+  /**
+   * SHA-256 (hex) of what was delivered. Without tool calls: of the UTF-8 text. With tool
+   * calls: of `JSON.stringify([text, [toolCallId, toolName, arguments], …])`, calls in
+   * index order (see `deliveredContentDigestInput`).
+   */
   contentSha256: string;
   policyVersion: string;
   model: string;
@@ -139,6 +182,10 @@ export interface ReviewDecisionEvent {
 export type GenerationEvent =
   | ResponseStartEvent
   | TextDeltaEvent
+  | ReasoningDeltaEvent
+  | ToolCallStartEvent
+  | ToolCallDeltaEvent
+  | ToolCallEndEvent
   | ResponseFinishEvent
   | ResponseErrorEvent
   | ResponseFinalEvent
@@ -155,4 +202,16 @@ export type TerminalEvent = ResponseFinishEvent | ResponseErrorEvent;
 
 export function isTerminalEvent(event: GenerationEvent): event is TerminalEvent {
   return event.type === 'response-finish' || event.type === 'response-error';
+}
+
+/** The string whose SHA-256 is `contentSha256`, for clients that verify the digest. */
+export function deliveredContentDigestInput(
+  text: string,
+  toolCalls: ReadonlyArray<{ toolCallId: string; toolName: string; arguments: string }>,
+): string {
+  if (toolCalls.length === 0) return text;
+  return JSON.stringify([
+    text,
+    ...toolCalls.map((call) => [call.toolCallId, call.toolName, call.arguments]),
+  ]);
 }

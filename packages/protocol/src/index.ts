@@ -4,5 +4,6 @@
  */
 export * from './errors.ts';
 export * from './events.ts';
+export * from './messages.ts';
 export * from './offsets.ts';
 export * from './sse.ts';

@@ -7,8 +7,14 @@ import type {
   FinishReason,
   GenerationStatus,
   OnDisconnect,
+  ProviderOptions,
+  ReasoningOptions,
   ResponseFinalEvent,
+  ResponseFormat,
   Timings,
+  ToolCall,
+  ToolChoice,
+  ToolDefinition,
   Usage,
 } from '@sluice/protocol';
 import type { PartialJsonParser, PartialJsonState } from '../governance/validators/partial-json.ts';
@@ -18,9 +24,17 @@ import type { ChatMessage, SimulatorOptions } from '../providers/language-model.
 export interface GenerationRequest {
   model: string;
   messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  responseFormat?: ResponseFormat;
   maxTokens?: number;
   temperature?: number;
+  topP?: number;
+  stop?: string[];
   seed?: number;
+  reasoning?: ReasoningOptions;
+  /** Upstream request fields by provider kind, passed through verbatim. */
+  providerOptions?: ProviderOptions;
   onDisconnect?: OnDisconnect;
   simulator?: SimulatorOptions;
   /** Groups generations for export and deletion (a conversation, a chat session). */

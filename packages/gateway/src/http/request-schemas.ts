@@ -23,12 +23,12 @@ export const simulatorOptionsSchema = z
   })
   .strict();
 
-const maxTokensSchema = z.number().int().positive().max(1_000_000);
-const temperatureSchema = z.number().min(0).max(2);
-const seedSchema = z.number().int();
+export const maxTokensSchema = z.number().int().positive().max(1_000_000);
+export const temperatureSchema = z.number().min(0).max(2);
+export const seedSchema = z.number().int();
 
 /** Session and end-user ids: opaque application identifiers, kept short and printable. */
-const subjectIdSchema = z
+export const subjectIdSchema = z
   .string()
   .min(1)
   .max(200)
@@ -58,42 +58,6 @@ export function generationRequestSchema(limits: RequestLimits) {
     })
     .strict();
 }
-
-/** OpenAI content: a string, or an array of parts of which Sluice reads the text parts. */
-const openAiContentSchema = z.union([
-  z.string(),
-  z.array(z.looseObject({ type: z.string(), text: z.string().optional() })),
-  z.null(),
-]);
-
-const openAiMessageSchema = z.looseObject({
-  role: z.enum(['system', 'developer', 'user', 'assistant', 'tool']),
-  content: openAiContentSchema.optional(),
-});
-
-export function chatCompletionRequestSchema(limits: RequestLimits) {
-  // Loose: the OpenAI SDK sends many optional parameters; Sluice ignores the ones it
-  // does not support rather than failing requests that work against OpenAI.
-  return z.looseObject({
-    model: z.string().min(1),
-    messages: z.array(openAiMessageSchema).min(1).max(limits.messages),
-    stream: z.boolean().nullish(),
-    stream_options: z.looseObject({ include_usage: z.boolean().nullish() }).nullish(),
-    max_tokens: maxTokensSchema.nullish(),
-    max_completion_tokens: maxTokensSchema.nullish(),
-    temperature: temperatureSchema.nullish(),
-    seed: seedSchema.nullish(),
-    n: z.literal(1).nullish(),
-    /** OpenAI's end-user identifier. */
-    user: subjectIdSchema.nullish(),
-    onDisconnect: z.enum(['continue', 'cancel']).optional(),
-    simulator: simulatorOptionsSchema.optional(),
-    sessionId: subjectIdSchema.optional(),
-    delivery: z.enum(DELIVERY_MODES).optional(),
-  });
-}
-
-export type ChatCompletionRequest = z.infer<ReturnType<typeof chatCompletionRequestSchema>>;
 
 /** A conversation longer than the configured limit is a 413, like an oversized body. */
 export function checkMessageCount(body: unknown, limits: RequestLimits): void {
@@ -146,17 +110,3 @@ export function generationRequestFromBody(
   return request;
 }
 
-/** Flattens OpenAI messages to Sluice's: `developer` is a system message; text parts join. */
-export function chatMessagesFromOpenAi(messages: ChatCompletionRequest['messages']): ChatMessage[] {
-  return messages.map((message) => {
-    const role =
-      message.role === 'developer' ? 'system' : message.role === 'tool' ? 'user' : message.role;
-    const content =
-      typeof message.content === 'string'
-        ? message.content
-        : (message.content ?? [])
-            .map((part) => (part.type === 'text' ? (part.text ?? '') : ''))
-            .join('');
-    return { role, content };
-  });
-}

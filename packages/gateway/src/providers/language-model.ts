@@ -13,12 +13,17 @@
  *   a bare `abort()`), as undici and `fetch` do. Consumers should test `signal.aborted`
  *   rather than the error's type. Breaking out of the iteration also closes the upstream.
  */
-import type { ErrorCode } from '@sluice/protocol';
+import type {
+  ChatMessage,
+  ErrorCode,
+  ProviderOptions,
+  ReasoningOptions,
+  ResponseFormat,
+  ToolChoice,
+  ToolDefinition,
+} from '@sluice/protocol';
 
-export interface ChatMessage {
-  role: 'system' | 'user' | 'assistant';
-  content: string;
-}
+export type { ChatMessage } from '@sluice/protocol';
 
 /** Fault-injection and pacing options understood by the built-in simulator. */
 export interface SimulatorOptions {
@@ -26,29 +31,71 @@ export interface SimulatorOptions {
   tokenIntervalMs?: number;
   failAfterTokens?: number;
   stallAfterTokens?: number;
+  /** Answer with this tool call (`arguments` is the JSON string), streamed in fragments. */
+  toolCall?: { name: string; arguments: string };
+  /** Stream this many reasoning deltas before the answer. */
+  reasoningTokens?: number;
 }
 
 export interface LanguageModelCallOptions {
+  /** The whole conversation: multimodal user content, assistant tool calls, tool results. */
   messages: ChatMessage[];
+  tools?: ToolDefinition[];
+  toolChoice?: ToolChoice;
+  responseFormat?: ResponseFormat;
   maxTokens?: number;
   temperature?: number;
+  topP?: number;
+  stop?: string[];
   seed?: number;
+  reasoning?: ReasoningOptions;
+  /**
+   * Fields for the upstream request body, keyed by provider kind (`openai-compatible`,
+   * `anthropic`, …). A model merges its own provider's entry into the body verbatim (after the
+   * fields it sets itself) and ignores the others, so one request can name several providers.
+   */
+  providerOptions?: ProviderOptions;
   abortSignal?: AbortSignal;
   /** Extra headers for the upstream request (e.g. `traceparent`). */
   headers?: Record<string, string>;
   simulator?: SimulatorOptions;
 }
 
-export type ProviderFinishReason = 'stop' | 'length' | 'content-filter' | 'error';
+/**
+ * A call option the model cannot carry to its upstream. The gateway refuses such a request
+ * with `400 SLUICE_ERR_UNSUPPORTED_FIELD` naming `field` (a path in Sluice's request shape,
+ * e.g. `responseFormat` or `messages.2.content.0`) rather than dropping it.
+ */
+export interface UnsupportedOption {
+  field: string;
+  /** Why, for the error message (never the value itself). */
+  reason?: string;
+}
+
+export type ProviderFinishReason = 'stop' | 'length' | 'tool-calls' | 'content-filter' | 'error';
 
 export interface ProviderUsage {
   inputTokens: number | undefined;
   outputTokens: number | undefined;
+  /** Reasoning tokens (part of `outputTokens`) when the upstream reports them. */
+  reasoningTokens?: number;
+  /** Input tokens read from the upstream's prompt cache (part of `inputTokens`). */
+  cachedInputTokens?: number;
 }
 
+/**
+ * What a model's stream yields. Tool calls arrive as `tool-call-start` (id and name), zero or
+ * more `tool-call-delta` fragments of the JSON arguments string, and `tool-call-end`; calls
+ * are numbered by `index` from 0 in the order they start and may interleave. Every started
+ * call ends before `finish`.
+ */
 export type LanguageModelStreamPart =
   | { type: 'response-metadata'; modelId?: string; id?: string }
   | { type: 'text-delta'; delta: string }
+  | { type: 'reasoning-delta'; delta: string }
+  | { type: 'tool-call-start'; index: number; toolCallId: string; toolName: string }
+  | { type: 'tool-call-delta'; index: number; argumentsDelta: string }
+  | { type: 'tool-call-end'; index: number }
   | { type: 'finish'; finishReason: ProviderFinishReason; usage: ProviderUsage }
   /**
    * The answer continues on another model after `from` failed mid-stream (emitted by the
@@ -62,11 +109,16 @@ export interface LanguageModelStreamResult {
 }
 
 export interface LanguageModel {
-  readonly specificationVersion: 'sluice-v1';
+  readonly specificationVersion: 'sluice-v2';
   /** Provider kind: `simulator`, `openai-compatible`, `anthropic`, `mock`. */
   readonly provider: string;
   /** The model id sent upstream. */
   readonly modelId: string;
+  /**
+   * The options of this call the model cannot carry (empty when it can carry them all).
+   * Called before `doStream`; the gateway refuses the request when anything is listed.
+   */
+  unsupportedOptions(options: LanguageModelCallOptions): UnsupportedOption[];
   doStream(options: LanguageModelCallOptions): Promise<LanguageModelStreamResult>;
 }
 

@@ -26,6 +26,8 @@ import {
   type ChatCompletionRequest,
   chatCompletionRequestSchema,
   chatMessagesFromOpenAi,
+} from '../openai/chat-completion-request.ts';
+import {
   checkMessageCount,
   compact,
   parseBody,
