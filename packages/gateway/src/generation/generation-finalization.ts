@@ -4,7 +4,7 @@
  * rejected), audit the verdict, queue flagged answers for human review, and close the
  * log — unless the policy holds it open until a reviewer decides.
  */
-import type { ReviewDecisionEvent } from '@sluice/protocol';
+import type { GenerationEvent, ReviewDecisionEvent, ToolCall } from '@sluice/protocol';
 import { finalize } from '../governance/finalizer/finalize.ts';
 import type { ActivePolicy } from '../governance/policy-runtime.ts';
 import type { ReviewItem, ReviewQueue } from '../governance/review/review-queue.ts';
@@ -22,20 +22,28 @@ export interface FinalizationContext {
   metrics: GatewayMetrics;
 }
 
-/** The text clients received: every `text-delta` in the log, in order. */
-async function deliveredText(store: StreamStore, path: string): Promise<string> {
+/** What clients received: every `text-delta` and every completed tool call in the log. */
+async function deliveredContent(
+  store: StreamStore,
+  path: string,
+): Promise<{ text: string; toolCalls: ToolCall[] }> {
   let text = '';
+  const toolCalls: ToolCall[] = [];
   let offset = '-1';
   for (;;) {
     const batch = await store.read(path, { offset });
     for (const message of batch.messages) {
-      const event = JSON.parse(Buffer.from(message.data).toString('utf8')) as {
-        type: string;
-        delta?: string;
-      };
-      if (event.type === 'text-delta' && event.delta !== undefined) text += event.delta;
+      const event = JSON.parse(Buffer.from(message.data).toString('utf8')) as GenerationEvent;
+      if (event.type === 'text-delta') text += event.delta;
+      else if (event.type === 'tool-call-end') {
+        toolCalls.push({
+          toolCallId: event.toolCallId,
+          toolName: event.toolName,
+          arguments: event.arguments,
+        });
+      }
     }
-    if (batch.upToDate || batch.messages.length === 0) return text;
+    if (batch.upToDate || batch.messages.length === 0) return { text, toolCalls };
     offset = batch.nextOffset;
   }
 }
@@ -51,13 +59,30 @@ export async function finalizeGeneration(context: FinalizationContext): Promise<
       payload: { kind, count },
     });
   }
+  for (const [kind, count] of state.toolArgumentFindings) {
+    audit.record({
+      type: 'redaction-applied',
+      generationId: state.id,
+      ...subject,
+      payload: {
+        kind,
+        count,
+        scope: 'tool-arguments',
+        action: policy.guardrails.toolArguments === 'redact' ? 'redacted' : 'detected',
+      },
+    });
+  }
   let hold = false;
   const messages: Uint8Array[] = [];
   try {
+    const delivered = await deliveredContent(store, state.streamPath);
     const result = await finalize({
       generationId: state.id,
       text: state.text,
-      deliveredText: await deliveredText(store, state.streamPath),
+      deliveredText: delivered.text,
+      toolCalls: state.toolCalls,
+      deliveredToolCalls: delivered.toolCalls,
+      outputContract: state.outputContract,
       model: state.model,
       provider: state.provider,
       usage: state.usage,
@@ -81,6 +106,14 @@ export async function finalizeGeneration(context: FinalizationContext): Promise<
         model: state.model,
         ...(state.finishReason === undefined ? {} : { finishReason: state.finishReason }),
         usage: state.usage,
+        ...(state.toolCalls.length === 0
+          ? {}
+          : {
+              toolCalls: state.toolCalls.map(({ toolCallId, toolName }) => ({
+                toolCallId,
+                toolName,
+              })),
+            }),
       },
     });
     if (result.retract) messages.push(encodeEvent(result.retract));

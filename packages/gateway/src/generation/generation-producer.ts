@@ -1,8 +1,9 @@
 /**
- * The producer of one generation: pulls parts from the model, passes the text through
- * the guardrails (redaction holdback, blocking), appends what may be released to the
- * stream log, and ends the generation exactly once with one terminal event. Per token:
- * one guardrail push, and when text is released one JSON encode and one append.
+ * The producer of one generation: pulls parts from the model, passes text and reasoning
+ * through the guardrails (redaction holdback, blocking) and tool-call arguments through the
+ * tool-call stage, appends what may be released to the stream log, and ends the generation
+ * exactly once with one terminal event. Per token: one guardrail push, and when something
+ * is released one JSON encode and one append.
  */
 import type {
   FinishReason,
@@ -17,14 +18,18 @@ import type { GuardrailOutput, GuardrailSession } from '../guardrails/guardrail-
 import type { GenerationSummary } from '../observability/generation-summary.ts';
 import type { GatewayObservability } from '../observability/observability.ts';
 import type { ProviderSpan } from '../observability/tracing.ts';
+import type { OutputContract } from '../governance/validators/output-contract-checks.ts';
+import type { RedactionCount } from '../guardrails/redact-text.ts';
 import {
   type LanguageModelStreamPart,
   ProviderError,
   type ProviderUsage,
 } from '../providers/language-model.ts';
+import { malformedChunkError } from '../providers/shared/upstream-errors.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 import type { AuditTrail } from './audit-trail.ts';
 import type { Generation, GenerationError, StopCause } from './generation.ts';
+import type { ToolCallRelay, ToolCallStep } from './tool-call-relay.ts';
 
 export function encodeEvent(event: GenerationEvent): Uint8Array {
   return Buffer.from(JSON.stringify(event));
@@ -38,8 +43,12 @@ export interface ProducerState extends Generation {
   readonly startedAt: number;
   firstTokenAt: number | undefined;
   inputTokenEstimate: number;
-  /** Redactions so far by kind (counts only, never values). */
+  /** Redactions so far by kind, in text and reasoning (counts only, never values). */
   readonly redactions: Map<string, number>;
+  /** Detections in tool-call arguments by kind (redacted or only detected, per policy). */
+  readonly toolArgumentFindings: Map<string, number>;
+  /** The tools and response format the request declared, for the finalizer's checks. */
+  readonly outputContract: OutputContract;
   /** The upstream call as seen at the provider boundary (performance.now() times). */
   upstreamStartedAt: number | undefined;
   upstreamFirstPartAt: number | undefined;
@@ -52,6 +61,9 @@ export interface ProducerContext {
   state: ProducerState;
   signal: AbortSignal;
   guardrails: GuardrailSession;
+  /** The same policy's guardrails, run separately over the reasoning text. */
+  reasoningGuardrails: GuardrailSession;
+  toolCalls: ToolCallRelay;
   audit: AuditTrail;
   observability: GatewayObservability;
   providerSpan: ProviderSpan | undefined;
@@ -104,15 +116,25 @@ export class HoldbackClock {
   }
 }
 
+function tally(counts: Map<string, number>, found: readonly RedactionCount[]): void {
+  for (const { kind, count } of found) counts.set(kind, (counts.get(kind) ?? 0) + count);
+}
+
+function blockOf(output: GuardrailOutput): Block | undefined {
+  if (output.blocked) return { rule: output.blocked.rule, kind: output.blocked.kind };
+  if (output.overflow === 'failed-closed') {
+    return { rule: 'holdback-limit', kind: 'holdback-overflow' };
+  }
+  return undefined;
+}
+
 /** Appends released text and tallies redactions; returns the block the output carries. */
 async function release(
   context: ProducerContext,
   output: GuardrailOutput,
 ): Promise<Block | undefined> {
   const { state } = context;
-  for (const { kind, count } of output.redactions) {
-    state.redactions.set(kind, (state.redactions.get(kind) ?? 0) + count);
-  }
+  tally(state.redactions, output.redactions);
   if (output.text.length > 0) {
     state.firstTokenAt ??= performance.now();
     state.text += output.text;
@@ -122,17 +144,66 @@ async function release(
       encodeEvent({ type: 'text-delta', delta: output.text }),
     ]);
   }
-  if (output.blocked) return { rule: output.blocked.rule, kind: output.blocked.kind };
-  if (output.overflow === 'failed-closed') {
-    return { rule: 'holdback-limit', kind: 'holdback-overflow' };
+  return blockOf(output);
+}
+
+/** Appends released reasoning, as `release` does for text. */
+async function releaseReasoning(
+  context: ProducerContext,
+  output: GuardrailOutput,
+): Promise<Block | undefined> {
+  const { state } = context;
+  tally(state.redactions, output.redactions);
+  if (output.text.length > 0) {
+    state.firstTokenAt ??= performance.now();
+    state.reasoning += output.text;
+    await context.store.append(state.streamPath, [
+      encodeEvent({ type: 'reasoning-delta', delta: output.text }),
+    ]);
   }
+  return blockOf(output);
+}
+
+/** Appends a tool-call step's events and records what the step found and completed. */
+async function releaseToolCallStep(
+  context: ProducerContext,
+  step: ToolCallStep,
+): Promise<Block | undefined> {
+  const { state } = context;
+  tally(state.toolArgumentFindings, step.redactions);
+  tally(state.toolArgumentFindings, step.detections);
+  if (step.blocked) return { rule: step.blocked.rule, kind: step.blocked.kind };
+  if (step.events.length > 0) {
+    state.firstTokenAt ??= performance.now();
+    await context.store.append(
+      state.streamPath,
+      step.events.map((event) => encodeEvent(event)),
+    );
+  }
+  if (step.completed) state.toolCalls.push(step.completed);
   return undefined;
 }
 
 /** Releases what the guardrails still hold (the text is complete as far as it goes). */
 async function flush(context: ProducerContext): Promise<Block | undefined> {
+  const reasoning = context.reasoningGuardrails.closed
+    ? undefined
+    : await releaseReasoning(context, context.reasoningGuardrails.end());
+  if (reasoning) return reasoning;
   if (context.guardrails.closed) return undefined;
   return release(context, context.guardrails.end());
+}
+
+/** Counts one streamed token against the budget; the exceeded quota when it ran out. */
+async function meter(context: ProducerContext): Promise<TokenQuotaExceeded | undefined> {
+  let consumption = context.tokens.consume(1);
+  if (consumption.pending) consumption = await consumption.pending;
+  return consumption.allowed ? undefined : consumption.exceeded;
+}
+
+function firstPart(context: ProducerContext): void {
+  context.state.upstreamFirstPartAt = performance.now();
+  context.providerSpan?.firstChunk();
 }
 
 /** Pumps model parts into the log; never rejects. */
@@ -142,47 +213,77 @@ export async function pumpModelStream(
 ): Promise<void> {
   let finish: { finishReason: FinishReason; usage: ProviderUsage } | undefined;
   let outputCount = 0;
+  let reasoningCount = 0;
   let block: Block | undefined;
   let quota: TokenQuotaExceeded | undefined;
   try {
     for await (const part of parts) {
-      if (part.type === 'text-delta') {
-        if (part.delta.length === 0) continue;
-        if (outputCount === 0) {
-          context.state.upstreamFirstPartAt = performance.now();
-          context.providerSpan?.firstChunk();
-        }
-        // Tokens are paid for as they stream: a budget that runs out cuts the answer here.
-        let consumption = context.tokens.consume(1);
-        if (consumption.pending) consumption = await consumption.pending;
-        if (!consumption.allowed) {
-          quota = consumption.exceeded;
+      switch (part.type) {
+        case 'text-delta': {
+          if (part.delta.length === 0) continue;
+          if (outputCount === 0) firstPart(context);
+          // Tokens are paid for as they stream: a budget that runs out cuts the answer here.
+          quota = await meter(context);
+          if (quota) break;
+          outputCount += 1;
+          const arrived = performance.now();
+          context.holdback.received(part.delta.length, arrived);
+          const output = context.guardrails.push(part.delta);
+          if (output.text.length > 0) {
+            const waited = context.holdback.released(context.guardrails.holdbackChars, arrived);
+            if (waited !== undefined) context.observability.metrics.holdbackDelay(waited);
+          }
+          block = await release(context, output);
           break;
         }
-        outputCount += 1;
-        const arrived = performance.now();
-        context.holdback.received(part.delta.length, arrived);
-        const output = context.guardrails.push(part.delta);
-        if (output.text.length > 0) {
-          const waited = context.holdback.released(context.guardrails.holdbackChars, arrived);
-          if (waited !== undefined) context.observability.metrics.holdbackDelay(waited);
+        case 'reasoning-delta': {
+          if (part.delta.length === 0) continue;
+          if (outputCount === 0) firstPart(context);
+          quota = await meter(context);
+          if (quota) break;
+          outputCount += 1;
+          reasoningCount += 1;
+          block = await releaseReasoning(context, context.reasoningGuardrails.push(part.delta));
+          break;
         }
-        block = await release(context, output);
-        // Leaving the loop closes the upstream request.
-        if (block) break;
-      } else if (part.type === 'finish') {
-        finish = { finishReason: part.finishReason, usage: part.usage };
-        context.state.upstreamUsage = part.usage;
-      } else if (part.type === 'model-switch') {
-        await appendEvent(context, {
-          type: 'response-seam',
-          from: part.from,
-          to: part.to,
-          reason: part.reason,
-          afterCharacters: part.afterCharacters,
-        });
+        case 'tool-call-start':
+          if (outputCount === 0) firstPart(context);
+          block = await releaseToolCallStep(context, context.toolCalls.start(part));
+          break;
+        case 'tool-call-delta': {
+          if (part.argumentsDelta.length === 0) continue;
+          quota = await meter(context);
+          if (quota) break;
+          outputCount += 1;
+          block = await releaseToolCallStep(context, context.toolCalls.delta(part));
+          break;
+        }
+        case 'tool-call-end':
+          block = await releaseToolCallStep(context, context.toolCalls.end(part));
+          break;
+        case 'finish': {
+          const open = context.toolCalls.unfinished();
+          if (open.length > 0) {
+            throw malformedChunkError(`finished with tool call ${open[0]} unfinished`);
+          }
+          finish = { finishReason: part.finishReason, usage: part.usage };
+          context.state.upstreamUsage = part.usage;
+          break;
+        }
+        case 'model-switch':
+          await appendEvent(context, {
+            type: 'response-seam',
+            from: part.from,
+            to: part.to,
+            reason: part.reason,
+            afterCharacters: part.afterCharacters,
+          });
+          break;
+        default:
+          break;
       }
-      if (context.signal.aborted) break;
+      // Leaving the loop closes the upstream request.
+      if (quota || block || context.signal.aborted) break;
     }
     // A cancelled generation ends as cancelled: its held text is released below, but a
     // rule judged at the end of the text no longer turns it into a block.
@@ -210,6 +311,9 @@ export async function pumpModelStream(
       {
         inputTokens: finish.usage.inputTokens,
         outputTokens: finish.usage.outputTokens ?? outputCount,
+        reasoningTokens:
+          finish.usage.reasoningTokens ?? (reasoningCount > 0 ? reasoningCount : undefined),
+        cachedInputTokens: finish.usage.cachedInputTokens,
       },
     );
   } else {
@@ -313,7 +417,12 @@ export function failure(error: unknown): Ending {
 export async function endGeneration(
   context: ProducerContext,
   ending: Ending,
-  usage: { inputTokens?: number | undefined; outputTokens: number },
+  usage: {
+    inputTokens?: number | undefined;
+    outputTokens: number;
+    reasoningTokens?: number | undefined;
+    cachedInputTokens?: number | undefined;
+  },
 ): Promise<void> {
   const { state } = context;
   if (state.status !== 'running') return;
@@ -322,6 +431,10 @@ export async function endGeneration(
     inputTokens: usage.inputTokens ?? state.inputTokenEstimate,
     outputTokens: usage.outputTokens,
   };
+  if (usage.reasoningTokens !== undefined) finalUsage.reasoningTokens = usage.reasoningTokens;
+  if (usage.cachedInputTokens !== undefined) {
+    finalUsage.cachedInputTokens = usage.cachedInputTokens;
+  }
   const timings = {
     timeToFirstTokenMs:
       state.firstTokenAt === undefined ? null : roundMs(state.firstTokenAt - state.startedAt),
@@ -355,6 +468,8 @@ export async function endGeneration(
     finishReason: state.finishReason,
     inputTokens: finalUsage.inputTokens,
     outputTokens: finalUsage.outputTokens,
+    reasoningTokens: finalUsage.reasoningTokens,
+    toolNames: [...new Set(state.toolCalls.map((call) => call.toolName))],
     errorType: state.error?.code,
   });
 }
@@ -390,6 +505,7 @@ function summaryOf(state: ProducerState, endedAt: number): GenerationSummary {
                     outputTokens: state.upstreamUsage.outputTokens,
                   },
           },
+    toolCalls: state.toolCalls.length,
     redactions: state.redactions,
   };
 }

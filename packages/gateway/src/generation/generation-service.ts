@@ -5,12 +5,17 @@
  * failing upstream can still be answered with 502/504 before any byte reached the client.
  */
 import { createHash, randomUUID } from 'node:crypto';
+import { messageCharacters } from '@sluice/protocol';
 import { type TokenBudget, UNLIMITED_TOKEN_BUDGET } from '../control/quotas/token-budget.ts';
 import type { PolicyRuntime } from '../governance/policy-runtime.ts';
 import type { ReviewItem, ReviewQueue } from '../governance/review/review-queue.ts';
 import { PartialJsonParser } from '../governance/validators/partial-json.ts';
 import { GuardrailSession } from '../guardrails/guardrail-session.ts';
 import type { GatewayObservability } from '../observability/observability.ts';
+import type {
+  LanguageModelCallOptions,
+  UnsupportedOption,
+} from '../providers/language-model.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 import type { AuditTrail } from './audit-trail.ts';
 import type { Generation, GenerationRequest, StopCause } from './generation.ts';
@@ -27,6 +32,8 @@ import {
   stopped,
 } from './generation-producer.ts';
 import type { ModelRegistry } from './model-registry.ts';
+import { ToolCallRelay } from './tool-call-relay.ts';
+import { toolCallPolicy } from './tool-call-policy.ts';
 
 export const GENERATION_STREAM_PREFIX = 'generations/';
 export const DEFAULT_TENANT = 'default';
@@ -55,6 +62,19 @@ interface Entry {
 
 export class UnknownModelError extends Error {
   override readonly name = 'UnknownModelError';
+}
+
+/** The request sets options the chosen model cannot carry; nothing was started. */
+export class UnsupportedOptionsError extends Error {
+  override readonly name = 'UnsupportedOptionsError';
+  readonly provider: string;
+  readonly unsupported: readonly UnsupportedOption[];
+
+  constructor(provider: string, unsupported: readonly UnsupportedOption[]) {
+    super(`Provider ${provider} cannot carry ${unsupported.map((entry) => entry.field).join(', ')}`);
+    this.provider = provider;
+    this.unsupported = unsupported;
+  }
 }
 
 export class GenerationService {
@@ -108,8 +128,8 @@ export class GenerationService {
    * caller can still answer with the upstream status.
    */
   async start(request: GenerationRequest, admission: Admission = {}): Promise<Generation> {
-    const registered = this.#models.get(request.model);
-    if (!registered) throw new UnknownModelError(`Unknown model ${request.model}`);
+    const registered = this.#registered(request);
+    const callOptions = callOptionsOf(request);
     const tokens = admission.tokens ?? UNLIMITED_TOKEN_BUDGET;
     const policy = await this.#policies.resolve({
       model: registered.name,
@@ -135,6 +155,8 @@ export class GenerationService {
       tenant: request.tenant ?? DEFAULT_TENANT,
       status: 'running',
       text: '',
+      reasoning: '',
+      toolCalls: [],
       finishReason: undefined,
       usage: { inputTokens: 0, outputTokens: 0 },
       timings: undefined,
@@ -148,6 +170,8 @@ export class GenerationService {
       firstTokenAt: undefined,
       inputTokenEstimate: estimateTokens(request),
       redactions: new Map(),
+      toolArgumentFindings: new Map(),
+      outputContract: { tools: request.tools, responseFormat: request.responseFormat },
       upstreamStartedAt: undefined,
       upstreamFirstPartAt: undefined,
       upstreamEndedAt: undefined,
@@ -160,6 +184,8 @@ export class GenerationService {
       state,
       signal: controller.signal,
       guardrails: new GuardrailSession(policy.guardrails),
+      reasoningGuardrails: new GuardrailSession(policy.guardrails),
+      toolCalls: new ToolCallRelay(toolCallPolicy(policy.guardrails)),
       audit: this.#audit,
       observability: this.#observability,
       providerSpan: undefined,
@@ -248,9 +274,8 @@ export class GenerationService {
     let result: Awaited<ReturnType<typeof registered.model.doStream>>;
     try {
       result = await registered.model.doStream({
-        messages: request.messages,
+        ...callOptions,
         abortSignal: controller.signal,
-        ...optionalCallOptions(request),
         headers: { ...request.upstreamHeaders, ...providerSpan.upstreamHeaders },
       });
     } catch (error) {
@@ -277,6 +302,22 @@ export class GenerationService {
       await finishUp();
     });
     return state;
+  }
+
+  /**
+   * Throws `UnknownModelError`, or `UnsupportedOptionsError` when the model cannot carry
+   * an option the request sets: callers check before they spend admission on a request.
+   */
+  checkRequest(request: GenerationRequest): void {
+    this.#registered(request);
+  }
+
+  #registered(request: GenerationRequest) {
+    const registered = this.#models.get(request.model);
+    if (!registered) throw new UnknownModelError(`Unknown model ${request.model}`);
+    const unsupported = registered.model.unsupportedOptions(callOptionsOf(request));
+    if (unsupported.length > 0) throw new UnsupportedOptionsError(registered.provider, unsupported);
+    return registered;
   }
 
   /**
@@ -345,19 +386,27 @@ export class GenerationService {
   }
 }
 
-function optionalCallOptions(request: GenerationRequest) {
-  return {
-    ...(request.maxTokens === undefined ? {} : { maxTokens: request.maxTokens }),
-    ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
-    ...(request.seed === undefined ? {} : { seed: request.seed }),
-    ...(request.simulator === undefined ? {} : { simulator: request.simulator }),
-  };
+/** The model call the request asks for: every option it set, nothing it did not. */
+function callOptionsOf(request: GenerationRequest): LanguageModelCallOptions {
+  const options: LanguageModelCallOptions = { messages: request.messages };
+  if (request.tools !== undefined) options.tools = request.tools;
+  if (request.toolChoice !== undefined) options.toolChoice = request.toolChoice;
+  if (request.responseFormat !== undefined) options.responseFormat = request.responseFormat;
+  if (request.maxTokens !== undefined) options.maxTokens = request.maxTokens;
+  if (request.temperature !== undefined) options.temperature = request.temperature;
+  if (request.topP !== undefined) options.topP = request.topP;
+  if (request.stop !== undefined) options.stop = request.stop;
+  if (request.seed !== undefined) options.seed = request.seed;
+  if (request.reasoning !== undefined) options.reasoning = request.reasoning;
+  if (request.providerOptions !== undefined) options.providerOptions = request.providerOptions;
+  if (request.simulator !== undefined) options.simulator = request.simulator;
+  return options;
 }
 
 /** A rough count for usage when the upstream reports none: about four characters a token. */
 function estimateTokens(request: GenerationRequest): number {
   let characters = 0;
-  for (const message of request.messages) characters += message.content.length;
+  for (const message of request.messages) characters += messageCharacters(message);
   return Math.ceil(characters / 4);
 }
 

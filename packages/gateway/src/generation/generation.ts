@@ -78,6 +78,10 @@ export interface Generation {
   readonly tenant: string;
   status: GenerationStatus;
   text: string;
+  /** Reasoning text released so far (redacted like `text`); empty when there was none. */
+  reasoning: string;
+  /** Tool calls completed so far, in index order (arguments as released to clients). */
+  toolCalls: ToolCall[];
   finishReason: FinishReason | undefined;
   usage: Usage;
   timings: Timings | undefined;
@@ -99,6 +103,10 @@ export interface GenerationView {
   provider: string;
   createdAt: string;
   text: string;
+  /** Present when the model reasoned visibly. */
+  reasoning?: string;
+  /** Present when the model called tools. */
+  toolCalls?: ToolCall[];
   finishReason: FinishReason | null;
   usage: Usage;
   timings: Timings | null;
@@ -127,6 +135,8 @@ export function viewGeneration(generation: Generation): GenerationView {
     policyVersion: generation.policyVersion,
     modelConfigurationVersion: generation.modelConfigurationVersion,
   };
+  if (generation.reasoning !== '') view.reasoning = generation.reasoning;
+  if (generation.toolCalls.length > 0) view.toolCalls = generation.toolCalls;
   if (generation.sessionId !== undefined) view.sessionId = generation.sessionId;
   if (generation.endUserId !== undefined) view.endUserId = generation.endUserId;
   if (generation.error) view.error = generation.error;

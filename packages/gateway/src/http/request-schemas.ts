@@ -4,9 +4,20 @@
  */
 import { z } from 'zod';
 import { DELIVERY_MODES } from '../config/config-schema.ts';
+import type { ChatMessage, ToolChoice, ToolDefinition } from '@sluice/protocol';
 import type { GenerationRequest } from '../generation/generation.ts';
-import type { ChatMessage, SimulatorOptions } from '../providers/language-model.ts';
+import type { SimulatorOptions } from '../providers/language-model.ts';
 import { HttpError } from './http-error.ts';
+import {
+  chatMessagesSchema,
+  providerOptionsSchema,
+  reasoningSchema,
+  responseFormatSchema,
+  stopSchema,
+  toolChoiceSchema,
+  toolsSchema,
+} from './message-schemas.ts';
+import { toolNameSchema } from './request-parts.ts';
 
 export interface RequestLimits {
   messages: number;
@@ -20,12 +31,15 @@ export const simulatorOptionsSchema = z
     tokenIntervalMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
     failAfterTokens: z.number().int().min(0).optional(),
     stallAfterTokens: z.number().int().min(0).optional(),
+    toolCall: z.object({ name: toolNameSchema, arguments: z.string().max(100_000) }).strict().optional(),
+    reasoningTokens: z.number().int().min(0).max(100_000).optional(),
   })
   .strict();
 
 export const maxTokensSchema = z.number().int().positive().max(1_000_000);
 export const temperatureSchema = z.number().min(0).max(2);
 export const seedSchema = z.number().int();
+export const topPSchema = z.number().min(0).max(1);
 
 /** Session and end-user ids: opaque application identifiers, kept short and printable. */
 export const subjectIdSchema = z
@@ -34,21 +48,21 @@ export const subjectIdSchema = z
   .max(200)
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 
-const chatMessageSchema = z
-  .object({
-    role: z.enum(['system', 'user', 'assistant']),
-    content: z.string(),
-  })
-  .strict();
-
 export function generationRequestSchema(limits: RequestLimits) {
   return z
     .object({
       model: z.string().min(1),
-      messages: z.array(chatMessageSchema).min(1).max(limits.messages),
+      messages: chatMessagesSchema(limits.messages),
+      tools: toolsSchema.optional(),
+      toolChoice: toolChoiceSchema.optional(),
+      responseFormat: responseFormatSchema.optional(),
       maxTokens: maxTokensSchema.optional(),
       temperature: temperatureSchema.optional(),
+      topP: topPSchema.optional(),
+      stop: stopSchema.optional(),
       seed: seedSchema.optional(),
+      reasoning: reasoningSchema.optional(),
+      providerOptions: providerOptionsSchema.optional(),
       onDisconnect: z.enum(['continue', 'cancel']).optional(),
       simulator: simulatorOptionsSchema.optional(),
       sessionId: subjectIdSchema.optional(),
@@ -56,7 +70,42 @@ export function generationRequestSchema(limits: RequestLimits) {
       /** `stream`, `final` (one body with the validated answer) or `auto`. */
       delivery: z.enum(DELIVERY_MODES).optional(),
     })
-    .strict();
+    .strict()
+    .superRefine((body, context) => checkToolReferences(body as ToolReferences, context));
+}
+
+/**
+ * Cross-field rules: a forced tool must be declared, and a tool message must answer a call
+ * made earlier in the conversation (providers reject orphaned tool results with an opaque
+ * error, so Sluice names the path instead).
+ */
+interface ToolReferences {
+  messages: ChatMessage[];
+  tools?: ToolDefinition[] | undefined;
+  toolChoice?: ToolChoice | undefined;
+}
+
+function checkToolReferences(body: ToolReferences, context: z.RefinementCtx): void {
+  const choice = body.toolChoice;
+  if (typeof choice === 'object' && !body.tools?.some((tool) => tool.name === choice.toolName)) {
+    context.addIssue({
+      code: 'custom',
+      path: ['toolChoice', 'toolName'],
+      message: 'names no tool in tools',
+    });
+  }
+  const called = new Set<string>();
+  body.messages.forEach((message, index) => {
+    if (message.role === 'assistant') {
+      for (const call of message.toolCalls ?? []) called.add(call.toolCallId);
+    } else if (message.role === 'tool' && !called.has(message.toolCallId)) {
+      context.addIssue({
+        code: 'custom',
+        path: ['messages', index, 'toolCallId'],
+        message: 'answers no earlier assistant tool call',
+      });
+    }
+  });
 }
 
 /** A conversation longer than the configured limit is a 413, like an oversized body. */
@@ -100,9 +149,11 @@ export function generationRequestFromBody(
 ): GenerationRequest {
   const { messages, simulator, delivery: _delivery, ...rest } = body;
   const request: GenerationRequest = {
-    ...compact(rest),
+    ...(compact(rest) as Partial<GenerationRequest>),
     model: body.model,
-    messages,
+    // Validated above; zod types optional fields as `T | undefined`, which exact optional
+    // property types keep apart from the protocol's `field?: T`.
+    messages: messages as ChatMessage[],
     route: '/v1/generations',
   };
   const simulatorOptions = toSimulatorOptions(simulator);

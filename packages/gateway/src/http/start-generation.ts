@@ -5,7 +5,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SseConnection } from '../delivery/sse-connection.ts';
 import type { Generation, GenerationRequest } from '../generation/generation.ts';
-import { UnknownModelError } from '../generation/generation-service.ts';
+import { UnknownModelError, UnsupportedOptionsError } from '../generation/generation-service.ts';
 import { callerOf } from './auth/caller.ts';
 import { assertTenantAccess } from './auth/tenant-access.ts';
 import type { GatewayContext } from './gateway-context.ts';
@@ -13,14 +13,25 @@ import { HttpError, httpErrorFromCode } from './http-error.ts';
 
 export const GENERATION_ID_HEADER = 'sluice-generation-id';
 
+export interface StartGenerationOptions {
+  /** Names a field of Sluice's request shape in the route's own (e.g. `topP` → `top_p`). */
+  fieldName?: (field: string) => string;
+}
+
 export async function startGeneration(
   context: GatewayContext,
   httpRequest: FastifyRequest,
   reply: FastifyReply,
   request: GenerationRequest,
+  options: StartGenerationOptions = {},
 ): Promise<Generation> {
   if (!context.isAcceptingWork()) throw new HttpError('SLUICE_ERR_SHUTTING_DOWN');
-  if (!context.models.get(request.model)) throw unknownModel(request.model);
+  const fieldName = options.fieldName ?? ((field: string) => field);
+  try {
+    context.generations.checkRequest(request);
+  } catch (error) {
+    throw requestError(error, request, fieldName);
+  }
   const caller = callerOf(httpRequest);
   const identity = { tenant: caller.tenant, keyId: caller.keyId };
   // Refused before anything is created: a 429 holds no slot and spends nothing.
@@ -40,8 +51,7 @@ export async function startGeneration(
     );
   } catch (error) {
     admission.lease.release();
-    if (error instanceof UnknownModelError) throw unknownModel(request.model);
-    throw error;
+    throw requestError(error, request, fieldName);
   }
   reply.header(GENERATION_ID_HEADER, generation.id);
   // Nothing reached the client yet, so an upstream that failed before streaming is an
@@ -52,6 +62,30 @@ export async function startGeneration(
     throw error;
   }
   return generation;
+}
+
+/** A request the service refused before starting, as an HTTP error (others pass through). */
+function requestError(
+  error: unknown,
+  request: GenerationRequest,
+  fieldName: (field: string) => string,
+): unknown {
+  if (error instanceof UnknownModelError) return unknownModel(request.model);
+  if (error instanceof UnsupportedOptionsError) return unsupportedFields(error, fieldName);
+  return error;
+}
+
+function unsupportedFields(
+  error: UnsupportedOptionsError,
+  fieldName: (field: string) => string,
+): HttpError {
+  const fields = error.unsupported.map(
+    (entry) => `${fieldName(entry.field)}${entry.reason === undefined ? '' : ` (${entry.reason})`}`,
+  );
+  return new HttpError(
+    'SLUICE_ERR_UNSUPPORTED_FIELD',
+    `Provider ${error.provider} cannot carry ${fields.join('; ')}`,
+  );
 }
 
 function unknownModel(model: string): HttpError {

@@ -92,6 +92,7 @@ export class GatewayMetrics {
   readonly #finalization: Histogram<string>;
   readonly #verdicts: Counter<string>;
   readonly #redactions: Counter<string>;
+  readonly #toolCalls: Counter<string>;
   readonly #holdbackDelay: Histogram<string>;
   readonly #guardrailCheck: Histogram<string>;
   readonly #quotaRejections: Counter<string>;
@@ -144,7 +145,8 @@ export class GatewayMetrics {
     });
     this.#tokens = new Counter({
       name: 'sluice_tokens_total',
-      help: 'Tokens reported to clients, by type (input, output); per tenant when enabled.',
+      help:
+        'Tokens reported to clients, by type (input, output; reasoning and cached_input are subsets); per tenant when enabled.',
       labelNames: ['model', 'provider', 'type', ...tenant],
       registers,
     });
@@ -196,6 +198,12 @@ export class GatewayMetrics {
       name: 'sluice_verdicts_total',
       help: 'Final verdicts by outcome.',
       labelNames: ['model', 'verdict'],
+      registers,
+    });
+    this.#toolCalls = new Counter({
+      name: 'sluice_tool_calls_total',
+      help: 'Tool calls the models made (relayed to clients), by model.',
+      labelNames: ['model', 'provider'],
       registers,
     });
     this.#redactions = new Counter({
@@ -280,6 +288,18 @@ export class GatewayMetrics {
     this.#tokens.inc(tokens, summary.usage.inputTokens);
     tokens.type = 'output';
     this.#tokens.inc(tokens, summary.usage.outputTokens);
+    // Subsets of the two above, when the provider reports them.
+    if (summary.usage.reasoningTokens !== undefined) {
+      tokens.type = 'reasoning';
+      this.#tokens.inc(tokens, summary.usage.reasoningTokens);
+    }
+    if (summary.usage.cachedInputTokens !== undefined) {
+      tokens.type = 'cached_input';
+      this.#tokens.inc(tokens, summary.usage.cachedInputTokens);
+    }
+    if (summary.toolCalls !== undefined && summary.toolCalls > 0) {
+      this.#toolCalls.inc({ model, provider }, summary.toolCalls);
+    }
     if (summary.timeToFirstTokenMs !== null) {
       this.#timeToFirstToken.observe(client, seconds(summary.timeToFirstTokenMs));
     }

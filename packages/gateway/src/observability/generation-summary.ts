@@ -36,6 +36,8 @@ export interface GenerationSummary {
   /** From the request accepted to the terminal event. */
   durationMs: number;
   upstream?: UpstreamTimings | undefined;
+  /** Tool calls the model made. */
+  toolCalls?: number | undefined;
   /** Redactions by detector kind (counts only, never values). */
   redactions?: ReadonlyMap<string, number> | undefined;
 }

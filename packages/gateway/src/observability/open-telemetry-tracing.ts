@@ -106,6 +106,12 @@ class OpenTelemetryProviderSpan implements ProviderSpan {
     if (result.outputTokens !== undefined) {
       span.setAttribute(GEN_AI_USAGE_OUTPUT_TOKENS, result.outputTokens);
     }
+    if (result.reasoningTokens !== undefined) {
+      span.setAttribute('sluice.usage.reasoning_tokens', result.reasoningTokens);
+    }
+    if (result.toolNames !== undefined && result.toolNames.length > 0) {
+      span.setAttribute('sluice.tool_names', [...result.toolNames]);
+    }
     endWithError(span, result.errorType);
   }
 }

@@ -39,6 +39,9 @@ export interface ProviderCallResult {
   finishReason?: string | undefined;
   inputTokens?: number | undefined;
   outputTokens?: number | undefined;
+  reasoningTokens?: number | undefined;
+  /** Names of the tools the model called, in call order (duplicates removed). */
+  toolNames?: readonly string[] | undefined;
   /** A low-cardinality error identifier (the `SLUICE_ERR_*` code) when the call failed. */
   errorType?: string | undefined;
 }

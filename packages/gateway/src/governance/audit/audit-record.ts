@@ -53,7 +53,16 @@ export type AuditPayloads = {
   'reader-detached': { readerId: string; transport: string; offset: string; reason?: string };
   'reader-resumed': { readerId: string; transport: string; fromOffset: string };
   'generation-cancelled': { reason: string; offset?: string };
-  'redaction-applied': { kind: string; count: number };
+  /**
+   * `scope` is absent for answer and reasoning text. For tool-call arguments, `action` says
+   * what the policy did: `redacted`, or `detected` (released unchanged, `toolArguments: pass`).
+   */
+  'redaction-applied': {
+    kind: string;
+    count: number;
+    scope?: 'tool-arguments';
+    action?: 'redacted' | 'detected';
+  };
   'generation-blocked': { rule: string; reason?: string; offset?: string };
   'final-verdict': {
     verdict: Verdict;
@@ -63,6 +72,8 @@ export type AuditPayloads = {
     model: string;
     finishReason?: FinishReason;
     usage?: Usage;
+    /** The tools called, by name and call id; never their arguments. */
+    toolCalls?: Array<{ toolCallId: string; toolName: string }>;
   };
   'review-decided': {
     reviewItemId: string;

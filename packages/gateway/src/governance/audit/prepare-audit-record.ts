@@ -20,7 +20,7 @@ export type PreparedAuditRecord = AuditRecordContext & {
   payloadSha256: string;
 };
 
-const REDACTION_PAYLOAD_KEYS = new Set(['kind', 'count']);
+const REDACTION_PAYLOAD_KEYS = new Set(['kind', 'count', 'scope', 'action']);
 const KNOWN_TYPES: ReadonlySet<string> = new Set(AUDIT_RECORD_TYPES);
 
 export function prepareAuditRecord(
@@ -39,12 +39,20 @@ export function prepareAuditRecord(
     // the kind and the count, whatever the static types allowed through.
     for (const key of Object.keys(input.payload)) {
       if (!REDACTION_PAYLOAD_KEYS.has(key)) {
-        throw new TypeError(`A redaction-applied record carries only kind and count, not ${key}`);
+        throw new TypeError(
+          `A redaction-applied record carries only kind, count, scope and action, not ${key}`,
+        );
       }
     }
-    const { kind, count } = input.payload as { kind: unknown; count: unknown };
+    const { kind, count, scope, action } = input.payload as Record<string, unknown>;
     if (typeof kind !== 'string' || !Number.isSafeInteger(count) || (count as number) < 0) {
       throw new TypeError('A redaction-applied record needs a string kind and a count');
+    }
+    if (
+      (scope !== undefined && scope !== 'tool-arguments') ||
+      (action !== undefined && action !== 'redacted' && action !== 'detected')
+    ) {
+      throw new TypeError('A redaction-applied record has an unknown scope or action');
     }
   }
   const payloadJson = canonicalJson(input.payload);

@@ -11,7 +11,11 @@ import {
 import type { Validator } from '../validators/validator.ts';
 import { type FinalizationInput, finalize } from './finalize.ts';
 
-const noValidators: CompiledValidators = { policyVersion: 'v1', validators: [] };
+const noValidators: CompiledValidators = {
+  policyVersion: 'v1',
+  validators: [],
+  outputContract: { toolCalls: 'flag', responseFormat: 'flag' },
+};
 
 function input(
   overrides: Partial<Omit<FinalizationInput, 'deliveredText' | 'deliveredDeltas'>> & {
@@ -144,7 +148,7 @@ describe('finalize', () => {
       },
     };
     const { final } = await finalize(
-      input({ validators: { policyVersion: 'v1', validators: [first, second] } }),
+      input({ validators: { ...noValidators, validators: [first, second] } }),
     );
     expect(final.checks.map((check) => check.name)).toEqual(['first', 'second', 'consistency']);
     expect(final.verdict).toBe('flagged');
@@ -160,7 +164,7 @@ describe('finalize', () => {
       },
     };
     const { final } = await finalize(
-      input({ validators: { policyVersion: 'v1', validators: [broken] } }),
+      input({ validators: { ...noValidators, validators: [broken] } }),
     );
     expect(final.verdict).toBe('rejected');
     expect(final.checks[0]).toEqual({

@@ -1,18 +1,22 @@
 /**
  * The finalizer: when a generation ends it validates the final answer against the active
- * policy and produces the `response-final` event (verdict, every check, content hash,
+ * policy and the request's own output contract (declared tool schemas, response format)
+ * and produces the `response-final` event (verdict, every check, content hash,
  * timings) and, when a rejected answer had already reached clients, a `response-retract`
  * event so they can hide it. It appends nothing itself: the caller appends the returned
  * events to the generation's log, retraction first, before closing the log.
  */
-import type {
-  FinishReason,
-  ResponseFinalEvent,
-  ResponseRetractEvent,
-  Timings,
-  Usage,
+import {
+  deliveredContentDigestInput,
+  type FinishReason,
+  type ResponseFinalEvent,
+  type ResponseRetractEvent,
+  type Timings,
+  type ToolCall,
+  type Usage,
 } from '@sluice/protocol';
 import type { CompiledValidators } from '../validators/compile-validators.ts';
+import { checkOutputContract, type OutputContract } from '../validators/output-contract-checks.ts';
 import type { ValidationContext, ValidatorOutcome } from '../validators/validator.ts';
 import { checkConsistency } from './consistency-check.ts';
 import { contentSha256 } from './content-sha256.ts';
@@ -36,6 +40,12 @@ export type FinalizationInput = DeliveredContent & {
   finishReason: FinishReason;
   /** The active policy's validators, compiled once per policy version; carries the version. */
   validators: CompiledValidators;
+  /** The assembled tool calls, in index order. */
+  toolCalls?: readonly ToolCall[];
+  /** The tool calls clients received (from the log); defaults to `toolCalls`. */
+  deliveredToolCalls?: readonly ToolCall[];
+  /** The tools and response format the request declared. */
+  outputContract?: OutputContract;
   /** Told how long each check took. */
   onCheckTimed?: CheckTimer;
 };
@@ -51,18 +61,28 @@ export interface FinalizationResult {
 export async function finalize(input: FinalizationInput): Promise<FinalizationResult> {
   const startedAt = performance.now();
   const deliveredText = input.deliveredText ?? input.deliveredDeltas.join('');
+  const toolCalls = input.toolCalls ?? [];
+  const deliveredToolCalls = input.deliveredToolCalls ?? toolCalls;
   const policyVersion = input.validators.policyVersion;
   const context: ValidationContext = {
     generationId: input.generationId,
     model: input.model,
     provider: input.provider,
     policyVersion,
-    contentSha256: contentSha256(deliveredText),
+    contentSha256: contentSha256(deliveredContentDigestInput(deliveredText, deliveredToolCalls)),
     finishReason: input.finishReason,
   };
-  const consistency = checkConsistency(input.text, deliveredText);
+  const consistency = checkConsistency(
+    deliveredContentDigestInput(input.text, toolCalls),
+    deliveredContentDigestInput(deliveredText, deliveredToolCalls),
+  );
   const outcomes: ValidatorOutcome[] = [
     ...(await runValidators(input.validators.validators, input.text, context, input.onCheckTimed)),
+    ...checkOutputContract(input.outputContract ?? {}, input.validators.outputContract, {
+      text: input.text,
+      toolCalls,
+      finishReason: input.finishReason,
+    }),
     consistency,
   ];
   const verdict = computeVerdict(outcomes);
@@ -78,7 +98,7 @@ export async function finalize(input: FinalizationInput): Promise<FinalizationRe
     timings: { ...input.timings, finalizationMs: roundMs(performance.now() - startedAt) },
   };
   const result: FinalizationResult = { final, consistent: consistency.check.passed };
-  if (verdict === 'rejected' && deliveredText.length > 0) {
+  if (verdict === 'rejected' && (deliveredText.length > 0 || deliveredToolCalls.length > 0)) {
     result.retract = { type: 'response-retract', reason: retractReason(policyVersion, outcomes) };
   }
   return result;

@@ -7,6 +7,7 @@ import { createForbiddenPatternValidator } from './forbidden-pattern-validator.t
 import { createJsonSchemaValidator } from './json-schema-validator.ts';
 import { createLengthValidator } from './length-validator.ts';
 import { createRequiredPatternValidator } from './required-pattern-validator.ts';
+import type { OutputContractPolicy } from './output-contract-checks.ts';
 import type { Validator } from './validator.ts';
 import { parseValidatorsPolicy, type ValidatorsPolicy } from './validators-policy.ts';
 import { createWebhookValidator, type WebhookValidatorOptions } from './webhook-validator.ts';
@@ -14,6 +15,8 @@ import { createWebhookValidator, type WebhookValidatorOptions } from './webhook-
 export interface CompiledValidators {
   readonly policyVersion: string;
   readonly validators: readonly Validator[];
+  /** What a failure of the request-implied checks (tool calls, response format) does. */
+  readonly outputContract: OutputContractPolicy;
 }
 
 export interface CompileValidatorsOptions {
@@ -39,7 +42,14 @@ export function compileValidators(
   }
   if (policy.jsonSchema) validators.push(createJsonSchemaValidator(policy.jsonSchema));
   if (policy.webhook) validators.push(createWebhookValidator(policy.webhook, options.webhook));
-  return { policyVersion, validators };
+  return {
+    policyVersion,
+    validators,
+    outputContract: {
+      toolCalls: policy.toolCalls.onFail,
+      responseFormat: policy.responseFormat.onFail,
+    },
+  };
 }
 
 /**

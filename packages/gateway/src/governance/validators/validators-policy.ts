@@ -103,8 +103,15 @@ const webhookSchema = z
   })
   .strict();
 
+/** Severity of the checks the request itself implies (declared tool schemas, response format). */
+const outputContractRuleSchema = z.object({ onFail: onFailSchema }).strict();
+
 export const validatorsPolicySchema = z
   .object({
+    /** Tool calls must name a declared tool, with valid JSON arguments matching its schema. */
+    toolCalls: outputContractRuleSchema.default({ onFail: 'flag' }),
+    /** A `responseFormat` json / json_schema answer must be JSON (matching the schema). */
+    responseFormat: outputContractRuleSchema.default({ onFail: 'flag' }),
     length: lengthSchema.optional(),
     requiredPatterns: patternRulesSchema.default([]),
     forbiddenPatterns: patternRulesSchema.default([]),
