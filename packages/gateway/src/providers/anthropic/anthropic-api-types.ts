@@ -1,14 +1,73 @@
 /**
- * Wire shapes of Anthropic's Messages API in streaming mode. Event schemas are lenient:
- * unknown fields are ignored, unknown event types are skipped by the caller, and usage
- * fields may be missing, as the API adds fields over time.
+ * Wire shapes of Anthropic's Messages API: the request body we send, and the events of its
+ * streaming answer. Event schemas are lenient where the API grows (unknown fields are ignored,
+ * unknown event, block and delta types are skipped by the caller, usage fields may be missing)
+ * and strict where our parts depend on a field: block events must carry their `index`.
  */
 import { z } from 'zod';
 
-export interface AnthropicMessage {
-  role: 'user' | 'assistant';
-  content: string;
+export interface AnthropicTextBlock {
+  type: 'text';
+  text: string;
 }
+
+export type AnthropicImageSource =
+  | { type: 'base64'; media_type: string; data: string }
+  | { type: 'url'; url: string };
+
+export interface AnthropicImageBlock {
+  type: 'image';
+  source: AnthropicImageSource;
+}
+
+/** PDFs travel as base64; plain text documents as the text itself. */
+export type AnthropicDocumentSource =
+  | { type: 'base64'; media_type: 'application/pdf'; data: string }
+  | { type: 'text'; media_type: 'text/plain'; data: string };
+
+export interface AnthropicDocumentBlock {
+  type: 'document';
+  source: AnthropicDocumentSource;
+  title?: string;
+}
+
+export type AnthropicInputContentBlock =
+  | AnthropicTextBlock
+  | AnthropicImageBlock
+  | AnthropicDocumentBlock;
+
+export interface AnthropicToolUseBlock {
+  type: 'tool_use';
+  id: string;
+  name: string;
+  input: Record<string, unknown>;
+}
+
+export interface AnthropicToolResultBlock {
+  type: 'tool_result';
+  tool_use_id: string;
+  content: string | AnthropicInputContentBlock[];
+}
+
+export type AnthropicUserContentBlock = AnthropicInputContentBlock | AnthropicToolResultBlock;
+export type AnthropicAssistantContentBlock = AnthropicTextBlock | AnthropicToolUseBlock;
+
+export type AnthropicMessage =
+  | { role: 'user'; content: string | AnthropicUserContentBlock[] }
+  | { role: 'assistant'; content: string | AnthropicAssistantContentBlock[] };
+
+export interface AnthropicTool {
+  name: string;
+  description?: string;
+  input_schema: Record<string, unknown>;
+  strict?: boolean;
+}
+
+export type AnthropicToolChoice =
+  | { type: 'auto' }
+  | { type: 'any' }
+  | { type: 'none' }
+  | { type: 'tool'; name: string };
 
 export interface AnthropicMessagesRequest {
   model: string;
@@ -17,6 +76,12 @@ export interface AnthropicMessagesRequest {
   system?: string;
   stream: true;
   temperature?: number;
+  top_p?: number;
+  stop_sequences?: string[];
+  tools?: AnthropicTool[];
+  tool_choice?: AnthropicToolChoice;
+  thinking?: { type: 'enabled'; budget_tokens: number };
+  output_config?: { format: { type: 'json_schema'; schema: Record<string, unknown> } };
 }
 
 const anthropicUsageSchema = z.object({
@@ -28,6 +93,31 @@ const anthropicUsageSchema = z.object({
 
 export type AnthropicUsage = z.infer<typeof anthropicUsageSchema>;
 
+const blockIndexSchema = z.number().int().nonnegative();
+
+/** The opening of a content block; `text`, `thinking` and `tool_use` are the types we relay. */
+const contentBlockSchema = z.object({
+  type: z.string(),
+  text: z.string().nullish(),
+  thinking: z.string().nullish(),
+  id: z.string().nullish(),
+  name: z.string().nullish(),
+  input: z.unknown().optional(),
+});
+
+export type AnthropicContentBlockStart = z.infer<typeof contentBlockSchema>;
+
+/** One delta; which field must be present depends on `type`, checked by the block tracker. */
+const contentDeltaSchema = z.object({
+  type: z.string(),
+  text: z.string().nullish(),
+  thinking: z.string().nullish(),
+  signature: z.string().nullish(),
+  partial_json: z.string().nullish(),
+});
+
+export type AnthropicContentDelta = z.infer<typeof contentDeltaSchema>;
+
 export const anthropicStreamEventSchema = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('message_start'),
@@ -37,14 +127,17 @@ export const anthropicStreamEventSchema = z.discriminatedUnion('type', [
       usage: anthropicUsageSchema.nullish(),
     }),
   }),
-  z.object({ type: z.literal('content_block_start'), index: z.number().nullish() }),
+  z.object({
+    type: z.literal('content_block_start'),
+    index: blockIndexSchema,
+    content_block: contentBlockSchema,
+  }),
   z.object({
     type: z.literal('content_block_delta'),
-    index: z.number().nullish(),
-    // text_delta carries `text`; thinking, signature, tool-input and citation deltas are skipped.
-    delta: z.object({ type: z.string(), text: z.string().nullish() }),
+    index: blockIndexSchema,
+    delta: contentDeltaSchema,
   }),
-  z.object({ type: z.literal('content_block_stop'), index: z.number().nullish() }),
+  z.object({ type: z.literal('content_block_stop'), index: blockIndexSchema }),
   z.object({
     type: z.literal('message_delta'),
     delta: z.object({ stop_reason: z.string().nullish() }).nullish(),

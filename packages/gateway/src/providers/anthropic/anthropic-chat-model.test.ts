@@ -1,13 +1,20 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LanguageModelCallOptions, ProviderError } from '../language-model.ts';
-import { collectStream, withinDeadline } from '../testing/collect-stream.ts';
+import { collectStream } from '../testing/collect-stream.ts';
+import type { ConformanceScenario } from '../testing/conformance-scenarios.ts';
 import {
   type FixtureResponder,
+  type FixtureResponse,
   type FixtureServer,
   readFixture,
   refusedBaseUrl,
   startFixtureServer,
 } from '../testing/fixture-server.ts';
+import {
+  describeLanguageModelConformance,
+  type LanguageModelHarness,
+  type Replay,
+} from '../testing/language-model-conformance.ts';
 import type { AnthropicSettings } from './anthropic-chat-model.ts';
 import { createAnthropic } from './anthropic-provider.ts';
 
@@ -20,6 +27,72 @@ const messages: LanguageModelCallOptions['messages'] = [
   { role: 'system', content: 'Use British spelling.' },
   { role: 'user', content: 'Again' },
 ];
+
+const tools: LanguageModelCallOptions['tools'] = [
+  {
+    name: 'get_weather',
+    parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
+  },
+  {
+    name: 'get_time',
+    parameters: { type: 'object', properties: { timezone: { type: 'string' } } },
+  },
+];
+
+/** What each scenario's request would carry for Anthropic to answer that way. */
+const SCENARIO_OPTIONS: Record<ConformanceScenario, Partial<LanguageModelCallOptions>> = {
+  text: {},
+  'one-tool-call': { tools },
+  'parallel-tool-calls': { tools },
+  'text-then-tool-call': { tools },
+  'reasoning-then-text': { reasoning: { effort: 'low' } },
+  'json-mode': {
+    responseFormat: {
+      type: 'json_schema',
+      name: 'answer',
+      schema: { type: 'object', properties: { answer: { type: 'number' } } },
+    },
+  },
+};
+
+async function replayFixture(
+  name: string,
+  response: Partial<FixtureResponse> = {},
+  options: Partial<LanguageModelCallOptions> = {},
+): Promise<Replay> {
+  const fixtureServer = await startFixtureServer({ body: fixture(name), ...response });
+  return {
+    model: createAnthropic({
+      baseUrl: `${fixtureServer.baseUrl}/v1`,
+      apiKey: API_KEY,
+      modelId: 'claude-sonnet-4-5',
+    }),
+    options,
+    upstreamClosed: () => fixtureServer.nextRequest().then((request) => request.socketClosed),
+    close: () => fixtureServer.close(),
+  };
+}
+
+const harness: LanguageModelHarness = {
+  scenarios: Object.keys(SCENARIO_OPTIONS) as ConformanceScenario[],
+  rechunks: true,
+  replay: (scenario, { chunkSeed }) =>
+    replayFixture(
+      `anthropic-${scenario}.sse.txt`,
+      chunkSeed === undefined ? {} : { chunkSeed },
+      SCENARIO_OPTIONS[scenario],
+    ),
+  hanging: () => replayFixture('anthropic-truncated.sse.txt', { holdOpen: true }),
+  failures: {
+    truncated: () => replayFixture('anthropic-truncated.sse.txt'),
+    'mid-stream-error': () => replayFixture('anthropic-error.sse.txt'),
+    malformed: () => replayFixture('anthropic-malformed.sse.txt'),
+    'unknown-tool-index': () => replayFixture('anthropic-unknown-block-index.sse.txt'),
+    'tool-call-without-name': () => replayFixture('anthropic-tool-use-without-name.sse.txt'),
+  },
+};
+
+describeLanguageModelConformance('anthropic', harness);
 
 let server: FixtureServer | undefined;
 afterEach(async () => {
@@ -38,49 +111,38 @@ async function serve(responder: FixtureResponder, settings: Partial<AnthropicSet
   return { server, model };
 }
 
-async function streamFixture(name: string, chunkSeed?: number) {
-  const { model } = await serve({
-    body: fixture(name),
-    ...(chunkSeed === undefined ? {} : { chunkSeed }),
-  });
-  const { stream } = await model.doStream({ messages });
+async function streamFixture(name: string, options: Partial<LanguageModelCallOptions> = {}) {
+  const { model } = await serve({ body: fixture(name) });
+  const { stream } = await model.doStream({ messages, ...options });
   return collectStream(stream);
 }
 
 describe('AnthropicChatModel', () => {
-  it('assembles text, metadata, usage and the finish part', async () => {
-    const result = await streamFixture('anthropic-basic.sse.txt');
-    expect(result.error).toBeUndefined();
-    expect(result.text).toBe('Hello from the café 🌊!');
+  it('relays the message id and model, then usage with the cache reads', async () => {
+    const result = await streamFixture('anthropic-text.sse.txt');
     expect(result.parts[0]).toEqual({
       type: 'response-metadata',
       id: 'msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY',
       modelId: 'claude-sonnet-4-5-20250929',
     });
-    expect(result.parts.filter((part) => part.type === 'finish')).toHaveLength(1);
     expect(result.finish).toEqual({
       type: 'finish',
       finishReason: 'stop',
-      usage: { inputTokens: 25, outputTokens: 15 },
+      usage: { inputTokens: 25, outputTokens: 15, cachedInputTokens: 0 },
     });
   });
 
-  it('gives the same parts whatever the network chunk boundaries', async () => {
-    const whole = await streamFixture('anthropic-max-tokens.sse.txt');
-    for (const seed of [11, 12, 13, 14, 15]) {
-      await server?.close();
-      const chunked = await streamFixture('anthropic-max-tokens.sse.txt', seed);
-      expect(chunked.parts).toEqual(whole.parts);
-    }
-  });
-
-  it('maps max_tokens to length, skips thinking, and counts cached input', async () => {
+  it('counts cache writes and reads into the input tokens, maps max_tokens to length', async () => {
     const result = await streamFixture('anthropic-max-tokens.sse.txt');
     expect(result.text).toBe('It was the best of times');
+    expect(result.parts).toContainEqual({
+      type: 'reasoning-delta',
+      delta: 'Private reasoning that is not relayed.',
+    });
     expect(result.finish).toEqual({
       type: 'finish',
       finishReason: 'length',
-      usage: { inputTokens: 60, outputTokens: 6 },
+      usage: { inputTokens: 60, outputTokens: 6, cachedInputTokens: 30 },
     });
   });
 
@@ -89,8 +151,31 @@ describe('AnthropicChatModel', () => {
     expect(result.finish).toMatchObject({ finishReason: 'content-filter' });
   });
 
+  it('gives a tool without parameters the arguments {}', async () => {
+    const result = await streamFixture('anthropic-tool-without-arguments.sse.txt', { tools });
+    expect(result.parts.filter((part) => part.type.startsWith('tool-call'))).toEqual([
+      {
+        type: 'tool-call-start',
+        index: 0,
+        toolCallId: 'toolu_01QE1WLsSVp5hy5Q3GmGTmjP',
+        toolName: 'list_issues',
+      },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '{}' },
+      { type: 'tool-call-end', index: 0 },
+    ]);
+    expect(result.finish).toMatchObject({ finishReason: 'tool-calls' });
+  });
+
+  it('fails on tool input streamed into a text block', async () => {
+    const result = await streamFixture('anthropic-tool-input-on-text-block.sse.txt');
+    expect(result.text).toBe('Checking');
+    expect(result.error).toMatchObject({ code: 'SLUICE_ERR_UPSTREAM_BAD_RESPONSE' });
+    expect((result.error as Error).message).toContain('input_json_delta on a text block');
+    expect(result.finish).toBeUndefined();
+  });
+
   it('sends the documented request shape', async () => {
-    const { model, server } = await serve({ body: fixture('anthropic-basic.sse.txt') });
+    const { model, server } = await serve({ body: fixture('anthropic-text.sse.txt') });
     await collectStream(
       (await model.doStream({ messages, temperature: 0.5, headers: { traceparent: 't' } })).stream,
     );
@@ -115,14 +200,18 @@ describe('AnthropicChatModel', () => {
     });
   });
 
-  it('passes maxTokens through and omits system when there is none', async () => {
-    const { model, server } = await serve({ body: fixture('anthropic-basic.sse.txt') });
-    await collectStream(
-      (await model.doStream({ messages: [{ role: 'user', content: 'Hi' }], maxTokens: 12 })).stream,
-    );
-    const body = JSON.parse((await server.nextRequest()).body);
-    expect(body.max_tokens).toBe(12);
-    expect(body).not.toHaveProperty('system');
+  it('refuses a call it cannot carry without sending it', async () => {
+    const { model, server } = await serve({ body: fixture('anthropic-text.sse.txt') });
+    const options = { messages, seed: 7, responseFormat: { type: 'json' } } as const;
+    expect(model.unsupportedOptions(options).map((option) => option.field)).toEqual([
+      'responseFormat',
+      'seed',
+    ]);
+    const error = await model.doStream(options).catch((caught: unknown) => caught);
+    expect(ProviderError.isInstance(error)).toBe(true);
+    expect(error).toMatchObject({ code: 'SLUICE_ERR_UNSUPPORTED_FIELD', retryable: false });
+    expect((error as Error).message).toContain('seed');
+    expect(server.requests).toHaveLength(0);
   });
 
   it.each([
@@ -162,48 +251,23 @@ describe('AnthropicChatModel', () => {
     });
   });
 
-  it('throws a typed, retryable error for a mid-stream error event', async () => {
+  it('throws a typed, retryable error for an overloaded_error event mid-stream', async () => {
     const result = await streamFixture('anthropic-error.sse.txt');
     expect(result.text).toBe('Partial answer');
-    expect(ProviderError.isInstance(result.error)).toBe(true);
     expect(result.error).toMatchObject({ code: 'SLUICE_ERR_UPSTREAM_ERROR', retryable: true });
     expect((result.error as Error).message).toContain('overloaded_error');
-    expect(result.finish).toBeUndefined();
   });
 
-  it('throws a bad-response error for malformed JSON', async () => {
+  it('reports malformed JSON without quoting it', async () => {
     const result = await streamFixture('anthropic-malformed.sse.txt');
     expect(result.text).toBe('Fine');
     expect(result.error).toMatchObject({ code: 'SLUICE_ERR_UPSTREAM_BAD_RESPONSE' });
     expect((result.error as Error).message).not.toContain('broken');
   });
 
-  it('throws truncated when the stream ends without message_stop', async () => {
+  it('reports a stream cut before message_stop as truncated and retryable', async () => {
     const result = await streamFixture('anthropic-truncated.sse.txt');
     expect(result.text).toBe('This answer stops');
     expect(result.error).toMatchObject({ code: 'SLUICE_ERR_STREAM_TRUNCATED', retryable: true });
-  });
-
-  it('closes the upstream socket within 100 ms of an abort', async () => {
-    const controller = new AbortController();
-    const { model, server } = await serve({
-      body: fixture('anthropic-truncated.sse.txt'),
-      holdOpen: true,
-    });
-    const { stream } = await model.doStream({ messages, abortSignal: controller.signal });
-    const iterator = stream[Symbol.asyncIterator]();
-    expect((await iterator.next()).value).toMatchObject({ type: 'response-metadata' });
-    const request = await server.nextRequest();
-    await request.bodyWritten;
-    const pending = iterator
-      .next()
-      .then(() => iterator.next())
-      .then(() => iterator.next())
-      .catch((error: unknown) => error);
-    const abortedAt = performance.now();
-    controller.abort();
-    const closedAt = await withinDeadline(request.socketClosed, 100, 'upstream socket still open');
-    expect(closedAt).toBeGreaterThanOrEqual(abortedAt);
-    expect(await pending).toMatchObject({ name: 'AbortError' });
   });
 });

@@ -1,10 +1,14 @@
 /**
- * Anthropic Messages API streaming. `baseUrl` follows the same convention as the
+ * Anthropic Messages API streaming (protocol v2). `baseUrl` follows the same convention as the
  * OpenAI-compatible provider: the API root including its version segment, default
- * `https://api.anthropic.com/v1`, and requests go to `${baseUrl}/messages`. Text comes from
- * `text_delta` events; input usage from `message_start`, output usage and the stop reason from
- * `message_delta`; `message_stop` completes the stream. `ping` and non-text blocks (thinking,
- * tool input) are skipped; an `error` event fails the stream with a typed error.
+ * `https://api.anthropic.com/v1`, and requests go to `${baseUrl}/messages`. The body comes
+ * from build-anthropic-request.ts, which also names what this model cannot carry; `doStream`
+ * refuses such a call too, so nothing is dropped even if the gateway did not ask first.
+ *
+ * Parsing: content blocks (text, thinking, tool use) become parts in anthropic-content-blocks.ts;
+ * input usage comes from `message_start`, output usage and the stop reason from `message_delta`;
+ * `message_stop` completes the stream. `ping` is skipped; an `error` event fails the stream
+ * with a typed error, and so does data we cannot relay faithfully (a malformed stream).
  */
 import type { Dispatcher } from 'undici';
 import {
@@ -14,6 +18,7 @@ import {
   type LanguageModelStreamResult,
   ProviderError,
   type ProviderUsage,
+  type UnsupportedOption,
 } from '../language-model.ts';
 import { abortReason } from '../shared/abort-reason.ts';
 import { parseJsonData } from '../shared/parse-json-data.ts';
@@ -33,15 +38,18 @@ import {
 } from '../shared/upstream-http-settings.ts';
 import {
   ANTHROPIC_EVENT_TYPES,
-  type AnthropicMessagesRequest,
   type AnthropicUsage,
   anthropicStreamEventSchema,
 } from './anthropic-api-types.ts';
-import { convertToAnthropicMessages } from './convert-to-anthropic-messages.ts';
+import { AnthropicContentBlocks } from './anthropic-content-blocks.ts';
+import { buildAnthropicRequest } from './build-anthropic-request.ts';
 import { mapAnthropicFinishReason } from './map-anthropic-finish-reason.ts';
 
 export const ANTHROPIC_DEFAULT_BASE_URL = 'https://api.anthropic.com/v1';
-/** Anthropic requires `max_tokens`; this applies when the request sets none. */
+/**
+ * Anthropic requires `max_tokens`; this applies when the request sets none (plus the thinking
+ * budget when reasoning is on, see anthropic-thinking.ts).
+ */
 export const ANTHROPIC_DEFAULT_MAX_TOKENS = 4096;
 
 export interface AnthropicSettings extends UpstreamHttpSettings {
@@ -52,7 +60,7 @@ export interface AnthropicSettings extends UpstreamHttpSettings {
   modelId: string;
   /** The `anthropic-version` header; default `2023-06-01`. */
   anthropicVersion?: string;
-  /** `max_tokens` when the request sets none; default 4096. */
+  /** `max_tokens` when the request sets none; default 4096 (plus any thinking budget). */
   defaultMaxTokens?: number;
 }
 
@@ -67,7 +75,7 @@ const NON_RETRYABLE_ERROR_TYPES = new Set([
 ]);
 
 export class AnthropicChatModel implements LanguageModel {
-  readonly specificationVersion = 'sluice-v1';
+  readonly specificationVersion = 'sluice-v2';
   readonly provider = 'anthropic';
   readonly modelId: string;
   readonly #settings: AnthropicSettings;
@@ -81,15 +89,26 @@ export class AnthropicChatModel implements LanguageModel {
     this.#url = joinUrl(settings.baseUrl ?? ANTHROPIC_DEFAULT_BASE_URL, 'messages');
   }
 
+  unsupportedOptions(options: LanguageModelCallOptions): UnsupportedOption[] {
+    return this.#request(options).unsupported;
+  }
+
   async doStream(options: LanguageModelCallOptions): Promise<LanguageModelStreamResult> {
-    const body = await postEventStream({
+    const { body, unsupported } = this.#request(options);
+    if (unsupported.length > 0) throw unsupportedOptionsError(unsupported);
+    const response = await postEventStream({
       url: this.#url,
       headers: this.#headers(options),
-      body: JSON.stringify(this.#requestBody(options)),
+      body: JSON.stringify(body),
       dispatcher: this.#dispatcher,
       signal: options.abortSignal,
     });
-    return { stream: this.#parts(body, options.abortSignal) };
+    return { stream: this.#parts(response, options.abortSignal) };
+  }
+
+  #request(options: LanguageModelCallOptions) {
+    const defaultMaxTokens = this.#settings.defaultMaxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS;
+    return buildAnthropicRequest({ modelId: this.modelId, defaultMaxTokens }, options);
   }
 
   #headers(options: LanguageModelCallOptions): Record<string, string> {
@@ -104,34 +123,23 @@ export class AnthropicChatModel implements LanguageModel {
     return headers;
   }
 
-  #requestBody(options: LanguageModelCallOptions): AnthropicMessagesRequest {
-    const { system, messages } = convertToAnthropicMessages(options.messages);
-    const request: AnthropicMessagesRequest = {
-      model: this.modelId,
-      max_tokens:
-        options.maxTokens ?? this.#settings.defaultMaxTokens ?? ANTHROPIC_DEFAULT_MAX_TOKENS,
-      messages,
-      stream: true,
-    };
-    if (system !== undefined) request.system = system;
-    if (options.temperature !== undefined) request.temperature = options.temperature;
-    // The Messages API has no seed parameter; `options.seed` cannot be honoured here.
-    return request;
-  }
-
   async *#parts(
     body: UpstreamBody,
     signal: AbortSignal | undefined,
   ): AsyncGenerator<LanguageModelStreamPart> {
     let completed = false;
     let stopReason: string | undefined;
-    const usage: ProviderUsage = { inputTokens: undefined, outputTokens: undefined };
-    const finishPart = (): LanguageModelStreamPart => ({
-      type: 'finish',
-      // `message_stop` with no stop_reason is still the API saying the message is complete.
-      finishReason: stopReason === undefined ? 'stop' : mapAnthropicFinishReason(stopReason),
-      usage,
-    });
+    const reported: AnthropicUsage = {};
+    const blocks = new AnthropicContentBlocks();
+    const finishPart = (): LanguageModelStreamPart => {
+      blocks.assertComplete();
+      return {
+        type: 'finish',
+        // `message_stop` with no stop_reason is still the API saying the message is complete.
+        finishReason: stopReason === undefined ? 'stop' : mapAnthropicFinishReason(stopReason),
+        usage: providerUsage(reported),
+      };
+    };
     try {
       for await (const message of readServerSentEvents(body)) {
         if (message.data === '') continue;
@@ -143,7 +151,7 @@ export class AnthropicChatModel implements LanguageModel {
         const event = parsed.data;
         switch (event.type) {
           case 'message_start': {
-            applyUsage(usage, event.message.usage);
+            mergeUsage(reported, event.message.usage);
             yield {
               type: 'response-metadata',
               ...(event.message.id == null ? {} : { id: event.message.id }),
@@ -151,30 +159,41 @@ export class AnthropicChatModel implements LanguageModel {
             };
             break;
           }
+          case 'content_block_start': {
+            const part = blocks.start(event.index, event.content_block);
+            if (part !== undefined) yield part;
+            break;
+          }
           case 'content_block_delta': {
-            const text = event.delta.type === 'text_delta' ? event.delta.text : undefined;
-            if (text != null && text !== '') yield { type: 'text-delta', delta: text };
+            const part = blocks.delta(event.index, event.delta);
+            if (part !== undefined) yield part;
+            break;
+          }
+          case 'content_block_stop': {
+            for (const part of blocks.stop(event.index)) yield part;
             break;
           }
           case 'message_delta': {
             if (event.delta?.stop_reason != null) stopReason = event.delta.stop_reason;
-            applyUsage(usage, event.usage);
+            mergeUsage(reported, event.usage);
             break;
           }
           case 'message_stop': {
+            const finish = finishPart();
             completed = true;
-            yield finishPart();
+            yield finish;
             return;
           }
           case 'error':
             throw midStreamError(event.error);
           default:
-            break; // ping and content block boundaries carry nothing we relay
+            break; // ping carries nothing
         }
       }
       if (stopReason === undefined) throw truncatedStreamError();
+      const finish = finishPart();
       completed = true;
-      yield finishPart();
+      yield finish;
     } catch (error) {
       if (signal?.aborted) throw abortReason(signal);
       throw errorFromStreamFailure(error);
@@ -184,19 +203,46 @@ export class AnthropicChatModel implements LanguageModel {
   }
 }
 
+/** Usage events are cumulative: a field reported again replaces the earlier value. */
+function mergeUsage(reported: AnthropicUsage, update: AnthropicUsage | null | undefined): void {
+  if (update == null) return;
+  for (const field of USAGE_FIELDS) {
+    const value = update[field];
+    if (value != null) reported[field] = value;
+  }
+}
+
+const USAGE_FIELDS = [
+  'input_tokens',
+  'output_tokens',
+  'cache_creation_input_tokens',
+  'cache_read_input_tokens',
+] as const satisfies ReadonlyArray<keyof AnthropicUsage>;
+
 /**
  * Input tokens are the whole prompt: uncached plus cache writes plus cache reads, which
- * Anthropic reports separately. `message_delta` usage is cumulative, so later values win.
+ * Anthropic reports separately; the cache reads are also given as `cachedInputTokens`.
+ * Anthropic does not count thinking tokens apart from the rest of the output.
  */
-function applyUsage(usage: ProviderUsage, reported: AnthropicUsage | null | undefined): void {
-  if (reported == null) return;
-  if (reported.input_tokens != null) {
-    usage.inputTokens =
-      reported.input_tokens +
-      (reported.cache_creation_input_tokens ?? 0) +
-      (reported.cache_read_input_tokens ?? 0);
-  }
-  if (reported.output_tokens != null) usage.outputTokens = reported.output_tokens;
+function providerUsage(reported: AnthropicUsage): ProviderUsage {
+  const cacheRead = reported.cache_read_input_tokens;
+  const usage: ProviderUsage = {
+    inputTokens:
+      reported.input_tokens == null
+        ? undefined
+        : reported.input_tokens + (reported.cache_creation_input_tokens ?? 0) + (cacheRead ?? 0),
+    outputTokens: reported.output_tokens ?? undefined,
+  };
+  if (cacheRead != null) usage.cachedInputTokens = cacheRead;
+  return usage;
+}
+
+function unsupportedOptionsError(unsupported: readonly UnsupportedOption[]): ProviderError {
+  return new ProviderError({
+    code: 'SLUICE_ERR_UNSUPPORTED_FIELD',
+    message: `The model cannot carry: ${unsupported.map((option) => option.field).join(', ')}`,
+    retryable: false,
+  });
 }
 
 function midStreamError(error: { type?: string | null | undefined } | null | undefined) {

@@ -1,6 +1,7 @@
 /**
- * Anthropic `stop_reason` to a Sluice finish reason. Tool use and paused server-tool turns
- * end the relayed text normally; running out of room (output or context window) is `length`.
+ * Anthropic `stop_reason` to a Sluice finish reason. `tool_use` means the turn ended to let the
+ * caller run the tools it called (`tool-calls`); a paused server-tool turn ends the relayed
+ * answer normally; running out of room (output or context window) is `length`.
  */
 import type { ProviderFinishReason } from '../language-model.ts';
 
@@ -10,9 +11,10 @@ export function mapAnthropicFinishReason(
   switch (stopReason) {
     case 'end_turn':
     case 'stop_sequence':
-    case 'tool_use':
     case 'pause_turn':
       return 'stop';
+    case 'tool_use':
+      return 'tool-calls';
     case 'max_tokens':
     case 'model_context_window_exceeded':
       return 'length';

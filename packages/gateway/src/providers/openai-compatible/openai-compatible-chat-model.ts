@@ -1,11 +1,12 @@
 /**
  * Chat Completions streaming over HTTP (OpenAI, vLLM, Ollama, llama.cpp server, LM Studio).
- * POSTs `${baseUrl}/chat/completions` with `stream: true` and usage reporting, reads the SSE
- * reply with eventsource-parser, validates each chunk (by hand for the common shape, zod
- * otherwise) and yields Sluice parts. The finish part waits for the usage chunk, which
- * compatible servers send after the chunk that carries `finish_reason`; `[DONE]` (or,
- * leniently, the end of a body that did carry a `finish_reason`) completes the stream, and
- * anything else ending it is a truncation.
+ * POSTs `${baseUrl}/chat/completions` with `stream: true` and usage reporting (the body is
+ * built by `build-openai-compatible-request.ts`), reads the SSE reply with eventsource-parser,
+ * validates each chunk (by hand for the common shape, zod otherwise) and hands it to the chunk
+ * reader, which turns it into text, reasoning and tool-call parts. The finish part waits for the
+ * usage chunk, which compatible servers send after the chunk that carries `finish_reason`;
+ * `[DONE]` (or, leniently, the end of a body that did carry a `finish_reason`) completes the
+ * stream, and anything else ending it is a truncation.
  */
 import type { Dispatcher } from 'undici';
 import {
@@ -14,7 +15,7 @@ import {
   type LanguageModelStreamPart,
   type LanguageModelStreamResult,
   ProviderError,
-  type ProviderUsage,
+  type UnsupportedOption,
 } from '../language-model.ts';
 import { abortReason } from '../shared/abort-reason.ts';
 import { parseJsonData } from '../shared/parse-json-data.ts';
@@ -34,12 +35,15 @@ import {
   joinUrl,
   type UpstreamHttpSettings,
 } from '../shared/upstream-http-settings.ts';
-import { convertToOpenAICompatibleMessages } from './convert-to-openai-compatible-messages.ts';
-import { mapOpenAICompatibleFinishReason } from './map-openai-compatible-finish-reason.ts';
 import {
-  type OpenAICompatibleChatRequest,
-  openAICompatibleErrorSchema,
-} from './openai-compatible-api-types.ts';
+  buildOpenAICompatibleRequest,
+  OPENAI_COMPATIBLE_PROVIDER,
+  type RequestSettings,
+  reservedProviderOptions,
+} from './build-openai-compatible-request.ts';
+import { unsupportedMessageContent } from './convert-to-openai-compatible-messages.ts';
+import { openAICompatibleErrorSchema } from './openai-compatible-api-types.ts';
+import { OpenAICompatibleChunkReader } from './read-openai-compatible-chunks.ts';
 import { validateOpenAICompatibleChunk } from './validate-openai-compatible-chunk.ts';
 
 export interface OpenAICompatibleSettings extends UpstreamHttpSettings {
@@ -61,25 +65,40 @@ export interface OpenAICompatibleSettings extends UpstreamHttpSettings {
 }
 
 export class OpenAICompatibleChatModel implements LanguageModel {
-  readonly specificationVersion = 'sluice-v1';
-  readonly provider = 'openai-compatible';
+  readonly specificationVersion = 'sluice-v2';
+  readonly provider = OPENAI_COMPATIBLE_PROVIDER;
   readonly modelId: string;
   readonly #settings: OpenAICompatibleSettings;
+  readonly #requestSettings: RequestSettings;
   readonly #dispatcher: Dispatcher;
   readonly #url: string;
 
   constructor(settings: OpenAICompatibleSettings) {
     this.#settings = settings;
     this.modelId = settings.modelId;
+    this.#requestSettings = {
+      modelId: settings.modelId,
+      maxTokensField: settings.maxTokensField ?? 'max_tokens',
+      includeUsage: settings.includeUsage ?? true,
+    };
     this.#dispatcher = createUpstreamDispatcher(settings);
     this.#url = joinUrl(settings.baseUrl, 'chat/completions');
   }
 
+  /**
+   * Every typed option has a Chat Completions field; media in tool results does not, and
+   * provider options may not replace the fields the gateway sets.
+   */
+  unsupportedOptions(options: LanguageModelCallOptions): UnsupportedOption[] {
+    return [...unsupportedMessageContent(options.messages), ...reservedProviderOptions(options)];
+  }
+
   async doStream(options: LanguageModelCallOptions): Promise<LanguageModelStreamResult> {
+    const request = buildOpenAICompatibleRequest(this.#requestSettings, options);
     const body = await postEventStream({
       url: this.#url,
       headers: this.#headers(options),
-      body: JSON.stringify(this.#requestBody(options)),
+      body: JSON.stringify(request),
       dispatcher: this.#dispatcher,
       signal: options.abortSignal,
     });
@@ -99,38 +118,14 @@ export class OpenAICompatibleChatModel implements LanguageModel {
     return headers;
   }
 
-  #requestBody(options: LanguageModelCallOptions): OpenAICompatibleChatRequest {
-    const request: OpenAICompatibleChatRequest = {
-      model: this.modelId,
-      messages: convertToOpenAICompatibleMessages(options.messages),
-      stream: true,
-    };
-    if (this.#settings.includeUsage ?? true) request.stream_options = { include_usage: true };
-    if (options.maxTokens !== undefined) {
-      const field = this.#settings.maxTokensField ?? 'max_tokens';
-      if (field !== 'max_completion_tokens') request.max_tokens = options.maxTokens;
-      if (field !== 'max_tokens') request.max_completion_tokens = options.maxTokens;
-    }
-    if (options.temperature !== undefined) request.temperature = options.temperature;
-    if (options.seed !== undefined) request.seed = options.seed;
-    return request;
-  }
-
   async *#parts(
     body: UpstreamBody,
     signal: AbortSignal | undefined,
   ): AsyncGenerator<LanguageModelStreamPart> {
     let completed = false;
-    let metadataSent = false;
-    let finishReason: string | undefined;
-    const usage: ProviderUsage = { inputTokens: undefined, outputTokens: undefined };
-    const finishPart = (): LanguageModelStreamPart => ({
-      type: 'finish',
-      // `[DONE]` with no finish_reason is still the server saying the answer is complete.
-      finishReason:
-        finishReason === undefined ? 'stop' : mapOpenAICompatibleFinishReason(finishReason),
-      usage,
-    });
+    const reader = new OpenAICompatibleChunkReader();
+    // Filled by the reader and emptied after each event: one array for the whole stream.
+    const parts: LanguageModelStreamPart[] = [];
     try {
       // The SSE decoder is driven here, not through an async generator: one hop per read.
       const decoder = createServerSentEventDecoder();
@@ -140,7 +135,8 @@ export class OpenAICompatibleChatModel implements LanguageModel {
           const event = events[index] as ServerSentEvent;
           if (event.data === '[DONE]') {
             completed = true;
-            yield finishPart();
+            reader.finish(parts);
+            yield* parts;
             return;
           }
           if (event.data === '') continue;
@@ -151,30 +147,17 @@ export class OpenAICompatibleChatModel implements LanguageModel {
           ) {
             throw midStreamError(json);
           }
-          const chunk = validateOpenAICompatibleChunk(json);
-          if (!metadataSent) {
-            metadataSent = true;
-            yield {
-              type: 'response-metadata',
-              ...(chunk.id == null ? {} : { id: chunk.id }),
-              ...(chunk.model == null ? {} : { modelId: chunk.model }),
-            };
+          reader.read(validateOpenAICompatibleChunk(json), parts);
+          for (let part = 0; part < parts.length; part += 1) {
+            yield parts[part] as LanguageModelStreamPart;
           }
-          for (const choice of chunk.choices ?? []) {
-            if ((choice.index ?? 0) !== 0) continue; // only the first candidate is relayed
-            const content = choice.delta?.content;
-            if (content != null && content !== '') yield { type: 'text-delta', delta: content };
-            if (choice.finish_reason != null) finishReason = choice.finish_reason;
-          }
-          if (chunk.usage != null) {
-            usage.inputTokens = chunk.usage.prompt_tokens ?? undefined;
-            usage.outputTokens = chunk.usage.completion_tokens ?? undefined;
-          }
+          parts.length = 0;
         }
       }
-      if (finishReason === undefined) throw truncatedStreamError();
+      if (!reader.finished) throw truncatedStreamError();
       completed = true;
-      yield finishPart();
+      reader.finish(parts);
+      yield* parts;
     } catch (error) {
       if (signal?.aborted) throw abortReason(signal);
       throw errorFromStreamFailure(error);

@@ -19,13 +19,59 @@ const isOptionalString = (value: unknown) =>
 const isOptionalNumber = (value: unknown) =>
   value === undefined || value === null || typeof value === 'number';
 
+function isToolCallDelta(call: unknown): boolean {
+  if (!isRecord(call)) return false;
+  const fields = call.function;
+  return (
+    isOptionalNumber(call.index) &&
+    isOptionalString(call.id) &&
+    (fields === undefined ||
+      fields === null ||
+      (isRecord(fields) && isOptionalString(fields.name) && isOptionalString(fields.arguments)))
+  );
+}
+
+function isDelta(delta: unknown): boolean {
+  if (delta === undefined || delta === null) return true;
+  if (!isRecord(delta)) return false;
+  if (
+    !isOptionalString(delta.content) ||
+    !isOptionalString(delta.reasoning_content) ||
+    !isOptionalString(delta.reasoning) ||
+    !isOptionalString(delta.refusal)
+  ) {
+    return false;
+  }
+  const toolCalls = delta.tool_calls;
+  if (toolCalls === undefined || toolCalls === null) return true;
+  if (!Array.isArray(toolCalls)) return false;
+  for (const call of toolCalls) if (!isToolCallDelta(call)) return false;
+  return true;
+}
+
 function isCommonChoice(choice: unknown): boolean {
   if (!isRecord(choice)) return false;
-  const delta = choice.delta;
   return (
     isOptionalNumber(choice.index) &&
     isOptionalString(choice.finish_reason) &&
-    (delta === undefined || delta === null || (isRecord(delta) && isOptionalString(delta.content)))
+    isDelta(choice.delta)
+  );
+}
+
+/** `undefined`, `null`, or an object whose `field` is an optional number. */
+function isOptionalDetails(details: unknown, field: string): boolean {
+  if (details === undefined || details === null) return true;
+  return isRecord(details) && isOptionalNumber(details[field]);
+}
+
+function isUsage(usage: unknown): boolean {
+  if (usage === undefined || usage === null) return true;
+  return (
+    isRecord(usage) &&
+    isOptionalNumber(usage.prompt_tokens) &&
+    isOptionalNumber(usage.completion_tokens) &&
+    isOptionalDetails(usage.prompt_tokens_details, 'cached_tokens') &&
+    isOptionalDetails(usage.completion_tokens_details, 'reasoning_tokens')
   );
 }
 
@@ -37,13 +83,7 @@ function isCommonChunk(json: unknown): json is OpenAICompatibleChunk {
     if (!Array.isArray(choices)) return false;
     for (const choice of choices) if (!isCommonChoice(choice)) return false;
   }
-  const usage = json.usage;
-  if (usage === undefined || usage === null) return true;
-  return (
-    isRecord(usage) &&
-    isOptionalNumber(usage.prompt_tokens) &&
-    isOptionalNumber(usage.completion_tokens)
-  );
+  return isUsage(json.usage);
 }
 
 /** The chunk, validated; throws the provider's malformed-chunk error otherwise. */

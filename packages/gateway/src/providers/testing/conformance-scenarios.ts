@@ -47,7 +47,12 @@ export const CONFORMANCE_SCENARIOS = {
     text: '',
     reasoning: '',
     toolCalls: [
-      { index: 0, toolCallId: 'call_weather_01', toolName: 'get_weather', arguments: '{"city":"Paris"}' },
+      {
+        index: 0,
+        toolCallId: 'call_weather_01',
+        toolName: 'get_weather',
+        arguments: '{"city":"Paris"}',
+      },
       {
         index: 1,
         toolCallId: 'call_time_02',
@@ -62,7 +67,12 @@ export const CONFORMANCE_SCENARIOS = {
     text: 'Let me check the weather.',
     reasoning: '',
     toolCalls: [
-      { index: 0, toolCallId: 'call_weather_01', toolName: 'get_weather', arguments: '{"city":"Paris"}' },
+      {
+        index: 0,
+        toolCallId: 'call_weather_01',
+        toolName: 'get_weather',
+        arguments: '{"city":"Paris"}',
+      },
     ],
     finishReason: 'tool-calls',
   },

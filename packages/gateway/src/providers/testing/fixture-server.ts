@@ -50,7 +50,7 @@ export interface FixtureServer {
 
 export type FixtureResponder = FixtureResponse | ((request: ReceivedRequest) => FixtureResponse);
 
-/** Reads a fixture next to the test: `readFixture(import.meta.url, 'openai-basic.sse.txt')`. */
+/** Reads a fixture next to the test: `readFixture(import.meta.url, 'openai-text.sse.txt')`. */
 export function readFixture(testModuleUrl: string, name: string): string {
   return readFileSync(new URL(`__fixtures__/${name}`, testModuleUrl), 'utf8');
 }
