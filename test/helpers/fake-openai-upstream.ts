@@ -1,19 +1,39 @@
 /**
  * A local OpenAI-compatible upstream for end-to-end tests: streams Chat Completions
- * chunks per the documented wire format, records requests, and tells when a request's
- * socket closed (to prove cancel reaches the upstream). Failure modes are chosen per
- * request through the `x-fake-mode` header or the upstream's `mode` setting.
+ * chunks per the documented wire format (content, `reasoning_content`, tool calls with
+ * id, type and name in a call's first chunk and argument fragments after), records
+ * requests, and tells when a request's socket closed (to prove cancel reaches the
+ * upstream). Failure modes are chosen per request through the `x-fake-mode` header or the
+ * upstream's `mode` setting; what to answer, per request through `turn`.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
 export type FakeMode = 'ok' | 'status-500' | 'mid-stream-error' | 'malformed' | 'truncated';
 
+export interface FakeToolCall {
+  id: string;
+  name: string;
+  /** The JSON arguments string, in the fragments the upstream streams. */
+  argumentFragments: string[];
+}
+
+/** One answer: reasoning first, then text, then tool calls (finish `tool_calls` if any). */
+export interface FakeTurn {
+  reasoning?: string[];
+  tokens?: string[];
+  toolCalls?: FakeToolCall[];
+  /** The usage chunk's object (sent when the request asks for usage); a default otherwise. */
+  usage?: Record<string, unknown>;
+}
+
 export interface FakeOpenAiUpstreamOptions {
   tokens: string[];
   /** Delay between chunks; 0 writes them all at once. */
   intervalMs?: number;
   mode?: FakeMode;
+  /** Chooses the answer from the request body; without it the answer is `tokens`. */
+  turn?: (body: Record<string, unknown>) => FakeTurn;
 }
 
 export interface RecordedRequest {
@@ -33,7 +53,10 @@ export interface FakeOpenAiUpstream {
 }
 
 function chunk(content: string | null, finishReason: string | null, extra: object = {}) {
-  const delta = content === null ? {} : { content };
+  return deltaChunk(content === null ? {} : { content }, finishReason, extra);
+}
+
+function deltaChunk(delta: object, finishReason: string | null, extra: object = {}) {
   return `data: ${JSON.stringify({
     id: 'chatcmpl-fake',
     object: 'chat.completion.chunk',
@@ -81,8 +104,14 @@ export async function startFakeOpenAiUpstream(
     });
     const interval = options.intervalMs ?? 0;
     // Tests change the tokens between requests; each request keeps the ones it started with.
+    const turn = options.turn?.(recorded.body) ?? { tokens: options.tokens };
+    const tokens = turn.tokens ?? [];
+    const toolCalls = turn.toolCalls ?? [];
     const frames: string[] = [chunk('', null, {})];
-    options.tokens.forEach((token, index) => {
+    for (const reasoning of turn.reasoning ?? []) {
+      frames.push(deltaChunk({ reasoning_content: reasoning }, null));
+    }
+    tokens.forEach((token, index) => {
       if (mode === 'mid-stream-error' && index === 2) {
         frames.push(
           `data: ${JSON.stringify({ error: { message: 'overloaded', type: 'server_error' } })}\n\n`,
@@ -92,7 +121,29 @@ export async function startFakeOpenAiUpstream(
       }
       frames.push(chunk(token, null));
     });
-    frames.push(chunk(null, 'stop'));
+    toolCalls.forEach((call, index) => {
+      frames.push(
+        deltaChunk(
+          {
+            tool_calls: [
+              {
+                index,
+                id: call.id,
+                type: 'function',
+                function: { name: call.name, arguments: '' },
+              },
+            ],
+          },
+          null,
+        ),
+      );
+      for (const fragment of call.argumentFragments) {
+        frames.push(
+          deltaChunk({ tool_calls: [{ index, function: { arguments: fragment } }] }, null),
+        );
+      }
+    });
+    frames.push(chunk(null, toolCalls.length > 0 ? 'tool_calls' : 'stop'));
     if (recorded.body.stream_options) {
       frames.push(
         `data: ${JSON.stringify({
@@ -101,10 +152,10 @@ export async function startFakeOpenAiUpstream(
           created: 1,
           model: 'gpt-upstream',
           choices: [],
-          usage: {
+          usage: turn.usage ?? {
             prompt_tokens: 7,
-            completion_tokens: options.tokens.length,
-            total_tokens: 7 + options.tokens.length,
+            completion_tokens: tokens.length,
+            total_tokens: 7 + tokens.length,
           },
         })}\n\n`,
       );

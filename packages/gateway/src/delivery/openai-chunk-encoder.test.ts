@@ -1,7 +1,7 @@
 import type { GenerationEvent } from '@sluice/protocol';
 import { describe, expect, it } from 'vitest';
 import type { StoredMessage } from '../store/stream-store.ts';
-import { OpenAiChunkEncoder } from './openai-chunk-encoder.ts';
+import { OpenAiChunkEncoder, openAiUsage } from './openai-chunk-encoder.ts';
 
 const options = {
   generationId: 'gen_"odd"\\id',
@@ -10,36 +10,193 @@ const options = {
   includeUsage: true,
 };
 
-function stored(event: GenerationEvent, index: number): StoredMessage {
-  return { offset: String(index).padStart(8, '0'), data: Buffer.from(JSON.stringify(event)) };
+function stored(text: string, index: number): StoredMessage {
+  return { offset: String(index).padStart(8, '0'), data: Buffer.from(text) };
 }
 
-const deltas = ['Hello', ' wörld', ' "quoted"\n', '\\', '\u2028', '😀', '</script>', '\t\u0000'];
+/** As the producer writes events: JSON.stringify, `type` first. */
+const storedEvents = (events: GenerationEvent[]) =>
+  events.map((event, index) => stored(JSON.stringify(event), index));
+
+function frames(sse: string): unknown[] {
+  return sse
+    .split('\n\n')
+    .filter((frame) => frame.startsWith('data: {'))
+    .map((frame) => JSON.parse(frame.slice('data: '.length)));
+}
+
+const deltas = [
+  'Hello',
+  ' wörld',
+  ' "quoted"\n',
+  '\\',
+  '\\"',
+  'ends with \\',
+  '\u2028',
+  '😀',
+  '</script>',
+  '\t\u0000',
+];
+
+const start: GenerationEvent = {
+  type: 'response-start',
+  id: 'g',
+  model: 'm',
+  provider: 'p',
+  createdAt: 'now',
+};
+const finish = (finishReason: 'stop' | 'tool-calls'): GenerationEvent => ({
+  type: 'response-finish',
+  finishReason,
+  usage: { inputTokens: 1, outputTokens: 2 },
+  timings: { timeToFirstTokenMs: 1, durationMs: 2 },
+});
 
 describe('OpenAiChunkEncoder.encodeBatch', () => {
-  it('gives text deltas the same bytes as encoding the parsed event', () => {
+  it('gives per-token events the same bytes as encoding the parsed event', () => {
     const events: GenerationEvent[] = [
-      { type: 'response-start', id: 'g', model: 'm', provider: 'p', createdAt: 'now' },
+      start,
+      ...deltas.map((delta): GenerationEvent => ({ type: 'reasoning-delta', delta })),
       ...deltas.map((delta): GenerationEvent => ({ type: 'text-delta', delta })),
-      {
-        type: 'response-finish',
-        finishReason: 'stop',
-        usage: { inputTokens: 1, outputTokens: 2 },
-        timings: { timeToFirstTokenMs: 1, durationMs: 2 },
-      },
+      { type: 'tool-call-start', index: 0, toolCallId: 'call_1', toolName: 'lookup' },
+      ...deltas.map(
+        (argumentsDelta): GenerationEvent => ({
+          type: 'tool-call-delta',
+          index: 0,
+          argumentsDelta,
+        }),
+      ),
+      { type: 'tool-call-start', index: 12, toolCallId: 'call_2', toolName: 'other' },
+      { type: 'tool-call-delta', index: 12, argumentsDelta: '{}' },
+      finish('tool-calls'),
     ];
     const reference = new OpenAiChunkEncoder(options);
     const expected = events.map((event) => reference.encode(event)).join('');
-    const batch = new OpenAiChunkEncoder(options).encodeBatch(events.map(stored));
+    const batch = new OpenAiChunkEncoder(options).encodeBatch(storedEvents(events));
     expect(batch).toBe(expected);
-    const contents = batch
-      .split('\n\n')
-      .filter((frame) => frame.startsWith('data: {'))
-      .map((frame) => JSON.parse(frame.slice('data: '.length)))
-      .flatMap((chunk) =>
-        chunk.choices.map((choice: { delta: { content?: string } }) => choice.delta.content),
-      )
-      .filter((content) => content !== undefined && content !== '');
+
+    type Delta = {
+      content?: string;
+      reasoning_content?: string;
+      tool_calls?: Array<{ index: number; function: { arguments: string } }>;
+    };
+    const chunkDeltas = (frames(batch) as Array<{ choices: Array<{ delta: Delta }> }>).flatMap(
+      (chunk) => chunk.choices.map((choice) => choice.delta),
+    );
+    const contents = chunkDeltas.map((delta) => delta.content).filter((content) => content);
+    const reasoning = chunkDeltas.flatMap((delta) => delta.reasoning_content ?? []);
+    const argumentsOfFirstCall = chunkDeltas
+      .flatMap((delta) => delta.tool_calls ?? [])
+      .filter((call) => call.index === 0)
+      .map((call) => call.function.arguments)
+      .filter((fragment) => fragment !== '');
     expect(contents).toEqual(deltas);
+    expect(reasoning).toEqual(deltas);
+    expect(argumentsOfFirstCall).toEqual(deltas);
+  });
+
+  it('parses events in other layouts instead of trusting their bytes', () => {
+    const layouts = [
+      '{"delta":"a","type":"text-delta"}',
+      '{"type":"text-delta","delta":"b","extra":"c"}',
+      '{"type":"text-delta","delta":"\\u0064"}',
+      '{"type":"reasoning-delta","delta":"e","note":"f"}',
+      '{"type":"tool-call-delta","argumentsDelta":"g","index":1}',
+      '{"type":"tool-call-delta","index":1,"argumentsDelta":"h","toolCallId":"i"}',
+    ];
+    const batch = new OpenAiChunkEncoder(options).encodeBatch(layouts.map(stored));
+    const reference = new OpenAiChunkEncoder(options);
+    const expected = layouts
+      .map((layout) => reference.encode(JSON.parse(layout) as GenerationEvent))
+      .join('');
+    // Equal as JSON; bytes may differ where the log spelled a character as an escape.
+    expect(frames(batch)).toEqual(frames(expected));
+    expect(frames(batch)).toHaveLength(layouts.length);
+  });
+});
+
+describe('OpenAiChunkEncoder chunks', () => {
+  const plain = { generationId: 'gen_1', model: 'gpt-x', created: 1_700_000_000 };
+  const head =
+    'data: {"id":"chatcmpl-gen_1","object":"chat.completion.chunk","created":1700000000,' +
+    '"model":"gpt-x","system_fingerprint":null,"choices":[{"index":0,"delta":';
+  const tail = ',"logprobs":null,"finish_reason":null}]}\n\n';
+
+  it('writes tool calls as OpenAI streams them', () => {
+    const encoder = new OpenAiChunkEncoder({ ...plain, includeUsage: false });
+    const sse = encoder.encodeBatch(
+      storedEvents([
+        { type: 'tool-call-start', index: 0, toolCallId: 'call_abc', toolName: 'get_weather' },
+        { type: 'tool-call-delta', index: 0, argumentsDelta: '{"location":' },
+        { type: 'tool-call-delta', index: 0, argumentsDelta: '"Paris"}' },
+        {
+          type: 'tool-call-end',
+          index: 0,
+          toolCallId: 'call_abc',
+          toolName: 'get_weather',
+          arguments: '{"location":"Paris"}',
+        },
+        finish('tool-calls'),
+      ]),
+    );
+    expect(sse).toBe(
+      `${head}{"tool_calls":[{"index":0,"id":"call_abc","type":"function","function":{"name":"get_weather","arguments":""}}]}${tail}` +
+        `${head}{"tool_calls":[{"index":0,"function":{"arguments":"{\\"location\\":"}}]}${tail}` +
+        `${head}{"tool_calls":[{"index":0,"function":{"arguments":"\\"Paris\\"}"}}]}${tail}` +
+        `${head}{},"logprobs":null,"finish_reason":"tool_calls"}]}\n\n` +
+        'data: [DONE]\n\n',
+    );
+    expect(encoder.isComplete()).toBe(true);
+  });
+
+  it('writes reasoning as delta.reasoning_content', () => {
+    const encoder = new OpenAiChunkEncoder({ ...plain, includeUsage: false });
+    expect(encoder.encodeBatch(storedEvents([{ type: 'reasoning-delta', delta: 'Hmm.' }]))).toBe(
+      `${head}{"reasoning_content":"Hmm."}${tail}`,
+    );
+  });
+
+  it('reports reasoning and cached tokens in the usage chunk when the usage has them', () => {
+    const encoder = new OpenAiChunkEncoder({ ...plain, includeUsage: true });
+    const sse = encoder.encode({
+      type: 'response-finish',
+      finishReason: 'stop',
+      usage: { inputTokens: 10, outputTokens: 7, reasoningTokens: 4, cachedInputTokens: 6 },
+      timings: { timeToFirstTokenMs: 1, durationMs: 2 },
+    });
+    expect(sse).toBe(
+      `${head}{},"logprobs":null,"finish_reason":"stop"}]}\n\n` +
+        'data: {"id":"chatcmpl-gen_1","object":"chat.completion.chunk","created":1700000000,' +
+        '"model":"gpt-x","system_fingerprint":null,"choices":[],"usage":{"prompt_tokens":10,' +
+        '"completion_tokens":7,"total_tokens":17,"prompt_tokens_details":{"cached_tokens":6},' +
+        '"completion_tokens_details":{"reasoning_tokens":4}}}\n\n' +
+        'data: [DONE]\n\n',
+    );
+  });
+
+  it('leaves the usage details out when the provider did not report them', () => {
+    expect(openAiUsage({ inputTokens: 3, outputTokens: 4 })).toEqual({
+      prompt_tokens: 3,
+      completion_tokens: 4,
+      total_tokens: 7,
+    });
+  });
+
+  it('stops at the terminal event', () => {
+    const encoder = new OpenAiChunkEncoder({ ...plain, includeUsage: false });
+    const sse = encoder.encodeBatch(
+      storedEvents([
+        {
+          type: 'response-error',
+          code: 'SLUICE_ERR_UPSTREAM_ERROR',
+          message: 'boom',
+          retryable: true,
+        },
+        { type: 'text-delta', delta: 'late' },
+      ]),
+    );
+    expect(sse).toBe(
+      'data: {"error":{"message":"boom","type":"server_error","code":"SLUICE_ERR_UPSTREAM_ERROR"}}\n\n',
+    );
   });
 });

@@ -14,12 +14,12 @@ import type {
   Usage,
 } from '@sluice/protocol';
 import type { TokenBudget, TokenQuotaExceeded } from '../control/quotas/token-budget.ts';
+import type { OutputContract } from '../governance/validators/output-contract-checks.ts';
 import type { GuardrailOutput, GuardrailSession } from '../guardrails/guardrail-session.ts';
+import type { RedactionCount } from '../guardrails/redact-text.ts';
 import type { GenerationSummary } from '../observability/generation-summary.ts';
 import type { GatewayObservability } from '../observability/observability.ts';
 import type { ProviderSpan } from '../observability/tracing.ts';
-import type { OutputContract } from '../governance/validators/output-contract-checks.ts';
-import type { RedactionCount } from '../guardrails/redact-text.ts';
 import {
   type LanguageModelStreamPart,
   ProviderError,

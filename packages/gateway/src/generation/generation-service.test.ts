@@ -1,11 +1,15 @@
 import type { GenerationEvent } from '@sluice/protocol';
+import fc from 'fast-check';
 import { afterEach, describe, expect, test } from 'vitest';
 import { openSqliteGovernance } from '../governance/database/open-sqlite-governance.ts';
 import { validatePolicyDocument } from '../governance/policy-document.ts';
 import { PolicyRuntime } from '../governance/policy-runtime.ts';
+import { compileGuardrails, guardrailsPolicySchema } from '../guardrails/guardrails-policy.ts';
+import { redactText } from '../guardrails/redact-text.ts';
+import { chunk, plantedText } from '../guardrails/testing/guardrails-arbitraries.ts';
 import { createObservability } from '../observability/observability.ts';
 import { observabilityConfigSchema } from '../observability/observability-config.ts';
-import { ProviderError } from '../providers/language-model.ts';
+import { type LanguageModelStreamPart, ProviderError } from '../providers/language-model.ts';
 import { MockGate } from '../providers/mock-gate.ts';
 import { MockLanguageModel, mockTextParts } from '../providers/mock-language-model.ts';
 import { MemoryStreamStore } from '../store/memory-stream-store.ts';
@@ -220,5 +224,122 @@ describe('GenerationService', () => {
   test('unknown models are rejected before anything is created', async () => {
     const { service } = await setup(new MockLanguageModel());
     await expect(service.start({ ...request, model: 'nope' })).rejects.toThrow(/Unknown model/);
+  });
+});
+
+describe('GenerationService: reasoning and tool calls', () => {
+  test('reasoning is redacted like text, however both were split and interleaved', async () => {
+    const guardrails = compileGuardrails(guardrailsPolicySchema.parse({}), {
+      hashKey: 'test-key',
+    });
+    await fc.assert(
+      fc.asyncProperty(
+        plantedText({ minParts: 1, maxParts: 8 }),
+        plantedText({ minParts: 1, maxParts: 8 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        fc.array(fc.nat(), { maxLength: 20 }),
+        async (thought, answer, thoughtCuts, answerCuts) => {
+          const reasoningParts = chunk(` ${thought.text}`, thoughtCuts)
+            .filter((piece) => piece !== '')
+            .map((delta) => ({ type: 'reasoning-delta' as const, delta }));
+          const textParts = chunk(` ${answer.text}`, answerCuts)
+            .filter((piece) => piece !== '')
+            .map((delta) => ({ type: 'text-delta' as const, delta }));
+          // Interleave: reasoning first, then both alternating, as some models do.
+          const parts: LanguageModelStreamPart[] = [];
+          const half = Math.ceil(reasoningParts.length / 2);
+          parts.push(...reasoningParts.slice(0, half));
+          const rest = reasoningParts.slice(half);
+          textParts.forEach((part, index) => {
+            parts.push(part);
+            const next = rest[index];
+            if (next) parts.push(next);
+          });
+          parts.push(...rest.slice(textParts.length));
+          parts.push({
+            type: 'finish',
+            finishReason: 'stop',
+            usage: { inputTokens: 1, outputTokens: parts.length },
+          });
+          const { store, service } = await setup(new MockLanguageModel({ stream: parts }));
+          const generation = await service.start(request);
+          await generation.done;
+          const log = await events(store, generation.streamPath);
+          const joined = (type: 'text-delta' | 'reasoning-delta') =>
+            log.map((event) => (event.type === type ? event.delta : '')).join('');
+          expect(joined('reasoning-delta')).toBe(
+            redactText(guardrails.redactors, ` ${thought.text}`).text,
+          );
+          expect(joined('text-delta')).toBe(
+            redactText(guardrails.redactors, ` ${answer.text}`).text,
+          );
+          expect(generation.reasoning).toBe(joined('reasoning-delta'));
+          const everything = JSON.stringify(log);
+          for (const value of [...thought.planted, ...answer.planted]) {
+            expect(everything).not.toContain(value);
+          }
+          await Promise.all(disposables.splice(0).map((item) => item.dispose()));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
+  test('tool calls are logged, kept on the record, counted in usage and audited by name', async () => {
+    const parts: LanguageModelStreamPart[] = [
+      { type: 'text-delta', delta: 'Checking.' },
+      { type: 'tool-call-start', index: 0, toolCallId: 'call_a', toolName: 'get_weather' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '{"city":' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '"Paris"}' },
+      { type: 'tool-call-end', index: 0 },
+      {
+        type: 'finish',
+        finishReason: 'tool-calls',
+        usage: { inputTokens: 9, outputTokens: 7, reasoningTokens: 2, cachedInputTokens: 4 },
+      },
+    ];
+    const { store, service, governance } = await setup(new MockLanguageModel({ stream: parts }));
+    const generation = await service.start({
+      ...request,
+      tools: [{ name: 'get_weather', parameters: { type: 'object' } }],
+    });
+    await generation.done;
+    const log = await events(store, generation.streamPath);
+    expect(log.map((event) => event.type)).toEqual([
+      'response-start',
+      'tool-call-start',
+      'tool-call-delta',
+      'tool-call-delta',
+      'tool-call-end',
+      'text-delta',
+      'response-finish',
+      'response-final',
+    ]);
+    expect(generation.toolCalls).toEqual([
+      { toolCallId: 'call_a', toolName: 'get_weather', arguments: '{"city":"Paris"}' },
+    ]);
+    expect(log.at(-2)).toMatchObject({
+      finishReason: 'tool-calls',
+      usage: { inputTokens: 9, outputTokens: 7, reasoningTokens: 2, cachedInputTokens: 4 },
+    });
+    await governance.auditLog.flush();
+    const records = await governance.auditLog.list({ generationId: generation.id });
+    const verdict = records.find((record) => record.type === 'final-verdict');
+    expect(verdict?.payload).toMatchObject({
+      toolCalls: [{ toolCallId: 'call_a', toolName: 'get_weather' }],
+    });
+  });
+
+  test('options the model cannot carry are refused before anything starts', async () => {
+    const model = new MockLanguageModel({
+      unsupportedOptions: (options) => (options.seed === undefined ? [] : [{ field: 'seed' }]),
+    });
+    const { service } = await setup(model);
+    await expect(service.start({ ...request, seed: 3 })).rejects.toMatchObject({
+      name: 'UnsupportedOptionsError',
+      provider: 'openai-compatible',
+      unsupported: [{ field: 'seed' }],
+    });
+    expect(model.calls).toHaveLength(0);
   });
 });

@@ -12,10 +12,7 @@ import type { ReviewItem, ReviewQueue } from '../governance/review/review-queue.
 import { PartialJsonParser } from '../governance/validators/partial-json.ts';
 import { GuardrailSession } from '../guardrails/guardrail-session.ts';
 import type { GatewayObservability } from '../observability/observability.ts';
-import type {
-  LanguageModelCallOptions,
-  UnsupportedOption,
-} from '../providers/language-model.ts';
+import type { LanguageModelCallOptions, UnsupportedOption } from '../providers/language-model.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 import type { AuditTrail } from './audit-trail.ts';
 import type { Generation, GenerationRequest, StopCause } from './generation.ts';
@@ -32,8 +29,8 @@ import {
   stopped,
 } from './generation-producer.ts';
 import type { ModelRegistry } from './model-registry.ts';
-import { ToolCallRelay } from './tool-call-relay.ts';
 import { toolCallPolicy } from './tool-call-policy.ts';
+import { ToolCallRelay } from './tool-call-relay.ts';
 
 export const GENERATION_STREAM_PREFIX = 'generations/';
 export const DEFAULT_TENANT = 'default';
@@ -71,7 +68,9 @@ export class UnsupportedOptionsError extends Error {
   readonly unsupported: readonly UnsupportedOption[];
 
   constructor(provider: string, unsupported: readonly UnsupportedOption[]) {
-    super(`Provider ${provider} cannot carry ${unsupported.map((entry) => entry.field).join(', ')}`);
+    super(
+      `Provider ${provider} cannot carry ${unsupported.map((entry) => entry.field).join(', ')}`,
+    );
     this.provider = provider;
     this.unsupported = unsupported;
   }
@@ -356,6 +355,8 @@ export class GenerationService {
     await this.#store.delete(GenerationService.streamPath(id)).catch(() => false);
     if (entry) {
       entry.state.text = '';
+      entry.state.reasoning = '';
+      entry.state.toolCalls = [];
       entry.state.final = undefined;
     }
   }

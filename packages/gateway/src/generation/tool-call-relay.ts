@@ -129,7 +129,8 @@ export class ToolCallRelay {
       arguments: call.released,
     };
     step.events.push({ type: 'tool-call-end', index: part.index, ...completed });
-    const detections = call.filter === undefined ? this.#policy.countDetections(call.released) : NONE;
+    const detections =
+      call.filter === undefined ? this.#policy.countDetections(call.released) : NONE;
     return { ...step, detections, completed };
   }
 

@@ -22,6 +22,13 @@ describe('guardrailsPolicySchema', () => {
     );
   });
 
+  test('tool-call arguments pass by default; redact and block are the other modes', () => {
+    expect(compileGuardrails(guardrailsPolicySchema.parse({})).toolArguments).toBe('pass');
+    const blocking = guardrailsPolicySchema.parse({ toolArguments: 'block' });
+    expect(compileGuardrails(blocking).toolArguments).toBe('block');
+    expect(issuesOf({ toolArguments: 'drop' })).toHaveLength(1);
+  });
+
   test('unsafe patterns are rejected with the path of the problem', () => {
     const issues = issuesOf({
       redaction: {

@@ -2,12 +2,27 @@
  * The guardrails section of a policy and its compilation. Everything that could fail later
  * is checked at parse time with the path of the problem (`redaction.customPatterns.2.pattern:
  * …`): patterns must run on the linear-time engine and must not match empty text. `{}` is a
- * valid policy: every built-in detector on, label replacement, no blocking rules.
+ * valid policy: every built-in detector on, label replacement, no blocking rules, tool-call
+ * arguments passed through (their detections only counted).
+ *
+ * `toolArguments` decides what the redaction detectors do to the JSON arguments of tool
+ * calls, which stream to clients like text:
+ * - `pass` (default): arguments go out as the model wrote them; detections are counted for
+ *   the final record (`countArgumentDetections`), never changed.
+ * - `redact`: detected values inside the arguments' strings (keys included) and numbers are
+ *   replaced as in text, keeping the arguments valid JSON (`JsonArgumentsRedactor`).
+ * - `block`: any detection in the arguments stops the generation like a blocking rule.
  */
 import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { BUILT_IN_DETECTORS, BUILT_IN_KINDS, type BuiltInKind } from './detectors.ts';
-import type { BlockRule, Guardrails, Redactor, WindowRule } from './guardrails.ts';
+import {
+  type BlockRule,
+  type Guardrails,
+  type Redactor,
+  TOOL_ARGUMENTS_MODES,
+  type WindowRule,
+} from './guardrails.ts';
 import { GuardrailsPolicyError } from './guardrails-policy-error.ts';
 import { canMatchEmpty } from './pattern-program.ts';
 import { createReplace, maskGeneric, REPLACEMENT_MODES } from './replacement.ts';
@@ -152,7 +167,11 @@ const blockingSchema = z
   .prefault({});
 
 export const guardrailsPolicySchema = z
-  .object({ redaction: redactionSchema, blocking: blockingSchema })
+  .object({
+    redaction: redactionSchema,
+    blocking: blockingSchema,
+    toolArguments: z.enum(TOOL_ARGUMENTS_MODES).default('pass'),
+  })
   .strict();
 
 export type GuardrailsPolicy = z.output<typeof guardrailsPolicySchema>;
@@ -259,5 +278,6 @@ export function compileGuardrails(
     window: { size: blocking.window.size, overlap: blocking.window.overlap },
     holdbackMaxChars: redaction.holdbackMaxChars,
     onHoldbackOverflow: redaction.onHoldbackOverflow,
+    toolArguments: policy.toolArguments,
   };
 }

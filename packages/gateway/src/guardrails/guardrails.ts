@@ -31,6 +31,10 @@ export interface WindowRule {
 
 export type HoldbackOverflowAction = 'fail-closed' | 'release';
 
+/** What the redaction detectors do to tool-call arguments; see the policy schema. */
+export const TOOL_ARGUMENTS_MODES = ['pass', 'redact', 'block'] as const;
+export type ToolArgumentsMode = (typeof TOOL_ARGUMENTS_MODES)[number];
+
 export interface Guardrails {
   /** In priority order: on equal start and length, the earlier redactor wins. */
   readonly redactors: readonly Redactor[];
@@ -39,4 +43,5 @@ export interface Guardrails {
   readonly window: { readonly size: number; readonly overlap: number };
   readonly holdbackMaxChars: number;
   readonly onHoldbackOverflow: HoldbackOverflowAction;
+  readonly toolArguments: ToolArgumentsMode;
 }

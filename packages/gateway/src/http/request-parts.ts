@@ -77,7 +77,11 @@ export function refineUniqueToolNames<T>(
   tools.forEach((tool, index) => {
     const name = nameOf(tool);
     if (seen.has(name)) {
-      context.addIssue({ code: 'custom', path: [index, ...namePath], message: 'duplicate tool name' });
+      context.addIssue({
+        code: 'custom',
+        path: [index, ...namePath],
+        message: 'duplicate tool name',
+      });
     }
     seen.add(name);
   });

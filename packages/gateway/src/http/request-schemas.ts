@@ -2,9 +2,10 @@
  * Request bodies of the public API, validated with zod. Validation errors name the path
  * of the bad field and never echo its value.
  */
+
+import type { ChatMessage, ToolChoice, ToolDefinition } from '@sluice/protocol';
 import { z } from 'zod';
 import { DELIVERY_MODES } from '../config/config-schema.ts';
-import type { ChatMessage, ToolChoice, ToolDefinition } from '@sluice/protocol';
 import type { GenerationRequest } from '../generation/generation.ts';
 import type { SimulatorOptions } from '../providers/language-model.ts';
 import { HttpError } from './http-error.ts';
@@ -31,7 +32,10 @@ export const simulatorOptionsSchema = z
     tokenIntervalMs: z.number().int().min(0).max(MAX_DELAY_MS).optional(),
     failAfterTokens: z.number().int().min(0).optional(),
     stallAfterTokens: z.number().int().min(0).optional(),
-    toolCall: z.object({ name: toolNameSchema, arguments: z.string().max(100_000) }).strict().optional(),
+    toolCall: z
+      .object({ name: toolNameSchema, arguments: z.string().max(100_000) })
+      .strict()
+      .optional(),
     reasoningTokens: z.number().int().min(0).max(100_000).optional(),
   })
   .strict();
@@ -160,4 +164,3 @@ export function generationRequestFromBody(
   if (simulatorOptions) request.simulator = simulatorOptions;
   return request;
 }
-

@@ -145,8 +145,7 @@ export class GatewayMetrics {
     });
     this.#tokens = new Counter({
       name: 'sluice_tokens_total',
-      help:
-        'Tokens reported to clients, by type (input, output; reasoning and cached_input are subsets); per tenant when enabled.',
+      help: 'Tokens reported to clients, by type (input, output; reasoning and cached_input are subsets); per tenant when enabled.',
       labelNames: ['model', 'provider', 'type', ...tenant],
       registers,
     });

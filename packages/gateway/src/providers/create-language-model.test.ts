@@ -35,6 +35,22 @@ describe('createLanguageModel', () => {
     expect(model.modelId).toBe('claude-sonnet-4-5');
   });
 
+  it('builds models on the v2 contract', () => {
+    const models = [
+      createLanguageModel({ name: 'simulator', provider: 'simulator' }),
+      createLanguageModel({
+        name: 'local',
+        provider: 'openai-compatible',
+        baseUrl: 'http://127.0.0.1:11434/v1',
+      }),
+      createLanguageModel({ name: 'claude', provider: 'anthropic', apiKey: 'k' }),
+    ];
+    for (const model of models) {
+      expect(model.specificationVersion).toBe('sluice-v2');
+      expect(model.unsupportedOptions({ messages: [{ role: 'user', content: 'Hi' }] })).toEqual([]);
+    }
+  });
+
   it('explains a missing baseUrl', () => {
     const attempt = () => createLanguageModel({ name: 'local', provider: 'openai-compatible' });
     expect(attempt).toThrow(ModelConfigError);

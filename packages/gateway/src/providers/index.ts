@@ -1,6 +1,7 @@
 /**
  * The providers' public face: the `LanguageModel` contract, the three built-in providers,
- * the config factory, and the mock other modules test against.
+ * the config factory, and the mock other modules test against (with builders for text and
+ * tool-call answers).
  */
 
 export { AnthropicChatModel, type AnthropicSettings } from './anthropic/anthropic-chat-model.ts';
@@ -14,7 +15,9 @@ export {
   MockLanguageModelCall,
   type MockLanguageModelSettings,
   type MockStreamSource,
+  type MockToolCall,
   mockTextParts,
+  mockToolCallParts,
 } from './mock-language-model.ts';
 export { ModelConfigError } from './model-config-error.ts';
 export {

@@ -7,10 +7,11 @@ describe('finish reason mapping', () => {
     ['stop', 'stop'],
     ['length', 'length'],
     ['content_filter', 'content-filter'],
-    ['tool_calls', 'stop'],
-    ['function_call', 'stop'],
+    ['tool_calls', 'tool-calls'],
+    ['function_call', 'tool-calls'],
     ['something_new', 'error'],
     [null, 'error'],
+    [undefined, 'error'],
   ] as const)('openai-compatible %s → %s', (upstream, expected) => {
     expect(mapOpenAICompatibleFinishReason(upstream)).toBe(expected);
   });
@@ -18,12 +19,13 @@ describe('finish reason mapping', () => {
   it.each([
     ['end_turn', 'stop'],
     ['stop_sequence', 'stop'],
-    ['tool_use', 'stop'],
+    ['tool_use', 'tool-calls'],
     ['pause_turn', 'stop'],
     ['max_tokens', 'length'],
     ['model_context_window_exceeded', 'length'],
     ['refusal', 'content-filter'],
     ['something_new', 'error'],
+    [null, 'error'],
   ] as const)('anthropic %s → %s', (upstream, expected) => {
     expect(mapAnthropicFinishReason(upstream)).toBe(expected);
   });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type LanguageModelStreamPart, ProviderError } from './language-model.ts';
 import { MockGate } from './mock-gate.ts';
-import { MockLanguageModel, mockTextParts } from './mock-language-model.ts';
+import { MockLanguageModel, mockTextParts, mockToolCallParts } from './mock-language-model.ts';
 
 async function collect(stream: AsyncIterable<LanguageModelStreamPart>) {
   const parts: LanguageModelStreamPart[] = [];
@@ -61,20 +61,6 @@ describe('MockLanguageModel', () => {
     expect(model.lastCall?.outcome).toBe('threw');
   });
 
-  it('hangs until aborted and records the abort', async () => {
-    const controller = new AbortController();
-    const model = new MockLanguageModel({ hangAfterParts: 1 });
-    const { stream } = await model.doStream({ messages: [], abortSignal: controller.signal });
-    const iterator = stream[Symbol.asyncIterator]();
-    expect((await iterator.next()).value).toMatchObject({ type: 'response-metadata' });
-    const pending = iterator.next();
-    controller.abort();
-    await expect(pending).rejects.toMatchObject({ name: 'AbortError' });
-    await model.lastCall?.whenAborted;
-    expect(model.lastCall?.aborted).toBe(true);
-    expect(model.lastCall?.outcome).toBe('aborted');
-  });
-
   it('releases parts step by step through a gate', async () => {
     const gate = new MockGate();
     const model = new MockLanguageModel({ stream: mockTextParts(['x', 'y']), gate });
@@ -104,11 +90,37 @@ describe('MockLanguageModel', () => {
     expect(gate.waiting).toBe(0);
   });
 
-  it('records a consumer that stops early', async () => {
-    const model = new MockLanguageModel();
-    const { stream } = await model.doStream({ messages: [] });
-    for await (const _part of stream) break;
-    await model.lastCall?.whenEnded;
-    expect(model.lastCall?.outcome).toBe('closed-early');
+  it('answers unsupportedOptions from a list or a function, and none by default', () => {
+    const options = { messages: [], responseFormat: { type: 'json' as const } };
+    expect(new MockLanguageModel().unsupportedOptions(options)).toEqual([]);
+    const listed = new MockLanguageModel({ unsupportedOptions: [{ field: 'tools' }] });
+    expect(listed.unsupportedOptions(options)).toEqual([{ field: 'tools' }]);
+    const computed = new MockLanguageModel({
+      unsupportedOptions: (call) =>
+        call.responseFormat === undefined ? [] : [{ field: 'responseFormat', reason: 'no JSON' }],
+    });
+    expect(computed.unsupportedOptions(options)).toEqual([
+      { field: 'responseFormat', reason: 'no JSON' },
+    ]);
+    expect(computed.unsupportedOptions({ messages: [] })).toEqual([]);
+  });
+
+  it('builds tool-call parts: each call started, its fragments, ended, then the finish', () => {
+    expect(
+      mockToolCallParts([
+        { toolCallId: 'call_1', toolName: 'get_weather', arguments: ['{"city":', '', '"Paris"}'] },
+        { toolCallId: 'call_2', toolName: 'get_time', arguments: '{}' },
+      ]),
+    ).toEqual([
+      { type: 'response-metadata', modelId: 'mock-model', id: 'mock-response' },
+      { type: 'tool-call-start', index: 0, toolCallId: 'call_1', toolName: 'get_weather' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '{"city":' },
+      { type: 'tool-call-delta', index: 0, argumentsDelta: '"Paris"}' },
+      { type: 'tool-call-end', index: 0 },
+      { type: 'tool-call-start', index: 1, toolCallId: 'call_2', toolName: 'get_time' },
+      { type: 'tool-call-delta', index: 1, argumentsDelta: '{}' },
+      { type: 'tool-call-end', index: 1 },
+      { type: 'finish', finishReason: 'tool-calls', usage: { inputTokens: 1, outputTokens: 3 } },
+    ]);
   });
 });

@@ -2,8 +2,10 @@
  * `MockLanguageModel`: a scriptable `LanguageModel` for tests of other modules (generation
  * service, pipeline, routes). It records every `doStream` call, including whether the call's
  * abort signal fired and how its stream ended, and can reject before the stream, throw
- * mid-stream, hang until aborted, or release parts one by one through a `MockGate`. Nothing
- * in it sleeps: tests wait on its promises (`whenAborted`, `whenEnded`, `gate.whenWaiting()`).
+ * mid-stream, hang until aborted, or release parts one by one through a `MockGate`. It
+ * accepts every call option unless told which ones it cannot carry (`unsupportedOptions`).
+ * Nothing in it sleeps: tests wait on its promises (`whenAborted`, `whenEnded`,
+ * `gate.whenWaiting()`). `mockTextParts` and `mockToolCallParts` script common answers.
  */
 import type {
   LanguageModel,
@@ -12,6 +14,7 @@ import type {
   LanguageModelStreamResult,
   ProviderFinishReason,
   ProviderUsage,
+  UnsupportedOption,
 } from './language-model.ts';
 import type { MockGate } from './mock-gate.ts';
 import { abortReason } from './shared/abort-reason.ts';
@@ -45,6 +48,13 @@ export interface MockLanguageModelSettings {
   hangAfterParts?: number;
   /** When given, every part waits for a permit from the gate before it is yielded. */
   gate?: MockGate;
+  /**
+   * What `unsupportedOptions` answers: a fixed list, or a function of the call's options.
+   * Defaults to none (the mock carries every option).
+   */
+  unsupportedOptions?:
+    | readonly UnsupportedOption[]
+    | ((options: LanguageModelCallOptions) => UnsupportedOption[]);
 }
 
 export type MockCallOutcome = 'completed' | 'threw' | 'aborted' | 'closed-early';
@@ -112,8 +122,47 @@ export function mockTextParts(
   ];
 }
 
+/** A tool call to script: `arguments` as one fragment, or as the fragments to stream. */
+export interface MockToolCall {
+  toolCallId: string;
+  toolName: string;
+  arguments: string | readonly string[];
+}
+
+/**
+ * Builds the parts of an answer that calls tools: metadata, then for each call (in order,
+ * numbered from 0) its start, its non-empty argument fragments and its end, then the finish
+ * (`tool-calls` unless told otherwise).
+ */
+export function mockToolCallParts(
+  calls: readonly MockToolCall[],
+  finish: { finishReason?: ProviderFinishReason; usage?: ProviderUsage } = {},
+): LanguageModelStreamPart[] {
+  const parts: LanguageModelStreamPart[] = [
+    { type: 'response-metadata', modelId: 'mock-model', id: 'mock-response' },
+  ];
+  let fragments = 0;
+  calls.forEach((call, index) => {
+    const { toolCallId, toolName } = call;
+    parts.push({ type: 'tool-call-start', index, toolCallId, toolName });
+    const pieces = typeof call.arguments === 'string' ? [call.arguments] : call.arguments;
+    for (const argumentsDelta of pieces) {
+      if (argumentsDelta === '') continue;
+      parts.push({ type: 'tool-call-delta', index, argumentsDelta });
+      fragments += 1;
+    }
+    parts.push({ type: 'tool-call-end', index });
+  });
+  parts.push({
+    type: 'finish',
+    finishReason: finish.finishReason ?? 'tool-calls',
+    usage: finish.usage ?? { inputTokens: 1, outputTokens: fragments },
+  });
+  return parts;
+}
+
 export class MockLanguageModel implements LanguageModel {
-  readonly specificationVersion = 'sluice-v1';
+  readonly specificationVersion = 'sluice-v2';
   readonly provider: string;
   readonly modelId: string;
   /** Every `doStream` call, in order. */
@@ -124,6 +173,11 @@ export class MockLanguageModel implements LanguageModel {
     this.#settings = settings;
     this.provider = settings.provider ?? 'mock';
     this.modelId = settings.modelId ?? 'mock-model';
+  }
+
+  unsupportedOptions(options: LanguageModelCallOptions): UnsupportedOption[] {
+    const unsupported = this.#settings.unsupportedOptions ?? [];
+    return typeof unsupported === 'function' ? unsupported(options) : [...unsupported];
   }
 
   /** The most recent call, for the common single-call test. */

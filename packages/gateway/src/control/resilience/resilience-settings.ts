@@ -17,8 +17,9 @@ export interface RetryPolicy {
 
 export interface ResilienceTimeouts {
   /**
-   * From sending the request to the first text delta (or a finish with no text). Covers
-   * connecting and waiting for headers too. `undefined` disables it.
+   * From sending the request to the first token: text, reasoning or the start of a tool call
+   * (or a finish with none). Covers connecting and waiting for headers too. `undefined`
+   * disables it.
    */
   firstTokenMs?: number | undefined;
   /**

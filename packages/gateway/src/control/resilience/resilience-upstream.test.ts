@@ -232,6 +232,47 @@ describe('mid-stream continuation', () => {
   });
 });
 
+describe('tool calls and reasoning through the chain', () => {
+  const toolCall = { name: 'get_weather', arguments: '{"city":"Paris","unit":"celsius"}' };
+
+  it('relays a simulator’s reasoning and tool call as they come', async () => {
+    const model = resilient([link('simulator', new SimulatorChatModel())]);
+    const { stream } = await model.doStream({
+      messages,
+      simulator: { ...fastSimulator, reasoningTokens: 2, toolCall },
+    });
+    const collected = await collectStream(stream);
+    expect(collected.parts.slice(1, 4).map((part) => part.type)).toEqual([
+      'reasoning-delta',
+      'reasoning-delta',
+      'tool-call-start',
+    ]);
+    const fragments = collected.parts.flatMap((part) =>
+      part.type === 'tool-call-delta' ? [part.argumentsDelta] : [],
+    );
+    expect(fragments.join('')).toBe(toolCall.arguments);
+    expect(collected.finish?.finishReason).toBe('tool-calls');
+  });
+
+  it('does not continue a tool call that failed mid-arguments on the next model', async () => {
+    const upstream = await faulty();
+    const model = resilient([
+      link('simulator', new SimulatorChatModel()),
+      link('gpt', httpModel(upstream)),
+    ]);
+    const { stream } = await model.doStream({
+      messages,
+      simulator: { ...fastSimulator, toolCall, failAfterTokens: 2 },
+    });
+    const collected = await collectStream(stream);
+    expect(ProviderError.isInstance(collected.error) && collected.error.code).toBe(
+      'SLUICE_ERR_UPSTREAM_ERROR',
+    );
+    expect(collected.parts.some((part) => part.type === 'model-switch')).toBe(false);
+    expect(upstream.requests).toHaveLength(0);
+  });
+});
+
 describe('circuit breaker over a faulty upstream', () => {
   it('goes closed → open → half-open → open → half-open → closed', async () => {
     const upstream = await faulty();

@@ -4,7 +4,11 @@ import {
   type LanguageModelStreamPart,
   ProviderError,
 } from '../../providers/language-model.ts';
-import { MockLanguageModel, mockTextParts } from '../../providers/mock-language-model.ts';
+import {
+  MockLanguageModel,
+  mockTextParts,
+  mockToolCallParts,
+} from '../../providers/mock-language-model.ts';
 import { abortReason } from '../../providers/shared/abort-reason.ts';
 import { createDeferred, type Deferred } from '../../providers/shared/deferred.ts';
 import { collectStream } from '../../providers/testing/collect-stream.ts';
@@ -479,5 +483,203 @@ describe('ResilientLanguageModel after the first token', () => {
     const { model } = resilient({ chain: [link('primary', primary)] });
     const collected = await collectStream((await model.doStream({ messages })).stream);
     expect(collected.finish?.usage).toEqual({ inputTokens: undefined, outputTokens: 1 });
+  });
+});
+
+/** A stream that yields `parts` and then fails with `error`. */
+async function* partsThenFailure(
+  parts: readonly LanguageModelStreamPart[],
+  error: unknown,
+): AsyncGenerator<LanguageModelStreamPart> {
+  yield* parts;
+  throw error;
+}
+
+const weatherCall = {
+  toolCallId: 'call_1',
+  toolName: 'get_weather',
+  arguments: ['{"city":', '"Paris"}'],
+};
+
+describe('ResilientLanguageModel on the v2 contract', () => {
+  it('answers unsupportedOptions with the primary model’s list only', () => {
+    const primary = new MockLanguageModel({
+      unsupportedOptions: (options) =>
+        options.responseFormat === undefined ? [] : [{ field: 'responseFormat' }],
+    });
+    const fallback = new MockLanguageModel({ unsupportedOptions: [{ field: 'tools' }] });
+    const { model } = resilient({ chain: [link('primary', primary), link('fallback', fallback)] });
+    expect(model.specificationVersion).toBe('sluice-v2');
+    expect(model.unsupportedOptions({ messages })).toEqual([]);
+    expect(model.unsupportedOptions({ messages, responseFormat: { type: 'json' } })).toEqual([
+      { field: 'responseFormat' },
+    ]);
+  });
+
+  it('skips a fallback that cannot carry the call instead of dropping options', async () => {
+    const tools = [{ name: 'get_weather', parameters: { type: 'object' } }];
+    const primary = new MockLanguageModel({ rejectWith: serverError() });
+    const toolless = new MockLanguageModel({
+      unsupportedOptions: (options) => (options.tools === undefined ? [] : [{ field: 'tools' }]),
+    });
+    const capable = new MockLanguageModel({ stream: mockTextParts(['capable']) });
+    const { model, events } = resilient({
+      chain: [link('primary', primary), link('toolless', toolless), link('capable', capable)],
+      attempts: 1,
+    });
+    const collected = await collectStream((await model.doStream({ messages, tools })).stream);
+    expect(collected.text).toBe('capable');
+    expect(toolless.calls).toHaveLength(0);
+    expect(events).toContainEqual({
+      type: 'model-skipped',
+      model: 'toolless',
+      reason: 'unsupported-options',
+    });
+  });
+
+  it('passes every call option to each attempt: retries, fallbacks and continuations', async () => {
+    const options: LanguageModelCallOptions = {
+      messages,
+      tools: [{ name: 'get_weather', description: 'Weather', parameters: { type: 'object' } }],
+      toolChoice: { toolName: 'get_weather' },
+      responseFormat: { type: 'json_schema', name: 'answer', schema: { type: 'object' } },
+      maxTokens: 100,
+      temperature: 0.2,
+      topP: 0.9,
+      stop: ['END'],
+      seed: 7,
+      reasoning: { effort: 'low' },
+      providerOptions: { 'openai-compatible': { logprobs: true } },
+      headers: { traceparent: '00-abc-def-01' },
+      simulator: { ttftMs: 0 },
+    };
+    const primary = new MockLanguageModel({
+      stream: (_options, call) => {
+        if (call.index === 0) throw serverError();
+        return failingAfter(['Hel'], serverError());
+      },
+    });
+    const fallback = new MockLanguageModel({ stream: mockTextParts(['lo']) });
+    const { model } = resilient({
+      chain: [link('primary', primary), link('fallback', fallback)],
+      attempts: 2,
+    });
+    const collected = await collectStream((await model.doStream(options)).stream);
+    expect(collected.text).toBe('Hello');
+    const { messages: _messages, ...rest } = options;
+    for (const call of [...primary.calls, ...fallback.calls]) {
+      expect(call.options).toMatchObject(rest);
+    }
+    expect(primary.calls).toHaveLength(2);
+    expect(fallback.lastCall?.options.messages.at(-1)).toEqual({
+      role: 'assistant',
+      content: 'Hel',
+    });
+  });
+
+  it('relays reasoning and tool calls, and counts either as the first token', async () => {
+    async function* reasoningThenSilence(signal: AbortSignal | undefined) {
+      yield { type: 'reasoning-delta' as const, delta: 'Thinking' };
+      yield* hangingAfter([], signal);
+    }
+    const thinker = new MockLanguageModel({
+      stream: (options) => reasoningThenSilence(options.abortSignal),
+    });
+    const spare = new MockLanguageModel();
+    const first = resilient({
+      chain: [link('thinker', thinker), link('spare', spare)],
+      firstTokenMs: 1_000,
+    });
+    const started = await first.model.doStream({ messages });
+    // The first-token timer is gone: the reasoning delta was the first token.
+    expect(first.scheduler.pendingTimers).toBe(0);
+    for await (const part of started.stream) {
+      expect(part).toEqual({ type: 'reasoning-delta', delta: 'Thinking' });
+      break;
+    }
+    expect(spare.calls).toHaveLength(0);
+
+    const parts = mockToolCallParts([weatherCall]);
+    const caller = new MockLanguageModel({ stream: parts });
+    const second = resilient({ chain: [link('caller', caller)] });
+    const collected = await collectStream((await second.model.doStream({ messages })).stream);
+    expect(collected.parts).toEqual(parts);
+  });
+
+  it('does not continue a failure after a tool call started', async () => {
+    const original = serverError();
+    const primary = new MockLanguageModel({
+      stream: () =>
+        partsThenFailure(
+          [
+            { type: 'text-delta', delta: 'Let me check.' },
+            { type: 'tool-call-start', index: 0, toolCallId: 'call_1', toolName: 'get_weather' },
+            { type: 'tool-call-delta', index: 0, argumentsDelta: '{"city":' },
+          ],
+          original,
+        ),
+    });
+    const fallback = new MockLanguageModel();
+    const { model, events } = resilient({
+      chain: [link('primary', primary), link('fallback', fallback)],
+    });
+    const collected = await collectStream((await model.doStream({ messages })).stream);
+    expect(collected.error).toBe(original);
+    expect(collected.parts.map((part) => part.type)).toEqual([
+      'text-delta',
+      'tool-call-start',
+      'tool-call-delta',
+    ]);
+    expect(fallback.calls).toHaveLength(0);
+    expect(primary.lastCall?.aborted).toBe(true);
+    expect(events.some((event) => event.type === 'model-switched')).toBe(false);
+  });
+
+  it('continues after reasoning alone with the original prompt, adding up reasoning usage', async () => {
+    const primary = new MockLanguageModel({
+      stream: () =>
+        partsThenFailure(
+          [
+            { type: 'reasoning-delta', delta: 'Let me' },
+            { type: 'reasoning-delta', delta: ' think' },
+          ],
+          serverError(),
+        ),
+    });
+    const fallback = new MockLanguageModel({
+      stream: [
+        { type: 'reasoning-delta', delta: 'Hm.' },
+        { type: 'text-delta', delta: 'Hello' },
+        {
+          type: 'finish',
+          finishReason: 'stop',
+          usage: { inputTokens: 10, outputTokens: 4, reasoningTokens: 3, cachedInputTokens: 8 },
+        },
+      ],
+    });
+    const { model } = resilient({ chain: [link('primary', primary), link('fallback', fallback)] });
+    const collected = await collectStream((await model.doStream({ messages })).stream);
+    expect(collected.parts).toContainEqual(
+      expect.objectContaining({ type: 'model-switch', afterCharacters: 0 }),
+    );
+    expect(fallback.lastCall?.options.messages).toEqual(messages);
+    expect(collected.finish?.usage).toEqual({
+      inputTokens: 3 + 10,
+      outputTokens: 2 + 4,
+      reasoningTokens: 2 + 3,
+      cachedInputTokens: 8,
+    });
+  });
+
+  it('passes reasoning and cached usage through when only one model answered', async () => {
+    const usage = { inputTokens: 20, outputTokens: 9, reasoningTokens: 4, cachedInputTokens: 16 };
+    const primary = new MockLanguageModel({ rejectWith: serverError() });
+    const fallback = new MockLanguageModel({ stream: mockTextParts(['ok'], { usage }) });
+    const { model } = resilient({
+      chain: [link('primary', primary), link('fallback', fallback)],
+      attempts: 1,
+    });
+    const collected = await collectStream((await model.doStream({ messages })).stream);
+    expect(collected.finish?.usage).toEqual(usage);
   });
 });

@@ -1,8 +1,11 @@
 /**
  * `ResilientLanguageModel`: a `LanguageModel` decorator over an ordered chain of models
- * (`[primary, ...fallbacks]`), each with its own circuit breaker.
+ * (`[primary, ...fallbacks]`), each with its own circuit breaker. Every call option reaches
+ * every attempt unchanged (only `messages` grows, for a continuation), and every part is
+ * relayed: text, reasoning, tool calls.
  *
- * Before the first token, `doStream` tries the chain in order: a model whose circuit is open
+ * Before the first token (text, reasoning or a tool call's start), `doStream` tries the chain
+ * in order: a model whose circuit is open, or a fallback that cannot carry the call's options,
  * is skipped at once; a failing model is retried (exponential backoff, full jitter) while its
  * error is retryable and attempts remain, then the next model is tried. `doStream` resolves
  * only once a model produced its first token, so when every model fails nothing has been
@@ -11,20 +14,23 @@
  * After the first token, a mid-stream upstream failure continues on the next model of the
  * chain that accepts an assistant prefix (and whose circuit lets it through): it receives the
  * original messages plus the text delivered so far, and the stream yields a `model-switch`
- * part marking the seam. Without such a model the original error propagates.
+ * part marking the seam. Without such a model, or once a tool call has started, the original
+ * error propagates.
  *
  * A caller's abort closes the active upstream at once and is never retried. Usage adds up
- * over the models whose text was delivered (see `CombinedUsage`).
+ * over the models whose output was delivered (see `CombinedUsage`).
  */
 import type {
   LanguageModel,
   LanguageModelCallOptions,
   LanguageModelStreamPart,
   LanguageModelStreamResult,
+  UnsupportedOption,
 } from '../../providers/language-model.ts';
 import { ProviderError } from '../../providers/language-model.ts';
 import { abortReason } from '../../providers/shared/abort-reason.ts';
 import { truncatedStreamError } from '../../providers/shared/upstream-errors.ts';
+import { AnswerProgress } from './answer-progress.ts';
 import { backoffDelay, waitFor } from './backoff.ts';
 import type { CircuitBreaker, CircuitPermit } from './circuit-breaker.ts';
 import { classifyFailure, type FailureKind, isRetryableFailure } from './classify-failure.ts';
@@ -56,7 +62,7 @@ export interface ResilientChainLink {
 /** What the decorator did, for logs and metrics. Carries names and codes, never text. */
 export type ResilienceEvent =
   | { type: 'attempt-failed'; model: string; attempt: number; kind: FailureKind; code: string }
-  | { type: 'model-skipped'; model: string; reason: 'circuit-open' }
+  | { type: 'model-skipped'; model: string; reason: 'circuit-open' | 'unsupported-options' }
   | { type: 'model-switched'; from: string; to: string; reason: string; afterCharacters: number };
 
 export interface ResilientLanguageModelSettings {
@@ -90,7 +96,7 @@ interface ActiveAttempt {
 type Mode = 'first-token' | 'continuation';
 
 export class ResilientLanguageModel implements LanguageModel {
-  readonly specificationVersion = 'sluice-v1';
+  readonly specificationVersion = 'sluice-v2';
   readonly provider: string;
   readonly modelId: string;
   readonly #links: readonly Link[];
@@ -125,6 +131,17 @@ export class ResilientLanguageModel implements LanguageModel {
     return this.#links.map((link) => link.name);
   }
 
+  /**
+   * The primary's list alone: the client named that model, so its limits decide a 400. Which
+   * fallbacks an operator configured must not change whether a request is valid (a spare
+   * without image input would otherwise refuse every image request the primary serves). A
+   * fallback that cannot carry a call is skipped when its turn comes instead (see
+   * `#startFrom`), so no model is ever sent options it would drop.
+   */
+  unsupportedOptions(options: LanguageModelCallOptions): UnsupportedOption[] {
+    return (this.#links[0] as Link).model.unsupportedOptions(options);
+  }
+
   async doStream(options: LanguageModelCallOptions): Promise<LanguageModelStreamResult> {
     const active = await this.#startFrom(0, options, options.messages, 'first-token');
     return { stream: this.#relay(active, options) };
@@ -138,10 +155,16 @@ export class ResilientLanguageModel implements LanguageModel {
     mode: Mode,
   ): Promise<ActiveAttempt> {
     const signal = options.abortSignal;
+    const attemptOptions = { ...options, messages };
     let lastError: unknown;
     for (let position = index; position < this.#links.length; position += 1) {
       const link = this.#links[position] as Link;
       if (mode === 'continuation' && link.continuation !== 'assistant-prefix') continue;
+      // The primary was asked already, through this decorator's own `unsupportedOptions`.
+      if (position > 0 && link.model.unsupportedOptions(attemptOptions).length > 0) {
+        this.#emit({ type: 'model-skipped', model: link.name, reason: 'unsupported-options' });
+        continue;
+      }
       for (let attempt = 1; attempt <= link.retry.attempts; attempt += 1) {
         if (signal?.aborted) throw abortReason(signal);
         const permit = link.breaker.tryAcquire();
@@ -153,7 +176,7 @@ export class ResilientLanguageModel implements LanguageModel {
         try {
           const started = await startAttempt(
             link.model,
-            { ...options, messages },
+            attemptOptions,
             link.firstTokenMs,
             this.#scheduler,
           );
@@ -188,10 +211,8 @@ export class ResilientLanguageModel implements LanguageModel {
   ): AsyncGenerator<LanguageModelStreamPart> {
     const signal = options.abortSignal;
     const usage = new CombinedUsage();
+    const progress = new AnswerProgress(this.#canContinueAfter(first.index));
     let active = first;
-    let delivered = '';
-    let trackText = this.#canContinueAfter(active.index);
-    let stripLeadingWhitespace = false;
     let completed = false;
     try {
       for (;;) {
@@ -211,7 +232,6 @@ export class ResilientLanguageModel implements LanguageModel {
                 gapError = tokenGapTimeoutError(gapMs);
                 attempt.abort(gapError);
               }, gapMs);
-        let deltas = 0;
         let headIndex = 0;
         try {
           for (;;) {
@@ -227,25 +247,13 @@ export class ResilientLanguageModel implements LanguageModel {
               if (next.done) throw truncatedStreamError();
               part = next.value;
             }
-            if (part.type === 'text-delta') {
-              let { delta } = part;
-              if (stripLeadingWhitespace) {
-                delta = delta.trimStart();
-                if (delta === '') continue;
-                stripLeadingWhitespace = false;
-                part = { type: 'text-delta', delta };
-              }
-              if (delta === '') continue;
-              deltas += 1;
-              if (trackText) delivered += delta;
-              yield part;
-            } else if (part.type === 'finish') {
+            if (part.type === 'finish') {
               completed = true;
-              yield { ...part, usage: usage.finish(part.usage, deltas, active.messages) };
+              yield { ...part, usage: usage.finish(part.usage, progress.segment, active.messages) };
               return;
-            } else {
-              yield part;
             }
+            const relayed = progress.relay(part);
+            if (relayed !== undefined) yield relayed;
           }
         } catch (caught) {
           if (signal?.aborted) throw abortReason(signal);
@@ -260,19 +268,31 @@ export class ResilientLanguageModel implements LanguageModel {
             kind,
             code: errorCode(error),
           });
-          if (kind !== 'upstream' || !trackText) throw error;
-          usage.addFailedSegment(deltas, active.messages);
-          const continuation = await this.#continueAfter(active.index, error, options, delivered);
+          // Once a tool call has started, no other model can take over: providers continue a
+          // text prefix only, not a turn holding a (possibly half-written) tool call, and a
+          // fresh call from another model would carry another id and other arguments, so the
+          // fragments already relayed would join into arguments no model wrote, which a client
+          // might then run.
+          if (kind !== 'upstream' || !progress.keepsText || progress.toolCallStarted) throw error;
+          usage.addFailedSegment(progress.segment, active.messages);
+          const continuation = await this.#continueAfter(
+            active.index,
+            error,
+            options,
+            progress.text,
+          );
           // Switch before yielding: a consumer that stops at the seam must close the new upstream.
           active = continuation.next;
-          trackText = this.#canContinueAfter(active.index);
-          stripLeadingWhitespace = continuation.trimmedWhitespace;
+          progress.beginSegment(
+            this.#canContinueAfter(active.index),
+            continuation.trimmedWhitespace,
+          );
           const seam = {
             type: 'model-switch',
             from: link.name,
             to: (this.#links[active.index] as Link).name,
             reason: errorCode(error),
-            afterCharacters: delivered.length,
+            afterCharacters: progress.text.length,
           } as const;
           this.#emit({ ...seam, type: 'model-switched' });
           yield seam;

@@ -2,8 +2,10 @@
  * One call to one model, held until its first token. The attempt gets its own abort
  * controller, tied to the caller's signal: a timeout aborts only this attempt (closing its
  * socket) while the caller's cancel aborts whatever attempt is running. `startAttempt`
- * resolves once a text delta (or a finish with no text) arrived, with the parts read so far;
- * any failure before that rejects, after the attempt's upstream was closed.
+ * resolves once the first token arrived, with the parts read so far; any failure before that
+ * rejects, after the attempt's upstream was closed. The first token is the first part that
+ * shows the model answering: a non-empty text or reasoning delta, the start of a tool call,
+ * or a finish with none of these (a reasoning model may think for minutes before any text).
  */
 import type {
   LanguageModel,
@@ -16,7 +18,7 @@ import type { Scheduler } from './clock.ts';
 import { firstTokenTimeoutError } from './resilience-errors.ts';
 
 export interface StartedAttempt {
-  /** The parts up to and including the first text delta or finish. */
+  /** The parts up to and including the first token (see `isFirstToken`). */
   head: LanguageModelStreamPart[];
   iterator: AsyncIterator<LanguageModelStreamPart>;
   /** Aborts this attempt alone (timeouts), with `reason` as what its stream throws. */
@@ -64,8 +66,7 @@ export async function startAttempt(
       const next = await iterator.next();
       if (next.done) throw truncatedStreamError();
       head.push(next.value);
-      if (next.value.type === 'finish') break;
-      if (next.value.type === 'text-delta' && next.value.delta.length > 0) break;
+      if (isFirstToken(next.value)) break;
     }
     timer?.cancel();
     return {
@@ -78,5 +79,18 @@ export async function startAttempt(
     close(false);
     if (callerSignal?.aborted) throw abortReason(callerSignal);
     throw timeout ?? error;
+  }
+}
+
+function isFirstToken(part: LanguageModelStreamPart): boolean {
+  switch (part.type) {
+    case 'text-delta':
+    case 'reasoning-delta':
+      return part.delta.length > 0;
+    case 'tool-call-start':
+    case 'finish':
+      return true;
+    default:
+      return false;
   }
 }

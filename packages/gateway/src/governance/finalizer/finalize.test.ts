@@ -257,3 +257,107 @@ describe('finalize', () => {
     }
   });
 });
+
+describe('finalize with tool calls', () => {
+  const weather = {
+    name: 'get_weather',
+    parameters: {
+      type: 'object',
+      properties: { city: { type: 'string' } },
+      required: ['city'],
+      additionalProperties: false,
+    },
+  };
+  const call = (argumentsJson: string, toolName = 'get_weather') => ({
+    toolCallId: 'call_1',
+    toolName,
+    arguments: argumentsJson,
+  });
+
+  it('hashes the text and the tool calls in their documented canonical form', async () => {
+    const toolCalls = [call('{"city":"Paris"}')];
+    const { final } = await finalize(
+      input({ text: 'Checking.', toolCalls, outputContract: { tools: [weather] } }),
+    );
+    const canonical = JSON.stringify(['Checking.', ['call_1', 'get_weather', '{"city":"Paris"}']]);
+    expect(final.contentSha256).toBe(createHash('sha256').update(canonical).digest('hex'));
+    expect(final.verdict).toBe('approved');
+    expect(final.checks).toContainEqual({ name: 'tool-arguments:get_weather', passed: true });
+  });
+
+  it.each([
+    ['invalid JSON', '{"city":', 'arguments are not valid JSON'],
+    ['a schema mismatch', '{"town":"Paris"}', 'do not match the parameters schema'],
+  ])('flags a call with %s, naming the check', async (_case, argumentsJson, detail) => {
+    const { final } = await finalize(
+      input({ toolCalls: [call(argumentsJson)], outputContract: { tools: [weather] } }),
+    );
+    expect(final.verdict).toBe('flagged');
+    const check = final.checks.find((entry) => entry.name === 'tool-arguments:get_weather');
+    expect(check?.passed).toBe(false);
+    expect(check?.detail).toContain(detail);
+    expect(check?.detail).not.toContain('town');
+  });
+
+  it('rejects a call to an undeclared tool when the policy says reject, and retracts', async () => {
+    const validators = compileValidatorsDocument('strict@1', { toolCalls: { onFail: 'reject' } });
+    const { final, retract } = await finalize(
+      input({
+        text: '',
+        deliveredText: '',
+        validators,
+        toolCalls: [call('{}', 'delete_everything')],
+        outputContract: { tools: [weather] },
+      }),
+    );
+    expect(final.verdict).toBe('rejected');
+    expect(retract?.reason).toContain('tool-arguments:delete_everything');
+  });
+
+  it('counts a tool call the log lacks as an inconsistency', async () => {
+    const { final, consistent } = await finalize(
+      input({
+        toolCalls: [call('{"city":"Paris"}')],
+        deliveredToolCalls: [],
+        outputContract: { tools: [weather] },
+      }),
+    );
+    expect(consistent).toBe(false);
+    expect(final.verdict).toBe('flagged');
+  });
+
+  it('validates a json_schema answer against the requested schema', async () => {
+    const responseFormat = {
+      type: 'json_schema' as const,
+      name: 'answer',
+      schema: { type: 'object', properties: { answer: { type: 'number' } }, required: ['answer'] },
+    };
+    const good = await finalize(
+      input({ text: '{"answer":42}', outputContract: { responseFormat } }),
+    );
+    expect(good.final.checks).toContainEqual({ name: 'response-format', passed: true });
+    const bad = await finalize(
+      input({ text: '{"answer":"x"}', outputContract: { responseFormat } }),
+    );
+    expect(bad.final.verdict).toBe('flagged');
+    const prose = await finalize(
+      input({ text: 'not json', outputContract: { responseFormat: { type: 'json' } } }),
+    );
+    expect(prose.final.checks).toContainEqual({
+      name: 'response-format',
+      passed: false,
+      detail: 'output is not valid JSON',
+    });
+  });
+
+  it('does not judge the response format of an answer that was cut short', async () => {
+    const { final } = await finalize(
+      input({
+        text: '{"ans',
+        finishReason: 'cancelled',
+        outputContract: { responseFormat: { type: 'json' } },
+      }),
+    );
+    expect(final.checks.map((check) => check.name)).not.toContain('response-format');
+  });
+});

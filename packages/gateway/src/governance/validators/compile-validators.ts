@@ -6,8 +6,8 @@
 import { createForbiddenPatternValidator } from './forbidden-pattern-validator.ts';
 import { createJsonSchemaValidator } from './json-schema-validator.ts';
 import { createLengthValidator } from './length-validator.ts';
-import { createRequiredPatternValidator } from './required-pattern-validator.ts';
 import type { OutputContractPolicy } from './output-contract-checks.ts';
+import { createRequiredPatternValidator } from './required-pattern-validator.ts';
 import type { Validator } from './validator.ts';
 import { parseValidatorsPolicy, type ValidatorsPolicy } from './validators-policy.ts';
 import { createWebhookValidator, type WebhookValidatorOptions } from './webhook-validator.ts';

@@ -51,7 +51,10 @@ export function checkOutputContract(
   }
   const format = contract.responseFormat;
   if (format !== undefined && format.type !== 'text' && ANSWER_COMPLETE.has(answer.finishReason)) {
-    outcomes.push({ check: checkResponseFormat(format, answer.text), onFail: policy.responseFormat });
+    outcomes.push({
+      check: checkResponseFormat(format, answer.text),
+      onFail: policy.responseFormat,
+    });
   }
   return outcomes;
 }
@@ -79,7 +82,9 @@ function checkToolCall(
   }
   if (validate instanceof Error) return failed('the parameters schema does not compile');
   if (!validate(value)) {
-    return failed(`arguments do not match the parameters schema: ${describe(validate.errors?.[0])}`);
+    return failed(
+      `arguments do not match the parameters schema: ${describe(validate.errors?.[0])}`,
+    );
   }
   return { name, passed: true };
 }

@@ -16,8 +16,17 @@ function issuesOf(document: unknown): { path: string; message: string }[] {
 describe('validators policy', () => {
   it('accepts {} as "no validators"', () => {
     const policy = parseValidatorsPolicy({});
-    expect(policy).toEqual({ requiredPatterns: [], forbiddenPatterns: [] });
+    expect(policy).toEqual({
+      requiredPatterns: [],
+      forbiddenPatterns: [],
+      toolCalls: { onFail: 'flag' },
+      responseFormat: { onFail: 'flag' },
+    });
     expect(compileValidators('v1', policy).validators).toEqual([]);
+    expect(compileValidators('v1', policy).outputContract).toEqual({
+      toolCalls: 'flag',
+      responseFormat: 'flag',
+    });
   });
 
   it('accepts a full policy and applies defaults', () => {

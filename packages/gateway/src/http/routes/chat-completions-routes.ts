@@ -5,53 +5,56 @@
  */
 import { BEGINNING_OFFSET } from '@sluice/protocol';
 import type { FastifyInstance } from 'fastify';
-import {
-  chatCompletionId,
-  OpenAiChunkEncoder,
-  openAiFinishReason,
-  openAiUsage,
-} from '../../delivery/openai-chunk-encoder.ts';
+import { OpenAiChunkEncoder } from '../../delivery/openai-chunk-encoder.ts';
 import {
   READ_BATCH_BYTES,
   READ_BATCH_MESSAGES,
   streamToSse,
 } from '../../delivery/stream-to-sse.ts';
 import type { GenerationRequest } from '../../generation/generation.ts';
+import { UnsupportedOptionsError } from '../../generation/generation-service.ts';
 import { requireScope } from '../auth/require-scope.ts';
 import { completesWithin, resolveDeliveryMode } from '../delivery-mode.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { httpErrorFromCode } from '../http-error.ts';
-import { auditReader, detachReason } from '../reader-audit.ts';
 import {
   type ChatCompletionRequest,
   chatCompletionRequestSchema,
-  chatMessagesFromOpenAi,
+  parseChatCompletionRequest,
 } from '../openai/chat-completion-request.ts';
-import {
-  checkMessageCount,
-  compact,
-  parseBody,
-  toSimulatorOptions,
-} from '../request-schemas.ts';
+import { chatCompletionFromGeneration } from '../openai/chat-completion-response.ts';
+import { generationRequestFromOpenAi } from '../openai/generation-request-from-openai.ts';
+import { openAiFieldPath } from '../openai/openai-field-path.ts';
+import { unsupportedOptionsError } from '../openai/unsupported-field.ts';
+import { auditReader, detachReason } from '../reader-audit.ts';
+import { checkMessageCount } from '../request-schemas.ts';
 import { admitStream, openGenerationSse, startGeneration } from '../start-generation.ts';
 
-function toGenerationRequest(body: ChatCompletionRequest): GenerationRequest {
-  const request: GenerationRequest = {
-    model: body.model,
-    messages: chatMessagesFromOpenAi(body.messages),
-    route: '/v1/chat/completions',
-    ...compact({
-      sessionId: body.sessionId,
-      endUserId: body.user,
-      maxTokens: body.max_completion_tokens ?? body.max_tokens,
-      temperature: body.temperature,
-      seed: body.seed,
-      onDisconnect: body.onDisconnect,
-    }),
-  };
-  const simulator = toSimulatorOptions(body.simulator);
-  if (simulator) request.simulator = simulator;
-  return request;
+/** The provider kind of the requested model; undefined for an unknown one (a 404 later). */
+function providerOf(context: GatewayContext, body: unknown): string | undefined {
+  const model = (body as { model?: unknown } | null)?.model;
+  return typeof model === 'string' ? context.models.get(model)?.provider : undefined;
+}
+
+/**
+ * Refuses, before admission is spent, options the model cannot carry, named by their paths
+ * in the caller's request.
+ */
+function checkModelCanCarry(
+  context: GatewayContext,
+  request: GenerationRequest,
+  body: ChatCompletionRequest,
+): void {
+  try {
+    context.generations.checkRequest(request);
+  } catch (error) {
+    if (!(error instanceof UnsupportedOptionsError)) throw error;
+    const maxTokensField =
+      body.max_completion_tokens == null ? 'max_tokens' : 'max_completion_tokens';
+    throw unsupportedOptionsError(error.provider, error.unsupported, (field) =>
+      openAiFieldPath(field, maxTokensField),
+    );
+  }
 }
 
 export async function chatCompletionsRoutes(
@@ -65,8 +68,12 @@ export async function chatCompletionsRoutes(
     { onRequest: requireScope('generate') },
     async (request, reply) => {
       checkMessageCount(request.body, context.config.limits);
-      const body = parseBody(schema, request.body);
-      const generation = await startGeneration(context, request, reply, toGenerationRequest(body));
+      const provider = providerOf(context, request.body);
+      const body = parseChatCompletionRequest(schema, request.body, provider);
+      const generationRequest = generationRequestFromOpenAi(body, provider);
+      // An unknown model is answered 404 by startGeneration.
+      if (provider !== undefined) checkModelCanCarry(context, generationRequest, body);
+      const generation = await startGeneration(context, request, reply, generationRequest);
       const created = Math.floor(generation.createdAt.getTime() / 1000);
       const mode = body.stream
         ? resolveDeliveryMode(context.config.delivery, body.delivery, {
@@ -117,22 +124,7 @@ export async function chatCompletionsRoutes(
       if (generation.status === 'failed' && generation.error) {
         throw httpErrorFromCode(generation.error.code, generation.error.message);
       }
-      return {
-        id: chatCompletionId(generation.id),
-        object: 'chat.completion',
-        created,
-        model: generation.model,
-        system_fingerprint: null,
-        choices: [
-          {
-            index: 0,
-            message: { role: 'assistant', content: generation.text, refusal: null },
-            logprobs: null,
-            finish_reason: openAiFinishReason(generation.finishReason),
-          },
-        ],
-        usage: openAiUsage(generation.usage),
-      };
+      return chatCompletionFromGeneration(generation, created);
     },
   );
 

@@ -3,7 +3,7 @@
  * enough statistics for picking sentences) and an FNV-1a hash to derive a seed from the prompt
  * when the request gives none, so the same prompt gives the same answer.
  */
-import type { ChatMessage } from '../language-model.ts';
+import { type ChatMessage, contentText } from '@sluice/protocol';
 
 export class SeededRandom {
   #state: number;
@@ -38,14 +38,26 @@ function hashString(hash: number, text: string): number {
   return result >>> 0;
 }
 
-/** A 32-bit seed from the roles and contents of the messages. */
+/** Mixes in a byte no UTF-16 text hashes to alone, so ["ab", "c"] and ["a", "bc"] stay apart. */
+function separate(hash: number): number {
+  return Math.imul(hash ^ 0xff, FNV_PRIME) >>> 0;
+}
+
+/**
+ * A 32-bit seed from the roles, texts and tool calls of the messages. Images and files are
+ * left out: hashing megabytes of base64 per request would cost more than a varied answer
+ * is worth to a stand-in model.
+ */
 export function seedFromMessages(messages: readonly ChatMessage[]): number {
   let hash = FNV_OFFSET_BASIS;
   for (const message of messages) {
-    hash = hashString(hash, message.role);
-    // A separator keeps ["ab", "c"] and ["a", "bc"] apart.
-    hash = Math.imul(hash ^ 0xff, FNV_PRIME) >>> 0;
-    hash = hashString(hash, message.content);
+    hash = separate(hashString(hash, message.role));
+    hash = hashString(hash, contentText(message.content));
+    if (message.role !== 'assistant') continue;
+    for (const call of message.toolCalls ?? []) {
+      hash = separate(hashString(separate(hash), call.toolName));
+      hash = hashString(hash, call.arguments);
+    }
   }
   return hash >>> 0;
 }

@@ -4,17 +4,34 @@
  * `refresh()`ed for every later token), walks the shared corpus arrays by index, and allocates
  * per token only what the iterator protocol demands. Aborting clears the timers at once, so
  * nothing holds the event loop after a cancel.
+ *
+ * The parts come in this order: metadata; `reasoningTokens` reasoning deltas; then either text
+ * tokens or, with a tool call, its start, its arguments in fragments and its end; the finish.
+ * Reasoning deltas, text tokens, the tool call's start and its later fragments are paced (the
+ * first after the time to first token, the rest one interval apart); the first fragment comes
+ * with the start, as a real upstream's first tool-call chunk carries both; metadata, the tool
+ * call's end and the finish follow at once. Every delta (reasoning, text or arguments
+ * fragment) counts as a token, for `failAfterTokens`, `stallAfterTokens` and the reported
+ * output tokens.
  */
 import { type LanguageModelStreamPart, ProviderError } from '../language-model.ts';
 import { abortReason } from '../shared/abort-reason.ts';
 import type { SeededRandom } from './seeded-random.ts';
 import { CORPUS_TOKENS, ENDS_SENTENCE, SENTENCE_STARTS } from './simulator-tokens.ts';
 
+/** The tool call a simulated answer makes instead of writing text. */
+export interface SimulatedToolCall {
+  toolCallId: string;
+  toolName: string;
+  /** The JSON arguments string, streamed in fragments that concatenate to it exactly. */
+  arguments: string;
+}
+
 export interface SimulatorStreamPlan {
   random: SeededRandom;
   responseId: string;
   modelId: string;
-  /** Exact token count when the request set `maxTokens`. */
+  /** Exact text token count when the request set `maxTokens`. */
   maxTokens: number | undefined;
   /** Used without `maxTokens`: the answer ends at the first sentence end from here on. */
   naturalLength: number;
@@ -25,13 +42,30 @@ export interface SimulatorStreamPlan {
   tokenIntervalMs: number;
   failAfterTokens: number | undefined;
   stallAfterTokens: number | undefined;
+  /** Reasoning deltas streamed before the answer. */
+  reasoningTokens: number;
+  /** When set, the answer is this tool call instead of text (finish `tool-calls`). */
+  toolCall: SimulatedToolCall | undefined;
   abortSignal: AbortSignal | undefined;
 }
 
 /** Chance of jumping to another sentence at a sentence end, so answers vary in content. */
 const JUMP_PROBABILITY = 0.35;
+/** Arguments fragment lengths, in UTF-16 code units: about a token of JSON each. */
+const FRAGMENT_MINIMUM = 3;
+const FRAGMENT_MAXIMUM = 6;
 
-type Phase = 'metadata' | 'tokens' | 'finish' | 'done';
+/** Paced phases wait for a timer; the others answer `next()` at once. */
+type Phase =
+  | 'metadata'
+  | 'reasoning'
+  | 'text'
+  | 'tool-call-start'
+  | 'first-fragment'
+  | 'arguments'
+  | 'tool-call-end'
+  | 'finish'
+  | 'done';
 type PendingAction = 'token' | 'fail';
 type Result = IteratorResult<LanguageModelStreamPart, undefined>;
 
@@ -40,9 +74,14 @@ const DONE: Result = { done: true, value: undefined };
 export class SimulatorStream implements AsyncIterableIterator<LanguageModelStreamPart> {
   readonly #plan: SimulatorStreamPlan;
   #phase: Phase = 'metadata';
-  #tokensEmitted = 0;
+  #reasoningEmitted = 0;
+  /** Text tokens or arguments fragments emitted. */
+  #answerTokens = 0;
   #corpusIndex: number;
+  #reasoningIndex: number;
   #lastWasSentenceEnd = false;
+  #argumentsOffset = 0;
+  #firstTokenDue = true;
   /** Set when an abort cut the stream short, so later `next()` calls keep rejecting. */
   #aborted = false;
   #firstTokenTimer: NodeJS.Timeout | undefined;
@@ -53,12 +92,22 @@ export class SimulatorStream implements AsyncIterableIterator<LanguageModelStrea
 
   constructor(plan: SimulatorStreamPlan) {
     this.#plan = plan;
-    this.#corpusIndex = SENTENCE_STARTS[plan.random.integer(0, SENTENCE_STARTS.length - 1)] ?? 0;
+    const start = plan.random.integer(0, SENTENCE_STARTS.length - 1);
+    this.#corpusIndex = SENTENCE_STARTS[start] ?? 0;
+    // Reasoning reads elsewhere in the corpus and draws nothing from `random`, so asking for
+    // reasoning leaves the answer exactly as it would be without.
+    const reasoningStart = (start + (SENTENCE_STARTS.length >> 1)) % SENTENCE_STARTS.length;
+    this.#reasoningIndex = SENTENCE_STARTS[reasoningStart] ?? 0;
     plan.abortSignal?.addEventListener('abort', this.#onAbort, { once: true });
   }
 
   [Symbol.asyncIterator](): this {
     return this;
+  }
+
+  /** True once the stream let go of its timers and abort listener, for good. */
+  get closed(): boolean {
+    return this.#phase === 'done';
   }
 
   next(): Promise<Result> {
@@ -68,27 +117,36 @@ export class SimulatorStream implements AsyncIterableIterator<LanguageModelStrea
       this.#close();
       return Promise.reject(abortReason(signal));
     }
-    if (this.#phase === 'done') return Promise.resolve(DONE);
-    if (this.#phase === 'metadata') {
-      this.#phase = this.#isComplete() ? 'finish' : 'tokens';
-      const { responseId, modelId } = this.#plan;
-      return Promise.resolve({
-        done: false,
-        value: { type: 'response-metadata', id: responseId, modelId },
-      });
+    switch (this.#phase) {
+      case 'done':
+        return Promise.resolve(DONE);
+      case 'metadata': {
+        this.#phase = this.#plan.reasoningTokens > 0 ? 'reasoning' : this.#answerPhase();
+        const { responseId, modelId } = this.#plan;
+        return Promise.resolve({
+          done: false,
+          value: { type: 'response-metadata', id: responseId, modelId },
+        });
+      }
+      case 'first-fragment':
+        return Promise.resolve({ done: false, value: this.#nextFragment() });
+      case 'tool-call-end':
+        this.#phase = 'finish';
+        return Promise.resolve({ done: false, value: { type: 'tool-call-end', index: 0 } });
+      case 'finish':
+        this.#close();
+        return Promise.resolve({ done: false, value: this.#finishPart() });
+      default:
+        return new Promise<Result>((resolve, reject) => {
+          this.#resolve = resolve;
+          this.#reject = reject;
+          const { failAfterTokens, stallAfterTokens } = this.#plan;
+          const tokens = this.#reasoningEmitted + this.#answerTokens;
+          if (stallAfterTokens === tokens) return; // only an abort settles it
+          this.#pendingAction = failAfterTokens === tokens ? 'fail' : 'token';
+          this.#schedule();
+        });
     }
-    if (this.#phase === 'finish') {
-      this.#close();
-      return Promise.resolve({ done: false, value: this.#finishPart() });
-    }
-    return new Promise<Result>((resolve, reject) => {
-      this.#resolve = resolve;
-      this.#reject = reject;
-      const { failAfterTokens, stallAfterTokens } = this.#plan;
-      if (stallAfterTokens === this.#tokensEmitted) return; // only an abort settles it
-      this.#pendingAction = failAfterTokens === this.#tokensEmitted ? 'fail' : 'token';
-      this.#schedule();
-    });
   }
 
   return(): Promise<Result> {
@@ -98,7 +156,8 @@ export class SimulatorStream implements AsyncIterableIterator<LanguageModelStrea
   }
 
   #schedule(): void {
-    if (this.#tokensEmitted === 0) {
+    if (this.#firstTokenDue) {
+      this.#firstTokenDue = false;
       if (this.#plan.timeToFirstTokenMs <= 0) this.#onTimer();
       else this.#firstTokenTimer = setTimeout(this.#onTimer, this.#plan.timeToFirstTokenMs);
       return;
@@ -111,9 +170,10 @@ export class SimulatorStream implements AsyncIterableIterator<LanguageModelStrea
 
   readonly #onTimer = (): void => {
     if (this.#pendingAction === 'fail') {
+      const tokens = this.#reasoningEmitted + this.#answerTokens;
       const error = new ProviderError({
         code: 'SLUICE_ERR_UPSTREAM_ERROR',
-        message: `The simulator failed after ${this.#tokensEmitted} tokens (failAfterTokens)`,
+        message: `The simulator failed after ${tokens} tokens (failAfterTokens)`,
         retryable: true,
       });
       const reject = this.#reject;
@@ -121,9 +181,7 @@ export class SimulatorStream implements AsyncIterableIterator<LanguageModelStrea
       reject?.(error);
       return;
     }
-    const delta = this.#nextToken();
-    if (this.#isComplete()) this.#phase = 'finish';
-    this.#settle({ done: false, value: { type: 'text-delta', delta } });
+    this.#settle({ done: false, value: this.#nextPacedPart() });
   };
 
   readonly #onAbort = (): void => {
@@ -134,10 +192,28 @@ export class SimulatorStream implements AsyncIterableIterator<LanguageModelStrea
     if (reject !== undefined && signal !== undefined) reject(abortReason(signal));
   };
 
+  #nextPacedPart(): LanguageModelStreamPart {
+    if (this.#phase === 'reasoning') {
+      const delta = this.#nextReasoningToken();
+      if (this.#reasoningEmitted >= this.#plan.reasoningTokens) this.#phase = this.#answerPhase();
+      return { type: 'reasoning-delta', delta };
+    }
+    if (this.#phase === 'tool-call-start') return this.#toolCallStart();
+    if (this.#phase === 'arguments') return this.#nextFragment();
+    const delta = this.#nextToken();
+    if (this.#isComplete()) this.#phase = 'finish';
+    return { type: 'text-delta', delta };
+  }
+
+  #answerPhase(): Phase {
+    if (this.#plan.toolCall !== undefined) return 'tool-call-start';
+    return this.#isComplete() ? 'finish' : 'text';
+  }
+
   #nextToken(): string {
     const index = this.#corpusIndex;
     const token = CORPUS_TOKENS[index] ?? '';
-    this.#tokensEmitted += 1;
+    this.#answerTokens += 1;
     this.#lastWasSentenceEnd = ENDS_SENTENCE[index] === 1;
     const atEnd = index + 1 >= CORPUS_TOKENS.length;
     if (atEnd || (this.#lastWasSentenceEnd && this.#plan.random.next() < JUMP_PROBABILITY)) {
@@ -145,21 +221,61 @@ export class SimulatorStream implements AsyncIterableIterator<LanguageModelStrea
         SENTENCE_STARTS[this.#plan.random.integer(0, SENTENCE_STARTS.length - 1)] ?? 0;
     } else this.#corpusIndex = index + 1;
     // The answer's first word has no space before it; the only per-stream string we build.
-    return this.#tokensEmitted === 1 ? token.trimStart() : token;
+    return this.#answerTokens === 1 ? token.trimStart() : token;
+  }
+
+  /** Reasoning reads the corpus straight on from its start, wrapping at the end. */
+  #nextReasoningToken(): string {
+    const index = this.#reasoningIndex;
+    const token = CORPUS_TOKENS[index] ?? '';
+    this.#reasoningEmitted += 1;
+    this.#reasoningIndex = index + 1 < CORPUS_TOKENS.length ? index + 1 : 0;
+    return this.#reasoningEmitted === 1 ? token.trimStart() : token;
+  }
+
+  #toolCallStart(): LanguageModelStreamPart {
+    const call = this.#plan.toolCall as SimulatedToolCall;
+    this.#phase = call.arguments.length === 0 ? 'tool-call-end' : 'first-fragment';
+    return {
+      type: 'tool-call-start',
+      index: 0,
+      toolCallId: call.toolCallId,
+      toolName: call.toolName,
+    };
+  }
+
+  #nextFragment(): LanguageModelStreamPart {
+    const text = (this.#plan.toolCall as SimulatedToolCall).arguments;
+    const start = this.#argumentsOffset;
+    const size = this.#plan.random.integer(FRAGMENT_MINIMUM, FRAGMENT_MAXIMUM);
+    let end = Math.min(text.length, start + size);
+    // Never split a surrogate pair: half a character would not survive UTF-8 encoding.
+    if (end < text.length && isHighSurrogate(text.charCodeAt(end - 1))) end += 1;
+    this.#argumentsOffset = end;
+    this.#answerTokens += 1;
+    this.#phase = end === text.length ? 'tool-call-end' : 'arguments';
+    return { type: 'tool-call-delta', index: 0, argumentsDelta: text.slice(start, end) };
   }
 
   #isComplete(): boolean {
     const { maxTokens, naturalLength, naturalLengthCap } = this.#plan;
-    const emitted = this.#tokensEmitted;
+    const emitted = this.#answerTokens;
     if (maxTokens !== undefined) return emitted >= maxTokens;
     return emitted >= naturalLengthCap || (emitted >= naturalLength && this.#lastWasSentenceEnd);
   }
 
   #finishPart(): LanguageModelStreamPart {
+    const { toolCall, maxTokens, inputTokens } = this.#plan;
+    const reasoningTokens = this.#reasoningEmitted;
     return {
       type: 'finish',
-      finishReason: this.#plan.maxTokens === undefined ? 'stop' : 'length',
-      usage: { inputTokens: this.#plan.inputTokens, outputTokens: this.#tokensEmitted },
+      finishReason:
+        toolCall !== undefined ? 'tool-calls' : maxTokens === undefined ? 'stop' : 'length',
+      usage: {
+        inputTokens,
+        outputTokens: reasoningTokens + this.#answerTokens,
+        ...(reasoningTokens > 0 ? { reasoningTokens } : {}),
+      },
     };
   }
 
@@ -179,4 +295,8 @@ export class SimulatorStream implements AsyncIterableIterator<LanguageModelStrea
     clearTimeout(this.#intervalTimer);
     this.#plan.abortSignal?.removeEventListener('abort', this.#onAbort);
   }
+}
+
+function isHighSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdbff;
 }
