@@ -314,6 +314,16 @@ describe('finalize with tool calls', () => {
     expect(retract?.reason).toContain('tool-arguments:delete_everything');
   });
 
+  it('takes empty arguments as an empty object', async () => {
+    const { final } = await finalize(
+      input({
+        toolCalls: [call('', 'get_time')],
+        outputContract: { tools: [{ name: 'get_time', parameters: { type: 'object' } }] },
+      }),
+    );
+    expect(final.checks).toContainEqual({ name: 'tool-arguments:get_time', passed: true });
+  });
+
   it('counts a tool call the log lacks as an inconsistency', async () => {
     const { final, consistent } = await finalize(
       input({

@@ -71,7 +71,8 @@ function checkToolCall(
   if (tool === undefined) return failed('the request declared no tool of this name');
   let value: unknown;
   try {
-    value = JSON.parse(call.arguments);
+    // Some models send nothing at all for a tool without parameters: that is `{}`.
+    value = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
   } catch {
     return failed('arguments are not valid JSON');
   }
