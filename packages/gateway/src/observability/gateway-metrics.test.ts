@@ -114,6 +114,25 @@ describe('GenAI families', () => {
     ).toBe(1);
   });
 
+  test('tool calls and reasoning and cached tokens are counted by model', async () => {
+    const metrics = metricsWith();
+    metrics.generationEnded(
+      finished({
+        finishReason: 'tool-calls',
+        toolCalls: 2,
+        usage: { inputTokens: 12, outputTokens: 11, reasoningTokens: 5, cachedInputTokens: 8 },
+      }),
+    );
+    metrics.generationEnded(finished({ toolCalls: 0 }));
+    const text = await metrics.render();
+    const labels = { model: 'gpt-test', provider: 'openai-compatible' };
+    expect(sample(text, 'sluice_tool_calls_total', labels)).toBe(2);
+    expect(sample(text, 'sluice_tokens_total', { ...labels, type: 'reasoning' })).toBe(5);
+    expect(sample(text, 'sluice_tokens_total', { ...labels, type: 'cached_input' })).toBe(8);
+    expect(sample(text, 'sluice_tokens_total', { ...labels, type: 'output' })).toBe(22);
+    expect(sample(text, 'sluice_tokens_total', { ...labels, type: 'input' })).toBe(24);
+  });
+
   test('a failed generation carries error_type and no time per output token', async () => {
     const metrics = metricsWith();
     metrics.generationEnded(

@@ -283,19 +283,16 @@ export class GatewayMetrics {
     const errorType = summary.status === 'failed' ? { error_type: reason } : {};
     this.#requestDuration.observe({ ...client, ...errorType }, seconds(summary.durationMs));
     this.#observeTokens(client, summary.usage);
-    const tokens = this.#withTenant({ model, provider, type: 'input' }, summary.tenant);
-    this.#tokens.inc(tokens, summary.usage.inputTokens);
-    tokens.type = 'output';
-    this.#tokens.inc(tokens, summary.usage.outputTokens);
+    // A fresh label object per type: prom-client keeps the object it was given.
+    const countTokens = (type: string, count: number | undefined) => {
+      if (count === undefined) return;
+      this.#tokens.inc(this.#withTenant({ model, provider, type }, summary.tenant), count);
+    };
+    countTokens('input', summary.usage.inputTokens);
+    countTokens('output', summary.usage.outputTokens);
     // Subsets of the two above, when the provider reports them.
-    if (summary.usage.reasoningTokens !== undefined) {
-      tokens.type = 'reasoning';
-      this.#tokens.inc(tokens, summary.usage.reasoningTokens);
-    }
-    if (summary.usage.cachedInputTokens !== undefined) {
-      tokens.type = 'cached_input';
-      this.#tokens.inc(tokens, summary.usage.cachedInputTokens);
-    }
+    countTokens('reasoning', summary.usage.reasoningTokens);
+    countTokens('cached_input', summary.usage.cachedInputTokens);
     if (summary.toolCalls !== undefined && summary.toolCalls > 0) {
       this.#toolCalls.inc({ model, provider }, summary.toolCalls);
     }

@@ -77,6 +77,26 @@ describe('tracing enabled', () => {
     expect(everything).not.toContain('sk-never-on-a-span');
   });
 
+  test('the provider span names the tools called and the reasoning tokens', async () => {
+    const { tracing, named } = await recording();
+    const provider = tracing.startProviderSpan(undefined, {
+      provider: 'anthropic',
+      requestModel: 'claude-test',
+    });
+    provider.end({
+      finishReason: 'tool-calls',
+      inputTokens: 3,
+      outputTokens: 9,
+      reasoningTokens: 4,
+      toolNames: ['get_weather', 'get_time'],
+    });
+    expect(named('chat claude-test').attributes).toMatchObject({
+      'gen_ai.response.finish_reasons': ['tool-calls'],
+      'sluice.tool_names': ['get_weather', 'get_time'],
+      'sluice.usage.reasoning_tokens': 4,
+    });
+  });
+
   test('the upstream headers name the provider span as parent', async () => {
     const { tracing, named } = await recording();
     const request = tracing.startRequestSpan({
