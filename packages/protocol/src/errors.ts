@@ -81,6 +81,10 @@ export const ERROR_CATALOGUE = {
     message: 'The upstream stream ended before it finished',
   },
   SLUICE_ERR_SHUTTING_DOWN: { status: 503, message: 'The gateway is shutting down' },
+  SLUICE_ERR_STORE_UNAVAILABLE: {
+    status: 503,
+    message: 'The generation could not be recorded; nothing was started',
+  },
   SLUICE_ERR_INTERNAL: { status: 500, message: 'Internal error' },
 } as const satisfies Record<string, { status: number; message: string }>;
 

@@ -4,51 +4,52 @@
  * rejected), audit the verdict, queue flagged answers for human review, and close the
  * log — unless the policy holds it open until a reviewer decides.
  */
-import type { GenerationEvent, ReviewDecisionEvent, ToolCall } from '@sluice/protocol';
+import type { ResponseFinalEvent, ReviewDecisionEvent } from '@sluice/protocol';
 import { finalize } from '../governance/finalizer/finalize.ts';
 import type { ActivePolicy } from '../governance/policy-runtime.ts';
 import type { ReviewItem, ReviewQueue } from '../governance/review/review-queue.ts';
-import type { GatewayMetrics } from '../observability/gateway-metrics.ts';
+import type { GatewayObservability } from '../observability/observability.ts';
+import type { GenerationStore } from '../store/generation-store.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 import type { AuditTrail } from './audit-trail.ts';
 import { auditSubject, encodeEvent, type ProducerState } from './generation-producer.ts';
+import type { GenerationRecord, GenerationRecordPatch } from './generation-record.ts';
+import { readLogContent } from './log-content.ts';
 
 export interface FinalizationContext {
   store: StreamStore;
+  records: GenerationStore;
   state: ProducerState;
   policy: ActivePolicy;
   audit: AuditTrail;
   reviews: ReviewQueue;
-  metrics: GatewayMetrics;
+  observability: GatewayObservability;
 }
 
-/** What clients received: every `text-delta` and every completed tool call in the log. */
-async function deliveredContent(
-  store: StreamStore,
-  path: string,
-): Promise<{ text: string; toolCalls: ToolCall[] }> {
-  let text = '';
-  const toolCalls: ToolCall[] = [];
-  let offset = '-1';
-  for (;;) {
-    const batch = await store.read(path, { offset });
-    for (const message of batch.messages) {
-      const event = JSON.parse(Buffer.from(message.data).toString('utf8')) as GenerationEvent;
-      if (event.type === 'text-delta') text += event.delta;
-      else if (event.type === 'tool-call-end') {
-        toolCalls.push({
-          toolCallId: event.toolCallId,
-          toolName: event.toolName,
-          arguments: event.arguments,
-        });
-      }
-    }
-    if (batch.upToDate || batch.messages.length === 0) return { text, toolCalls };
-    offset = batch.nextOffset;
-  }
+/**
+ * The verdict when the finalizer itself failed: not approved (nothing was checked), flagged
+ * with a check that says so, so clients and reviewers see why.
+ */
+function unfinalizedVerdict(state: ProducerState, policy: ActivePolicy): ResponseFinalEvent {
+  return {
+    type: 'response-final',
+    verdict: 'flagged',
+    checks: [
+      { name: 'finalizer', passed: false, detail: 'the finalizer failed; nothing was checked' },
+    ],
+    contentSha256: '',
+    policyVersion: policy.label,
+    model: state.model,
+    provider: state.provider,
+    usage: state.usage,
+    timings: state.timings ?? { timeToFirstTokenMs: null, durationMs: 0 },
+  };
 }
 
-export async function finalizeGeneration(context: FinalizationContext): Promise<void> {
+/** Resolves with the verdict appended (undefined only if even that could not be made). */
+export async function finalizeGeneration(
+  context: FinalizationContext,
+): Promise<ResponseFinalEvent | undefined> {
   const { store, state, policy, audit } = context;
   const subject = auditSubject(state);
   for (const [kind, count] of state.redactions) {
@@ -74,8 +75,9 @@ export async function finalizeGeneration(context: FinalizationContext): Promise<
   }
   let hold = false;
   const messages: Uint8Array[] = [];
+  const patch: GenerationRecordPatch = { finalized: true };
   try {
-    const delivered = await deliveredContent(store, state.streamPath);
+    const delivered = await readLogContent(store, state.streamPath);
     const result = await finalize({
       generationId: state.id,
       text: state.text,
@@ -91,9 +93,12 @@ export async function finalizeGeneration(context: FinalizationContext): Promise<
       validators: policy.validators,
       // Labelled by validator kind (`forbidden-pattern`), not by the policy's rule names.
       onCheckTimed: (name, durationMs) =>
-        context.metrics.guardrailCheck({ name: name.split(':')[0] ?? name, durationMs }),
+        context.observability.metrics.guardrailCheck({
+          name: name.split(':')[0] ?? name,
+          durationMs,
+        }),
     });
-    state.final = result.final;
+    patch.final = result.final;
     audit.record({
       type: 'final-verdict',
       generationId: state.id,
@@ -129,13 +134,29 @@ export async function finalizeGeneration(context: FinalizationContext): Promise<
         contentSha256: result.final.contentSha256,
         ...subject,
       });
-      state.reviewItemId = item.id;
+      patch.reviewItemId = item.id;
       hold = policy.review.holdStreamUntilDecided;
     }
-  } finally {
-    // Whatever happened above, readers must not wait forever on an unfinished log.
-    await store.append(state.streamPath, messages, { close: !hold }).catch(() => undefined);
+  } catch (error) {
+    context.observability.internalFailure('finalizer', error);
+    const final = unfinalizedVerdict(state, policy);
+    messages.length = 0;
+    messages.push(encodeEvent(final));
+    patch.final = final;
+    hold = false;
   }
+  // Whatever happened above, readers must not wait forever on an unfinished log.
+  try {
+    await store.append(state.streamPath, messages, { close: !hold });
+  } catch (error) {
+    context.observability.internalFailure('stream-log', error);
+  }
+  try {
+    await context.records.update(state.id, patch);
+  } catch (error) {
+    context.observability.internalFailure('generation-record', error);
+  }
+  return patch.final;
 }
 
 /**
@@ -144,11 +165,12 @@ export async function finalizeGeneration(context: FinalizationContext): Promise<
  */
 export async function appendReviewDecision(
   store: StreamStore,
-  state: ProducerState,
+  record: GenerationRecord,
   item: ReviewItem,
 ): Promise<boolean> {
   if (!item.decision) return false;
-  const info = await store.head(state.streamPath).catch(() => undefined);
+  // A log that is gone (expired, deleted) cannot take the decision: nothing to deliver to.
+  const info = await store.head(record.streamPath).catch(() => undefined);
   if (!info || info.closed) return false;
   const event: ReviewDecisionEvent = {
     type: 'review-decision',
@@ -160,6 +182,6 @@ export async function appendReviewDecision(
   if (item.decision.decision === 'rejected') {
     messages.push(encodeEvent({ type: 'response-retract', reason: 'rejected by human review' }));
   }
-  await store.append(state.streamPath, messages, { close: true });
+  await store.append(record.streamPath, messages, { close: true });
   return true;
 }

@@ -11,6 +11,8 @@ import type {
   GenerationStatus,
   GuardrailBlockKind,
   TerminalEvent,
+  Timings,
+  ToolCall,
   Usage,
 } from '@sluice/protocol';
 import type { TokenBudget, TokenQuotaExceeded } from '../control/quotas/token-budget.ts';
@@ -26,19 +28,40 @@ import {
   type ProviderUsage,
 } from '../providers/language-model.ts';
 import { malformedChunkError } from '../providers/shared/upstream-errors.ts';
+import type { GenerationStore } from '../store/generation-store.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 import type { AuditTrail } from './audit-trail.ts';
-import type { Generation, GenerationError, StopCause } from './generation.ts';
+import type { GenerationError, GenerationRecordPatch, StopCause } from './generation-record.ts';
 import type { ToolCallRelay, ToolCallStep } from './tool-call-relay.ts';
 
 export function encodeEvent(event: GenerationEvent): Uint8Array {
   return Buffer.from(JSON.stringify(event));
 }
 
-/** The mutable side of a generation, held only by its producer and service. */
-export interface ProducerState extends Generation {
+/**
+ * What the producer keeps of its generation, on the node running it only. The parts other
+ * nodes need go to the generation's record at the transitions (start, end, verdict).
+ */
+export interface ProducerState {
+  readonly id: string;
+  readonly model: string;
+  readonly provider: string;
+  readonly streamPath: string;
+  readonly tenant: string;
+  readonly sessionId: string | undefined;
+  readonly endUserId: string | undefined;
+  readonly policyVersion: string;
+  readonly modelConfigurationVersion: string;
   status: GenerationStatus;
   stopCause: StopCause | undefined;
+  /** Released text, reasoning and completed tool calls (as clients received them). */
+  text: string;
+  reasoning: string;
+  toolCalls: ToolCall[];
+  finishReason: FinishReason | undefined;
+  usage: Usage;
+  timings: Timings | undefined;
+  error: GenerationError | undefined;
   /** performance.now() when the request was accepted. */
   readonly startedAt: number;
   firstTokenAt: number | undefined;
@@ -58,6 +81,7 @@ export interface ProducerState extends Generation {
 
 export interface ProducerContext {
   store: StreamStore;
+  records: GenerationStore;
   state: ProducerState;
   signal: AbortSignal;
   guardrails: GuardrailSession;
@@ -138,7 +162,6 @@ async function release(
   if (output.text.length > 0) {
     state.firstTokenAt ??= performance.now();
     state.text += output.text;
-    state.structured?.feed(output.text);
     // The store directly, not through appendEvent: one async frame fewer per token.
     await context.store.append(state.streamPath, [
       encodeEvent({ type: 'text-delta', delta: output.text }),
@@ -388,7 +411,8 @@ export type Ending =
   | { kind: 'error'; error: GenerationError };
 
 export function stopped(cause: StopCause | undefined): Ending {
-  const reason = cause ?? 'cancelled';
+  // An abandoned generation is a cancel nobody asked for; the record keeps the cause.
+  const reason = cause === 'interrupted' ? 'interrupted' : 'cancelled';
   return { kind: 'finish', status: reason, finishReason: reason };
 }
 
@@ -458,10 +482,34 @@ export async function endGeneration(
     state.error = ending.error;
     terminal = { type: 'response-error', ...ending.error };
   }
+  // The record first, with compare-and-set: only the writer that moves it off `running`
+  // appends the terminal event, so a generation never gets two.
+  let recorded = true;
   try {
-    await appendEvent(context, terminal);
-  } catch {
-    // The log is gone (deleted or expired); the in-memory record still tells the outcome.
+    const patch: GenerationRecordPatch = {
+      status: state.status,
+      usage: finalUsage,
+      timings,
+      text: state.text,
+      reasoning: state.reasoning,
+      toolCalls: state.toolCalls,
+    };
+    if (state.finishReason !== undefined) patch.finishReason = state.finishReason;
+    if (state.error !== undefined) patch.error = state.error;
+    if (state.stopCause !== undefined) patch.stopCause = state.stopCause;
+    recorded =
+      (await context.records.update(state.id, patch, { ifStatus: 'running' })) !== undefined;
+  } catch (error) {
+    // The record store failed: readers must still learn the outcome from the log.
+    context.observability.internalFailure('generation-record', error);
+  }
+  if (recorded) {
+    try {
+      await appendEvent(context, terminal);
+    } catch (error) {
+      // The log is gone (deleted or expired); the record still tells the outcome.
+      context.observability.internalFailure('stream-log', error);
+    }
   }
   context.observability.generationEnded(summaryOf(state, now));
   context.providerSpan?.end({

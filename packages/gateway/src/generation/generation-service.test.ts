@@ -12,8 +12,10 @@ import { observabilityConfigSchema } from '../observability/observability-config
 import { type LanguageModelStreamPart, ProviderError } from '../providers/language-model.ts';
 import { MockGate } from '../providers/mock-gate.ts';
 import { MockLanguageModel, mockTextParts } from '../providers/mock-language-model.ts';
+import { MemoryGenerationStore } from '../store/memory-generation-store.ts';
 import { MemoryStreamStore } from '../store/memory-stream-store.ts';
 import { AuditTrail } from './audit-trail.ts';
+import type { GenerationRequest } from './generation.ts';
 import { GenerationService } from './generation-service.ts';
 import { ModelRegistry } from './model-registry.ts';
 
@@ -38,6 +40,7 @@ async function setup(model: MockLanguageModel) {
   });
   const service = new GenerationService({
     store,
+    records: new MemoryGenerationStore(),
     models,
     policies,
     audit: new AuditTrail(governance.auditLog, (error) => {
@@ -49,6 +52,14 @@ async function setup(model: MockLanguageModel) {
   });
   disposables.push(service, store, { dispose: () => governance.close() });
   return { store, service, governance };
+}
+
+/** Starts a generation and resolves with its record once it was finalized. */
+async function finished(service: GenerationService, request: GenerationRequest) {
+  const started = await service.start(request);
+  const record = await service.finalized(started.id);
+  if (!record) throw new Error('the generation record vanished');
+  return record;
 }
 
 async function events(store: MemoryStreamStore, path: string): Promise<GenerationEvent[]> {
@@ -66,8 +77,7 @@ describe('GenerationService', () => {
       }),
     });
     const { store, service } = await setup(model);
-    const generation = await service.start({ ...request, maxTokens: 9, seed: 1 });
-    await generation.done;
+    const generation = await finished(service, { ...request, maxTokens: 9, seed: 1 });
     const log = await events(store, generation.streamPath);
     const types = log.map((event) => event.type);
     expect(types[0]).toBe('response-start');
@@ -100,8 +110,7 @@ describe('GenerationService', () => {
       }),
     });
     const { service } = await setup(model);
-    const generation = await service.start(request);
-    await generation.done;
+    const generation = await finished(service, request);
     expect(generation.usage).toEqual({
       inputTokens: Math.ceil('hello there'.length / 4),
       outputTokens: 3,
@@ -145,8 +154,7 @@ describe('GenerationService', () => {
       },
     });
     const { store, service } = await setup(model);
-    const generation = await service.start(request);
-    await generation.done;
+    const generation = await finished(service, request);
     expect(generation).toMatchObject({ status: 'failed', finishReason: 'error', text: 'one two ' });
     const log = await events(store, generation.streamPath);
     expect(log.at(-2)).toEqual({
@@ -163,8 +171,7 @@ describe('GenerationService', () => {
       throwMidStream: { afterParts: 1, error: new Error('secret internal detail') },
     });
     const { store, service } = await setup(model);
-    const generation = await service.start(request);
-    await generation.done;
+    const generation = await finished(service, request);
     const log = await events(store, generation.streamPath);
     expect(log.at(-2)).toMatchObject({ type: 'response-error', code: 'SLUICE_ERR_INTERNAL' });
     expect(JSON.stringify(log)).not.toContain('secret internal detail');
@@ -173,8 +180,7 @@ describe('GenerationService', () => {
   test('a stream that ends without a finish part is truncated', async () => {
     const model = new MockLanguageModel({ stream: [{ type: 'text-delta', delta: 'half' }] });
     const { service } = await setup(model);
-    const generation = await service.start(request);
-    await generation.done;
+    const generation = await finished(service, request);
     expect(generation.error?.code).toBe('SLUICE_ERR_STREAM_TRUNCATED');
   });
 
@@ -197,14 +203,14 @@ describe('GenerationService', () => {
       service.stop(generation.id),
     ]);
     expect(first?.status).toBe('cancelled');
-    expect(second).toBe(first);
+    expect(second).toEqual(first);
     expect(model.calls[0]?.aborted).toBe(true);
     const log = await events(store, generation.streamPath);
     expect(
       log.filter((event) => event.type === 'response-finish' || event.type === 'response-error'),
     ).toEqual([expect.objectContaining({ type: 'response-finish', finishReason: 'cancelled' })]);
     // What the guardrails still held when cancelled is released: the partial text is whole.
-    expect(generation.text).toBe('alpha beta ');
+    expect(first?.text).toBe('alpha beta ');
   });
 
   test('interruptAll ends running generations as interrupted', async () => {
@@ -214,7 +220,7 @@ describe('GenerationService', () => {
     while (model.calls[0]?.partsYielded !== 2)
       await new Promise((resolve) => setImmediate(resolve));
     await service.interruptAll();
-    expect(generation).toMatchObject({
+    expect(await service.record(generation.id)).toMatchObject({
       status: 'interrupted',
       finishReason: 'interrupted',
       text: 'a',
@@ -262,8 +268,7 @@ describe('GenerationService: reasoning and tool calls', () => {
             usage: { inputTokens: 1, outputTokens: parts.length },
           });
           const { store, service } = await setup(new MockLanguageModel({ stream: parts }));
-          const generation = await service.start(request);
-          await generation.done;
+          const generation = await finished(service, request);
           const log = await events(store, generation.streamPath);
           const joined = (type: 'text-delta' | 'reasoning-delta') =>
             log.map((event) => (event.type === type ? event.delta : '')).join('');
@@ -299,11 +304,10 @@ describe('GenerationService: reasoning and tool calls', () => {
       },
     ];
     const { store, service, governance } = await setup(new MockLanguageModel({ stream: parts }));
-    const generation = await service.start({
+    const generation = await finished(service, {
       ...request,
       tools: [{ name: 'get_weather', parameters: { type: 'object' } }],
     });
-    await generation.done;
     const log = await events(store, generation.streamPath);
     expect(log.map((event) => event.type)).toEqual([
       'response-start',

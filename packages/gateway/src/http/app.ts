@@ -228,12 +228,11 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     context,
     async drain(deadlineMs) {
       accepting = false;
-      const running = generations.running().map((generation) => generation.done);
       let timer: NodeJS.Timeout | undefined;
       const deadline = new Promise<void>((resolve) => {
         timer = setTimeout(resolve, deadlineMs);
       });
-      await Promise.race([Promise.all(running), deadline]);
+      await Promise.race([generations.whenIdle(), deadline]);
       clearTimeout(timer);
       await app.close();
     },

@@ -6,7 +6,8 @@
  * rule matching its model or route, then the configured default.
  */
 import type { DeliveryMode, SluiceConfig } from '../config/config-schema.ts';
-import type { Generation } from '../generation/generation.ts';
+import type { GenerationRecord } from '../generation/generation-record.ts';
+import type { GenerationService } from '../generation/generation-service.ts';
 
 export function resolveDeliveryMode(
   config: SluiceConfig['delivery'],
@@ -22,13 +23,11 @@ export function resolveDeliveryMode(
   return rule?.mode ?? config.mode;
 }
 
-/** True when the generation (and its verdict) completed within `windowMs`. */
-export async function completesWithin(generation: Generation, windowMs: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const expired = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), windowMs);
-  });
-  const completed = await Promise.race([generation.done.then(() => true as const), expired]);
-  clearTimeout(timer);
-  return completed;
+/** The finalized record when the generation (and its verdict) completed within `windowMs`. */
+export function completesWithin(
+  generations: GenerationService,
+  id: string,
+  windowMs: number,
+): Promise<GenerationRecord | undefined> {
+  return generations.finalized(id, windowMs);
 }

@@ -21,12 +21,16 @@ import { PolicyRuntime } from '../governance/policy-runtime.ts';
 import { InstrumentedStreamStore } from '../observability/instrumented-stream-store.ts';
 import { createObservability, type GatewayObservability } from '../observability/observability.ts';
 import { createLanguageModel } from '../providers/create-language-model.ts';
+import type { GenerationStore } from '../store/generation-store.ts';
+import { MemoryGenerationStore } from '../store/memory-generation-store.ts';
 import { MemoryStreamStore } from '../store/memory-stream-store.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 
 export interface GatewayServicesOptions {
   config: SluiceConfig;
   store?: StreamStore;
+  /** Generation records; by default in memory. */
+  records?: GenerationStore;
   /** Governance stores; by default SQLite in `config.dataDir`. */
   governance?: GovernanceStores<PolicyDocument>;
   createModel?: LanguageModelFactory;
@@ -95,8 +99,14 @@ export async function createGatewayServices(
           retainForMs: auditPayloadDays * 86_400_000,
         });
   const audit = new AuditTrail(governance.auditLog, options.onAuditError);
+  const records =
+    options.records ??
+    new MemoryGenerationStore({
+      ttlSeconds: config.streams.generationTtlSeconds,
+    });
   const generations = new GenerationService({
     store,
+    records,
     models,
     policies,
     audit,
@@ -115,6 +125,7 @@ export async function createGatewayServices(
     async close() {
       retention?.stop();
       await store.dispose();
+      await records.dispose();
       await governance.close();
       await observability.close();
     },

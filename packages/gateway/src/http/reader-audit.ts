@@ -26,33 +26,43 @@ export function auditReader(
   offset: string,
 ): (reached: string, reason: DetachReason) => void {
   const readerId = randomUUID();
-  const generation = context.generations.get(generationId);
-  const subject = {
-    generationId,
-    ...(generation === undefined ? {} : { tenant: generation.tenant }),
-    ...(generation?.sessionId === undefined ? {} : { sessionId: generation.sessionId }),
-    ...(generation?.endUserId === undefined ? {} : { endUserId: generation.endUserId }),
-  };
-  context.audit.record({
-    type: 'reader-attached',
-    ...subject,
-    payload: { readerId, transport, offset },
-  });
-  const resumed = offset !== BEGINNING_OFFSET;
-  context.observability.readerAttached({ protocol: transport, resumed });
-  if (resumed) {
+  // Who the reader reads about comes from the generation's record; the rows wait for it
+  // (in order), the reader does not.
+  const subject = context.generations.record(generationId).then(
+    (generation) => ({
+      generationId,
+      ...(generation === undefined ? {} : { tenant: generation.tenant }),
+      ...(generation?.sessionId === undefined ? {} : { sessionId: generation.sessionId }),
+      ...(generation?.endUserId === undefined ? {} : { endUserId: generation.endUserId }),
+    }),
+    () => ({ generationId }),
+  );
+  void subject.then((about) => {
     context.audit.record({
-      type: 'reader-resumed',
-      ...subject,
-      payload: { readerId, transport, fromOffset: offset },
+      type: 'reader-attached',
+      ...about,
+      payload: { readerId, transport, offset },
     });
-  }
+    if (offset !== BEGINNING_OFFSET) {
+      context.audit.record({
+        type: 'reader-resumed',
+        ...about,
+        payload: { readerId, transport, fromOffset: offset },
+      });
+    }
+  });
+  context.observability.readerAttached({
+    protocol: transport,
+    resumed: offset !== BEGINNING_OFFSET,
+  });
   return (reached, reason) => {
     context.observability.readerDetached({ protocol: transport });
-    context.audit.record({
-      type: 'reader-detached',
-      ...subject,
-      payload: { readerId, transport, offset: reached, reason },
-    });
+    void subject.then((about) =>
+      context.audit.record({
+        type: 'reader-detached',
+        ...about,
+        payload: { readerId, transport, offset: reached, reason },
+      }),
+    );
   };
 }

@@ -4,8 +4,13 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SseConnection } from '../delivery/sse-connection.ts';
-import type { Generation, GenerationRequest } from '../generation/generation.ts';
-import { UnknownModelError, UnsupportedOptionsError } from '../generation/generation-service.ts';
+import type { GenerationRequest } from '../generation/generation.ts';
+import type { GenerationRecord } from '../generation/generation-record.ts';
+import {
+  RecordUnavailableError,
+  UnknownModelError,
+  UnsupportedOptionsError,
+} from '../generation/generation-service.ts';
 import { callerOf } from './auth/caller.ts';
 import { assertTenantAccess } from './auth/tenant-access.ts';
 import type { GatewayContext } from './gateway-context.ts';
@@ -24,7 +29,7 @@ export async function startGeneration(
   reply: FastifyReply,
   request: GenerationRequest,
   options: StartGenerationOptions = {},
-): Promise<Generation> {
+): Promise<GenerationRecord> {
   if (!context.isAcceptingWork()) throw new HttpError('SLUICE_ERR_SHUTTING_DOWN');
   const fieldName = options.fieldName ?? ((field: string) => field);
   try {
@@ -37,7 +42,7 @@ export async function startGeneration(
   // Refused before anything is created: a 429 holds no slot and spends nothing.
   const admission = await context.quotas.admitGeneration(identity);
   reply.headers(admission.headers);
-  let generation: Generation;
+  let generation: GenerationRecord;
   try {
     const tokens = await context.quotas.openTokenBudget(identity);
     generation = await context.generations.start(
@@ -72,6 +77,7 @@ function requestError(
 ): unknown {
   if (error instanceof UnknownModelError) return unknownModel(request.model);
   if (error instanceof UnsupportedOptionsError) return unsupportedFields(error, fieldName);
+  if (error instanceof RecordUnavailableError) return new HttpError('SLUICE_ERR_STORE_UNAVAILABLE');
   return error;
 }
 
@@ -114,12 +120,12 @@ export function admitStream(
 }
 
 /** The caller's generation; another tenant's is as absent as an unknown one (404). */
-export function ownedGeneration(
+export async function ownedGeneration(
   context: GatewayContext,
   request: FastifyRequest,
   id: string,
-): Generation {
-  const generation = context.generations.get(id);
+): Promise<GenerationRecord> {
+  const generation = await context.generations.record(id);
   assertTenantAccess(
     callerOf(request),
     generation,

@@ -93,6 +93,7 @@ export class GatewayMetrics {
   readonly #verdicts: Counter<string>;
   readonly #redactions: Counter<string>;
   readonly #toolCalls: Counter<string>;
+  readonly #internalFailures: Counter<string>;
   readonly #holdbackDelay: Histogram<string>;
   readonly #guardrailCheck: Histogram<string>;
   readonly #quotaRejections: Counter<string>;
@@ -197,6 +198,12 @@ export class GatewayMetrics {
       name: 'sluice_verdicts_total',
       help: 'Final verdicts by outcome.',
       labelNames: ['model', 'verdict'],
+      registers,
+    });
+    this.#internalFailures = new Counter({
+      name: 'sluice_internal_failures_total',
+      help: 'Failures inside the gateway after a response began (record store, stream log, finalizer), by component.',
+      labelNames: ['component'],
       registers,
     });
     this.#toolCalls = new Counter({
@@ -332,6 +339,11 @@ export class GatewayMetrics {
     if (summary.redactions) {
       for (const [kind, count] of summary.redactions) this.redaction(kind, count);
     }
+  }
+
+  /** A component failed after the response began (logged by the caller). */
+  internalFailure(component: string): void {
+    this.#internalFailures.inc({ component });
   }
 
   /** A reader attached to a generation log; `resumed` when it started past the beginning. */

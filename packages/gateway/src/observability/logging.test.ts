@@ -83,8 +83,7 @@ describe('logs never carry secrets or user text', () => {
     });
     expect(started.statusCode).toBe(201);
     const { id } = started.json() as { id: string };
-    const generation = gateway.context.generations.get(id);
-    await generation?.done;
+    await gateway.context.generations.finalized(id);
     const refused = await app.inject({
       method: 'POST',
       url: '/v1/generations',

@@ -22,6 +22,8 @@ export interface ReaderInfo {
   protocol: string;
 }
 
+export type InternalComponent = 'generation-record' | 'stream-log' | 'finalizer';
+
 const silentLogger: RecordLogger = { info() {}, warn() {}, error() {} };
 
 export class GatewayObservability {
@@ -58,6 +60,26 @@ export class GatewayObservability {
     this.metrics.generationEnded(summary);
     this.stats.generationEnded(summary);
     logGenerationEnded(this.#logger, summary);
+  }
+
+  /**
+   * A part of the gateway failed where the client can no longer be told with a status
+   * (record store, stream log, finalizer): logged with the error's name and code (never
+   * its message, which may quote content) and counted by component.
+   */
+  internalFailure(component: InternalComponent, error: unknown): void {
+    this.metrics.internalFailure(component);
+    const name = error instanceof Error ? error.name : typeof error;
+    const code = (error as { code?: unknown } | null)?.code;
+    this.#logger.error(
+      {
+        event: 'internal-failure',
+        component,
+        error: name,
+        ...(typeof code === 'string' ? { code } : {}),
+      },
+      `${component} failed`,
+    );
   }
 
   readerAttached(reader: ReaderInfo & { resumed: boolean }): void {

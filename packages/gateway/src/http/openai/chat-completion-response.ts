@@ -9,7 +9,7 @@ import {
   openAiFinishReason,
   openAiUsage,
 } from '../../delivery/openai-chunk-encoder.ts';
-import type { Generation } from '../../generation/generation.ts';
+import type { GenerationRecord } from '../../generation/generation-record.ts';
 
 export interface ChatCompletionMessage {
   role: 'assistant';
@@ -40,7 +40,7 @@ export interface ChatCompletion {
 }
 
 export type FinishedGeneration = Pick<
-  Generation,
+  GenerationRecord,
   'id' | 'model' | 'text' | 'reasoning' | 'toolCalls' | 'finishReason' | 'usage'
 >;
 

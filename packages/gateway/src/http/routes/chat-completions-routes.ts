@@ -74,17 +74,22 @@ export async function chatCompletionsRoutes(
       // An unknown model is answered 404 by startGeneration.
       if (provider !== undefined) checkModelCanCarry(context, generationRequest, body);
       const generation = await startGeneration(context, request, reply, generationRequest);
-      const created = Math.floor(generation.createdAt.getTime() / 1000);
+      const created = Math.floor(Date.parse(generation.createdAt) / 1000);
       const mode = body.stream
         ? resolveDeliveryMode(context.config.delivery, body.delivery, {
             model: generation.model,
             route: '/v1/chat/completions',
           })
         : 'final';
-      const streams =
-        mode === 'stream' ||
-        (mode === 'auto' &&
-          !(await completesWithin(generation, context.config.delivery.autoWindowMs)));
+      const completed =
+        mode === 'auto'
+          ? await completesWithin(
+              context.generations,
+              generation.id,
+              context.config.delivery.autoWindowMs,
+            )
+          : undefined;
+      const streams = mode === 'stream' || (mode === 'auto' && completed === undefined);
 
       if (streams) {
         const encoder = new OpenAiChunkEncoder({
@@ -120,11 +125,12 @@ export async function chatCompletionsRoutes(
         return reply;
       }
 
-      await generation.done;
-      if (generation.status === 'failed' && generation.error) {
-        throw httpErrorFromCode(generation.error.code, generation.error.message);
+      const finished =
+        completed ?? (await context.generations.finalized(generation.id)) ?? generation;
+      if (finished.status === 'failed' && finished.error) {
+        throw httpErrorFromCode(finished.error.code, finished.error.message);
       }
-      return chatCompletionFromGeneration(generation, created);
+      return chatCompletionFromGeneration(finished, created);
     },
   );
 

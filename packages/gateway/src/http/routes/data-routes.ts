@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
-import { type GenerationView, viewGeneration } from '../../generation/generation.ts';
+import type { GenerationView } from '../../generation/generation-view.ts';
 import type { AuditRecord } from '../../governance/audit/audit-record.ts';
 import { requireScope } from '../auth/require-scope.ts';
 import type { GatewayContext } from '../gateway-context.ts';
@@ -29,13 +29,16 @@ export async function dataRoutes(app: FastifyInstance, context: GatewayContext):
   app.addHook('onRequest', requireScope('admin'));
   const { auditLog } = context.governance;
 
-  /** The generations named by audit records, as this process knows them. */
-  const generationsOf = (records: readonly AuditRecord[]): GenerationView[] => {
+  /** The generations named by audit records whose records are still kept. */
+  const generationsOf = async (records: readonly AuditRecord[]): Promise<GenerationView[]> => {
     const ids = new Set(records.flatMap((record) => record.generationId ?? []));
-    return [...ids].flatMap((id) => {
-      const generation = context.generations.get(id);
-      return generation ? [viewGeneration(generation)] : [];
-    });
+    const views = await Promise.all(
+      [...ids].map(async (id) => {
+        const generation = await context.generations.record(id);
+        return generation ? context.generations.view(generation) : undefined;
+      }),
+    );
+    return views.filter((view) => view !== undefined);
   };
 
   app.get('/v1/audit/verify', async () => auditLog.verify());
@@ -54,7 +57,7 @@ export async function dataRoutes(app: FastifyInstance, context: GatewayContext):
     const records = await auditLog.exportBy({ sessionId: request.params.sessionId });
     return {
       sessionId: request.params.sessionId,
-      generations: generationsOf(records),
+      generations: await generationsOf(records),
       auditRecords: records,
     };
   });
@@ -63,7 +66,7 @@ export async function dataRoutes(app: FastifyInstance, context: GatewayContext):
     const records = await auditLog.exportBy({ endUserId: request.params.endUserId });
     return {
       endUserId: request.params.endUserId,
-      generations: generationsOf(records),
+      generations: await generationsOf(records),
       auditRecords: records,
     };
   });
@@ -73,7 +76,7 @@ export async function dataRoutes(app: FastifyInstance, context: GatewayContext):
     const query = parseBody(deleteQuerySchema, request.query);
     const records = await auditLog.exportBy({ sessionId });
     const ids = new Set(records.flatMap((record) => record.generationId ?? []));
-    for (const generation of context.generations.bySession(sessionId)) ids.add(generation.id);
+    for (const generation of await context.generations.list({ sessionId })) ids.add(generation.id);
     const generationIds = [...ids];
     await Promise.all(generationIds.map((id) => context.generations.deleteContent(id)));
     const tombstone = await auditLog.recordTombstone({

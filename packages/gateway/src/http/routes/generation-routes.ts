@@ -9,7 +9,6 @@ import {
   READ_BATCH_MESSAGES,
   streamToSse,
 } from '../../delivery/stream-to-sse.ts';
-import { viewGeneration } from '../../generation/generation.ts';
 import { GenerationService } from '../../generation/generation-service.ts';
 import { InvalidOffsetError, StreamNotFoundError } from '../../store/stream-store.ts';
 import { requireScope } from '../auth/require-scope.ts';
@@ -66,14 +65,13 @@ export async function generationRoutes(
       route: ROUTE,
     });
     if (mode === 'final') {
-      await generation.done;
-      return viewGeneration(generation);
+      const finalized = await context.generations.finalized(generation.id);
+      return context.generations.view(finalized ?? generation);
     }
-    if (
-      mode === 'auto' &&
-      (await completesWithin(generation, context.config.delivery.autoWindowMs))
-    ) {
-      return viewGeneration(generation);
+    if (mode === 'auto') {
+      const windowMs = context.config.delivery.autoWindowMs;
+      const finalized = await completesWithin(context.generations, generation.id, windowMs);
+      if (finalized) return context.generations.view(finalized);
     }
     if (wantsEventStream(request.headers.accept)) {
       const cancelOnDisconnect = generation.onDisconnect === 'cancel';
@@ -100,7 +98,7 @@ export async function generationRoutes(
     async (request, reply) => {
       const { id } = request.params;
       if (!GENERATION_ID.test(id)) throw generationNotFound();
-      ownedGeneration(context, request, id);
+      await ownedGeneration(context, request, id);
       // EventSource resends its original URL on reconnect, so Last-Event-ID is newer.
       const lastEventId = request.headers['last-event-id'];
       const offset =
@@ -114,14 +112,14 @@ export async function generationRoutes(
   );
 
   app.get<{ Params: IdParams }>('/v1/generations/:id', read, async (request) =>
-    viewGeneration(ownedGeneration(context, request, request.params.id)),
+    context.generations.view(await ownedGeneration(context, request, request.params.id)),
   );
 
   app.post<{ Params: IdParams }>('/v1/generations/:id/cancel', generate, async (request) => {
-    const { id } = ownedGeneration(context, request, request.params.id);
+    const { id } = await ownedGeneration(context, request, request.params.id);
     const generation = await context.generations.stop(id, 'cancelled');
     if (!generation) throw generationNotFound();
-    return viewGeneration(generation);
+    return context.generations.view(generation);
   });
 }
 

@@ -11,7 +11,7 @@ export async function healthRoutes(app: FastifyInstance, context: GatewayContext
     const ready = context.isAcceptingWork();
     return reply.code(ready ? 200 : 503).send({
       status: ready ? 'ready' : 'draining',
-      activeGenerations: context.generations.running().length,
+      activeGenerations: context.generations.runningCount,
       // An open circuit is degraded, not unready: other models and fallbacks still serve.
       upstreams: context.models.circuits(),
     });

@@ -1,0 +1,320 @@
+/**
+ * Starting one generation on this node: its record (written before anything else, so a
+ * store that cannot take it fails the request cleanly), its log with `response-start`, the
+ * producer's local state and stages, the upstream call, and — once the producer ended —
+ * finalization and the release of what admission handed out. `launchGeneration` resolves
+ * once the upstream accepted the call (or failed before streaming).
+ */
+import { createHash, randomUUID } from 'node:crypto';
+import { messageCharacters } from '@sluice/protocol';
+import { type TokenBudget, UNLIMITED_TOKEN_BUDGET } from '../control/quotas/token-budget.ts';
+import type { ActivePolicy } from '../governance/policy-runtime.ts';
+import type { ReviewQueue } from '../governance/review/review-queue.ts';
+import { GuardrailSession } from '../guardrails/guardrail-session.ts';
+import type { GatewayObservability } from '../observability/observability.ts';
+import type { LanguageModelCallOptions } from '../providers/language-model.ts';
+import type { GenerationStore } from '../store/generation-store.ts';
+import type { StreamStore } from '../store/stream-store.ts';
+import type { AuditTrail } from './audit-trail.ts';
+import type { GenerationRequest } from './generation.ts';
+import { finalizeGeneration } from './generation-finalization.ts';
+import {
+  appendEvent,
+  auditSubject,
+  endGeneration,
+  failure,
+  HoldbackClock,
+  type ProducerContext,
+  type ProducerState,
+  pumpModelStream,
+  stopped,
+} from './generation-producer.ts';
+import type { GenerationRecord } from './generation-record.ts';
+import type { RegisteredModel } from './model-registry.ts';
+import { toolCallPolicy } from './tool-call-policy.ts';
+import { ToolCallRelay } from './tool-call-relay.ts';
+
+export const GENERATION_STREAM_PREFIX = 'generations/';
+export const DEFAULT_TENANT = 'default';
+
+/** What admission control handed the generation; released when it ends. */
+export interface Admission {
+  tokens?: TokenBudget;
+  lease?: { release(): void };
+}
+
+export interface LaunchServices {
+  store: StreamStore;
+  records: GenerationStore;
+  reviews: ReviewQueue;
+  audit: AuditTrail;
+  observability: GatewayObservability;
+  ttlSeconds: number;
+}
+
+/** The producer as this node holds it: what cannot be serialised. */
+export interface LocalProducer {
+  readonly state: ProducerState;
+  readonly controller: AbortController;
+  /** Resolves once the terminal event and the verdict are in the log and the record. */
+  readonly done: Promise<void>;
+}
+
+/** The record store refused the new record: the request fails before anything started. */
+export class RecordUnavailableError extends Error {
+  override readonly name = 'RecordUnavailableError';
+}
+
+export function generationStreamPath(id: string): string {
+  return `${GENERATION_STREAM_PREFIX}${id}`;
+}
+
+export async function launchGeneration(
+  services: LaunchServices,
+  registered: RegisteredModel,
+  policy: ActivePolicy,
+  request: GenerationRequest,
+  admission: Admission,
+  register: (producer: LocalProducer) => void,
+): Promise<GenerationRecord> {
+  const id = `gen_${randomUUID().replaceAll('-', '')}`;
+  const streamPath = generationStreamPath(id);
+  const tokens = admission.tokens ?? UNLIMITED_TOKEN_BUDGET;
+  const record: GenerationRecord = {
+    id,
+    model: registered.name,
+    provider: registered.provider,
+    streamPath,
+    createdAt: new Date().toISOString(),
+    onDisconnect: request.onDisconnect ?? 'continue',
+    policyVersion: policy.label,
+    modelConfigurationVersion: registered.configurationVersion,
+    tenant: request.tenant ?? DEFAULT_TENANT,
+    ...(request.sessionId === undefined ? {} : { sessionId: request.sessionId }),
+    ...(request.endUserId === undefined ? {} : { endUserId: request.endUserId }),
+    tracksStructuredOutput: policy.tracksStructuredOutput,
+    status: 'running',
+    usage: { inputTokens: 0, outputTokens: 0 },
+    text: '',
+    reasoning: '',
+    toolCalls: [],
+    finalized: false,
+  };
+  try {
+    await services.records.create(record);
+  } catch (error) {
+    throw new RecordUnavailableError('The generation record could not be written', {
+      cause: error,
+    });
+  }
+
+  const state = producerState(record, request);
+  const controller = new AbortController();
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+  register({ state, controller, done });
+  const context: ProducerContext = {
+    store: services.store,
+    records: services.records,
+    state,
+    signal: controller.signal,
+    guardrails: new GuardrailSession(policy.guardrails),
+    reasoningGuardrails: new GuardrailSession(policy.guardrails),
+    toolCalls: new ToolCallRelay(toolCallPolicy(policy.guardrails)),
+    audit: services.audit,
+    observability: services.observability,
+    providerSpan: undefined,
+    tokens,
+    holdback: new HoldbackClock(),
+  };
+  tokens.charge(state.inputTokenEstimate);
+  const { observability, audit } = services;
+  observability.generationStarted({
+    model: registered.name,
+    provider: registered.provider,
+    tenant: state.tenant,
+  });
+  // Guardrails run across the whole stream: one span from the first part to the end.
+  const guardrailSpan = observability.tracing.startStepSpan(
+    request.traceParent,
+    'sluice.guardrails',
+    { 'sluice.policy_version': policy.label },
+  );
+  const finishUp = async () => {
+    let redactions = 0;
+    for (const count of state.redactions.values()) redactions += count;
+    guardrailSpan.end({
+      attributes: {
+        'sluice.redactions': redactions,
+        'sluice.blocked': state.finishReason === 'content-filter',
+      },
+    });
+    const started = performance.now();
+    const span = observability.tracing.startStepSpan(request.traceParent, 'sluice.finalization');
+    const final = await finalizeGeneration({
+      store: services.store,
+      records: services.records,
+      state,
+      policy,
+      audit,
+      reviews: services.reviews,
+      observability,
+    });
+    span.end(final ? { attributes: { 'sluice.verdict': final.verdict } } : {});
+    observability.metrics.finalized({
+      model: state.model,
+      verdict: final?.verdict ?? 'none',
+      durationMs: performance.now() - started,
+    });
+    tokens.release();
+    admission.lease?.release();
+    resolveDone();
+  };
+  const subject = auditSubject(state);
+  audit.record({
+    type: 'request-accepted',
+    generationId: id,
+    ...subject,
+    ...(request.keyId === undefined ? {} : { actor: request.keyId }),
+    payload: {
+      model: registered.name,
+      policyVersion: policy.label,
+      modelConfigurationVersion: registered.configurationVersion,
+      requestSha256: requestHash(request),
+      ...(request.route === undefined ? {} : { route: request.route }),
+    },
+  });
+
+  await services.store.create(streamPath, {
+    contentType: 'application/json',
+    ttlSeconds: services.ttlSeconds,
+  });
+  await appendEvent(context, {
+    type: 'response-start',
+    id,
+    model: registered.name,
+    provider: registered.provider,
+    createdAt: record.createdAt,
+  });
+
+  const providerSpan = observability.tracing.startProviderSpan(request.traceParent, {
+    provider: registered.provider,
+    requestModel: registered.model.modelId,
+    maxTokens: request.maxTokens,
+    temperature: request.temperature,
+  });
+  context.providerSpan = providerSpan;
+  state.upstreamStartedAt = performance.now();
+  let result: Awaited<ReturnType<typeof registered.model.doStream>>;
+  try {
+    result = await registered.model.doStream({
+      ...callOptionsOf(request),
+      abortSignal: controller.signal,
+      headers: { ...request.upstreamHeaders, ...providerSpan.upstreamHeaders },
+    });
+  } catch (error) {
+    const ending = controller.signal.aborted ? stopped(state.stopCause) : failure(error);
+    await endGeneration(context, ending, { outputTokens: 0 });
+    await finishUp();
+    return snapshot(record, state);
+  }
+  audit.record({
+    type: 'generation-started',
+    generationId: id,
+    ...subject,
+    payload: {
+      model: registered.name,
+      provider: registered.provider,
+      policyVersion: policy.label,
+      modelConfigurationVersion: registered.configurationVersion,
+    },
+  });
+
+  void pumpModelStream(context, result.stream).finally(async () => {
+    // Release the upstream if the model left it open (a block, or the log went away).
+    if (!controller.signal.aborted) controller.abort('done');
+    await finishUp();
+  });
+  return snapshot(record, state);
+}
+
+function producerState(record: GenerationRecord, request: GenerationRequest): ProducerState {
+  return {
+    id: record.id,
+    model: record.model,
+    provider: record.provider,
+    streamPath: record.streamPath,
+    tenant: record.tenant,
+    sessionId: record.sessionId,
+    endUserId: record.endUserId,
+    policyVersion: record.policyVersion,
+    modelConfigurationVersion: record.modelConfigurationVersion,
+    status: 'running',
+    stopCause: undefined,
+    text: '',
+    reasoning: '',
+    toolCalls: [],
+    finishReason: undefined,
+    usage: record.usage,
+    timings: undefined,
+    error: undefined,
+    startedAt: performance.now(),
+    firstTokenAt: undefined,
+    inputTokenEstimate: estimateTokens(request),
+    redactions: new Map(),
+    toolArgumentFindings: new Map(),
+    outputContract: { tools: request.tools, responseFormat: request.responseFormat },
+    upstreamStartedAt: undefined,
+    upstreamFirstPartAt: undefined,
+    upstreamEndedAt: undefined,
+    upstreamUsage: undefined,
+  };
+}
+
+/** The record as the producer left it so far (the launching route's answer). */
+function snapshot(record: GenerationRecord, state: ProducerState): GenerationRecord {
+  const current: GenerationRecord = {
+    ...record,
+    status: state.status,
+    usage: state.usage,
+    text: state.text,
+    reasoning: state.reasoning,
+    toolCalls: state.toolCalls,
+  };
+  if (state.finishReason !== undefined) current.finishReason = state.finishReason;
+  if (state.error !== undefined) current.error = state.error;
+  if (state.timings !== undefined) current.timings = state.timings;
+  return current;
+}
+
+/** The model call the request asks for: every option it set, nothing it did not. */
+export function callOptionsOf(request: GenerationRequest): LanguageModelCallOptions {
+  const options: LanguageModelCallOptions = { messages: request.messages };
+  if (request.tools !== undefined) options.tools = request.tools;
+  if (request.toolChoice !== undefined) options.toolChoice = request.toolChoice;
+  if (request.responseFormat !== undefined) options.responseFormat = request.responseFormat;
+  if (request.maxTokens !== undefined) options.maxTokens = request.maxTokens;
+  if (request.temperature !== undefined) options.temperature = request.temperature;
+  if (request.topP !== undefined) options.topP = request.topP;
+  if (request.stop !== undefined) options.stop = request.stop;
+  if (request.seed !== undefined) options.seed = request.seed;
+  if (request.reasoning !== undefined) options.reasoning = request.reasoning;
+  if (request.providerOptions !== undefined) options.providerOptions = request.providerOptions;
+  if (request.simulator !== undefined) options.simulator = request.simulator;
+  return options;
+}
+
+/** A rough count for usage when the upstream reports none: about four characters a token. */
+function estimateTokens(request: GenerationRequest): number {
+  let characters = 0;
+  for (const message of request.messages) characters += messageCharacters(message);
+  return Math.ceil(characters / 4);
+}
+
+/** Identifies the request in the audit log without storing its content. */
+function requestHash(request: GenerationRequest): string {
+  const { upstreamHeaders: _headers, traceParent: _trace, ...content } = request;
+  return createHash('sha256').update(JSON.stringify(content)).digest('hex');
+}
