@@ -16,6 +16,7 @@ import { MemoryGenerationStore } from '../store/memory-generation-store.ts';
 import { MemoryStreamStore } from '../store/memory-stream-store.ts';
 import { AuditTrail } from './audit-trail.ts';
 import type { GenerationRequest } from './generation.ts';
+import type { GenerationRecord } from './generation-record.ts';
 import { GenerationService } from './generation-service.ts';
 import { ModelRegistry } from './model-registry.ts';
 
@@ -24,8 +25,14 @@ afterEach(async () => {
   await Promise.all(disposables.splice(0).map((item) => item.dispose()));
 });
 
-async function setup(model: MockLanguageModel) {
-  const store = new MemoryStreamStore();
+interface SharedStores {
+  store?: MemoryStreamStore;
+  records?: MemoryGenerationStore;
+}
+
+async function setup(model: MockLanguageModel, shared: SharedStores = {}) {
+  const store = shared.store ?? new MemoryStreamStore();
+  const records = shared.records ?? new MemoryGenerationStore();
   const models = new ModelRegistry(
     [{ name: 'mock', provider: 'openai-compatible', baseUrl: 'http://x' }],
     () => model,
@@ -40,7 +47,7 @@ async function setup(model: MockLanguageModel) {
   });
   const service = new GenerationService({
     store,
-    records: new MemoryGenerationStore(),
+    records,
     models,
     policies,
     audit: new AuditTrail(governance.auditLog, (error) => {
@@ -50,8 +57,8 @@ async function setup(model: MockLanguageModel) {
     observability: await createObservability(observabilityConfigSchema.parse({})),
     ttlSeconds: 60,
   });
-  disposables.push(service, store, { dispose: () => governance.close() });
-  return { store, service, governance };
+  disposables.push(service, store, records, { dispose: () => governance.close() });
+  return { store, records, service, governance };
 }
 
 /** Starts a generation and resolves with its record once it was finalized. */
@@ -225,6 +232,38 @@ describe('GenerationService', () => {
       finishReason: 'interrupted',
       text: 'a',
     });
+  });
+
+  test('a stop sent from another node reaches the node running the producer', async () => {
+    const model = new MockLanguageModel({ stream: mockTextParts(['a', 'b']), hangAfterParts: 2 });
+    const running = await setup(model);
+    // A second service over the same stores: another gateway node.
+    const other = await setup(new MockLanguageModel(), {
+      store: running.store,
+      records: running.records,
+    });
+    const generation = await running.service.start(request);
+    while (model.calls[0]?.partsYielded !== 2)
+      await new Promise((resolve) => setImmediate(resolve));
+    expect(other.service.runningCount).toBe(0);
+    const stopped = await other.service.stop(generation.id, 'cancelled');
+    expect(stopped).toMatchObject({ status: 'cancelled', stopCause: 'cancelled', finalized: true });
+    expect(model.calls[0]?.aborted).toBe(true);
+    expect((await other.service.view(stopped as GenerationRecord)).text).toBe('a');
+  });
+
+  test('a record store that refuses the record fails the start before anything exists', async () => {
+    const records = new MemoryGenerationStore();
+    records.create = async () => {
+      throw new Error('store down');
+    };
+    const model = new MockLanguageModel();
+    const { service } = await setup(model, { records });
+    await expect(service.start(request)).rejects.toMatchObject({
+      name: 'RecordUnavailableError',
+    });
+    expect(model.calls).toHaveLength(0);
+    expect(service.runningCount).toBe(0);
   });
 
   test('unknown models are rejected before anything is created', async () => {

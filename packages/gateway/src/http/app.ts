@@ -18,6 +18,7 @@ import type { PolicyDocument } from '../governance/policy-document.ts';
 import type { GatewayObservability } from '../observability/observability.ts';
 import { registerRequestLogging } from '../observability/request-logging.ts';
 import { registerRequestTracing } from '../observability/request-tracing.ts';
+import type { GenerationStore } from '../store/generation-store.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 import { registerAdminKeyRoutes } from './auth/admin-key-routes.ts';
 import { registerAuthentication } from './auth/authenticate.ts';
@@ -38,6 +39,8 @@ import { registerSecurityHeaders } from './security-headers.ts';
 export interface GatewayOptions {
   config: SluiceConfig;
   store?: StreamStore;
+  /** Generation records; by default in memory. */
+  records?: GenerationStore;
   /** Governance stores; by default SQLite in `config.dataDir`. */
   governance?: GovernanceStores<PolicyDocument>;
   createModel?: LanguageModelFactory;
@@ -82,6 +85,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   const services = await createGatewayServices({
     config,
     ...(options.store === undefined ? {} : { store: options.store }),
+    ...(options.records === undefined ? {} : { records: options.records }),
     ...(options.governance === undefined ? {} : { governance: options.governance }),
     ...(options.createModel === undefined ? {} : { createModel: options.createModel }),
     ...(options.env === undefined ? {} : { env: options.env }),
