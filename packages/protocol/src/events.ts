@@ -116,8 +116,7 @@ export interface ResponseFinalEvent {
   checks: CheckResult[];
   /**
    * SHA-256 (hex) of what was delivered. Without tool calls: of the UTF-8 text. With tool
-   * calls: of `JSON.stringify([text, [toolCallId, toolName, arguments], …])`, calls in
-   * index order (see `deliveredContentDigestInput`).
+   * calls: of the text's SHA-256 followed by the calls (see `toolCallsDigestInput`).
    */
   contentSha256: string;
   policyVersion: string;
@@ -204,14 +203,18 @@ export function isTerminalEvent(event: GenerationEvent): event is TerminalEvent 
   return event.type === 'response-finish' || event.type === 'response-error';
 }
 
-/** The string whose SHA-256 is `contentSha256`, for clients that verify the digest. */
-export function deliveredContentDigestInput(
-  text: string,
+/**
+ * With tool calls, `contentSha256` is the SHA-256 of this string: the hex SHA-256 of the
+ * text's UTF-8, then `JSON.stringify` of `[[toolCallId, toolName, arguments], …]` (calls in
+ * index order). Hashing the text first lets a producer hash it as it streams; the fixed
+ * length of that hash keeps the form unambiguous.
+ */
+export function toolCallsDigestInput(
+  textSha256: string,
   toolCalls: ReadonlyArray<{ toolCallId: string; toolName: string; arguments: string }>,
 ): string {
-  if (toolCalls.length === 0) return text;
-  return JSON.stringify([
-    text,
-    ...toolCalls.map((call) => [call.toolCallId, call.toolName, call.arguments]),
-  ]);
+  return (
+    textSha256 +
+    JSON.stringify(toolCalls.map((call) => [call.toolCallId, call.toolName, call.arguments]))
+  );
 }

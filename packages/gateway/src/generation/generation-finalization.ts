@@ -1,8 +1,10 @@
 /**
- * After the terminal event: run the policy's validators on the assembled answer,
- * append `response-final` (and `response-retract` when already delivered text is
- * rejected), audit the verdict, queue flagged answers for human review, and close the
- * log — unless the policy holds it open until a reviewer decides.
+ * After the terminal event: run the policy's validators on the answer as released (the
+ * producer kept it and its running hash, so nothing is read back from the log), append
+ * `response-final` (and `response-retract` when already delivered content is rejected),
+ * audit the verdict, queue flagged answers for human review, and close the log — unless
+ * the policy holds it open until a reviewer decides. A finalizer that fails is logged,
+ * counted and still ends the log with a flagged verdict.
  */
 import type { ResponseFinalEvent, ReviewDecisionEvent } from '@sluice/protocol';
 import { finalize } from '../governance/finalizer/finalize.ts';
@@ -12,14 +14,20 @@ import type { GatewayObservability } from '../observability/observability.ts';
 import type { GenerationStore } from '../store/generation-store.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 import type { AuditTrail } from './audit-trail.ts';
-import { auditSubject, encodeEvent, type ProducerState } from './generation-producer.ts';
 import type { GenerationRecord, GenerationRecordPatch } from './generation-record.ts';
-import { readLogContent } from './log-content.ts';
+import { encodeEvent } from './producer-release.ts';
+import { auditSubject, type ProducerState } from './producer-state.ts';
+import type { CoalescingAppender } from './stages/coalescing-appender.ts';
+import type { ReleasedContent } from './stages/released-content.ts';
 
 export interface FinalizationContext {
   store: StreamStore;
   records: GenerationStore;
   state: ProducerState;
+  /** What the producer released, with its running hash. */
+  content: ReleasedContent;
+  /** The producer's appender, flushed: how many released events reached the log. */
+  appender: CoalescingAppender;
   policy: ActivePolicy;
   audit: AuditTrail;
   reviews: ReviewQueue;
@@ -77,13 +85,13 @@ export async function finalizeGeneration(
   const messages: Uint8Array[] = [];
   const patch: GenerationRecordPatch = { finalized: true };
   try {
-    const delivered = await readLogContent(store, state.streamPath);
+    const { content, appender } = context;
     const result = await finalize({
       generationId: state.id,
-      text: state.text,
-      deliveredText: delivered.text,
-      toolCalls: state.toolCalls,
-      deliveredToolCalls: delivered.toolCalls,
+      text: content.text,
+      toolCalls: content.toolCalls,
+      contentSha256: content.digest(),
+      delivery: { released: appender.pushed, appended: appender.appended },
       outputContract: state.outputContract,
       model: state.model,
       provider: state.provider,
@@ -111,10 +119,10 @@ export async function finalizeGeneration(
         model: state.model,
         ...(state.finishReason === undefined ? {} : { finishReason: state.finishReason }),
         usage: state.usage,
-        ...(state.toolCalls.length === 0
+        ...(context.content.toolCalls.length === 0
           ? {}
           : {
-              toolCalls: state.toolCalls.map(({ toolCallId, toolName }) => ({
+              toolCalls: context.content.toolCalls.map(({ toolCallId, toolName }) => ({
                 toolCallId,
                 toolName,
               })),

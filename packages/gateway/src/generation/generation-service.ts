@@ -19,7 +19,7 @@ import type { StreamStore } from '../store/stream-store.ts';
 import type { AuditTrail } from './audit-trail.ts';
 import type { GenerationRequest } from './generation.ts';
 import { appendReviewDecision } from './generation-finalization.ts';
-import { auditSubject } from './generation-producer.ts';
+
 import type { GenerationRecord, StopCause } from './generation-record.ts';
 import { type GenerationView, viewGeneration } from './generation-view.ts';
 import {
@@ -31,6 +31,7 @@ import {
 } from './launch-generation.ts';
 import { readLogContent } from './log-content.ts';
 import type { ModelRegistry } from './model-registry.ts';
+import { auditSubject } from './producer-state.ts';
 
 export {
   type Admission,

@@ -18,21 +18,18 @@ import type { StreamStore } from '../store/stream-store.ts';
 import type { AuditTrail } from './audit-trail.ts';
 import type { GenerationRequest } from './generation.ts';
 import { finalizeGeneration } from './generation-finalization.ts';
-import {
-  appendEvent,
-  auditSubject,
-  endGeneration,
-  failure,
-  HoldbackClock,
-  type ProducerContext,
-  type ProducerState,
-  pumpModelStream,
-  stopped,
-} from './generation-producer.ts';
+import { pumpModelStream } from './generation-producer.ts';
 import type { GenerationRecord } from './generation-record.ts';
 import type { RegisteredModel } from './model-registry.ts';
-import { toolCallPolicy } from './tool-call-policy.ts';
-import { ToolCallRelay } from './tool-call-relay.ts';
+import { endGeneration, failure, stopped } from './producer-endings.ts';
+import { encodeEvent } from './producer-release.ts';
+import { auditSubject, type ProducerContext, type ProducerState } from './producer-state.ts';
+import { CoalescingAppender } from './stages/coalescing-appender.ts';
+import { GuardrailStage } from './stages/guardrail-stage.ts';
+import { ReleasedContent } from './stages/released-content.ts';
+import { TokenMetering } from './stages/token-metering.ts';
+import { toolCallPolicy } from './stages/tool-call-policy.ts';
+import { ToolCallRelay } from './stages/tool-call-relay.ts';
 
 export const GENERATION_STREAM_PREFIX = 'generations/';
 export const DEFAULT_TENANT = 'default';
@@ -115,22 +112,24 @@ export async function launchGeneration(
     resolveDone = resolve;
   });
   register({ state, controller, done });
+  const { observability, audit } = services;
   const context: ProducerContext = {
-    store: services.store,
-    records: services.records,
     state,
+    records: services.records,
     signal: controller.signal,
-    guardrails: new GuardrailSession(policy.guardrails),
-    reasoningGuardrails: new GuardrailSession(policy.guardrails),
+    metering: new TokenMetering(tokens),
+    text: new GuardrailStage(new GuardrailSession(policy.guardrails), state.redactions, (waited) =>
+      observability.metrics.holdbackDelay(waited),
+    ),
+    reasoning: new GuardrailStage(new GuardrailSession(policy.guardrails), state.redactions),
     toolCalls: new ToolCallRelay(toolCallPolicy(policy.guardrails)),
-    audit: services.audit,
-    observability: services.observability,
+    content: new ReleasedContent(),
+    appender: new CoalescingAppender(services.store, streamPath),
+    audit,
+    observability,
     providerSpan: undefined,
-    tokens,
-    holdback: new HoldbackClock(),
   };
   tokens.charge(state.inputTokenEstimate);
-  const { observability, audit } = services;
   observability.generationStarted({
     model: registered.name,
     provider: registered.provider,
@@ -157,6 +156,8 @@ export async function launchGeneration(
       store: services.store,
       records: services.records,
       state,
+      content: context.content,
+      appender: context.appender,
       policy,
       audit,
       reviews: services.reviews,
@@ -191,13 +192,15 @@ export async function launchGeneration(
     contentType: 'application/json',
     ttlSeconds: services.ttlSeconds,
   });
-  await appendEvent(context, {
-    type: 'response-start',
-    id,
-    model: registered.name,
-    provider: registered.provider,
-    createdAt: record.createdAt,
-  });
+  await services.store.append(streamPath, [
+    encodeEvent({
+      type: 'response-start',
+      id,
+      model: registered.name,
+      provider: registered.provider,
+      createdAt: record.createdAt,
+    }),
+  ]);
 
   const providerSpan = observability.tracing.startProviderSpan(request.traceParent, {
     provider: registered.provider,
@@ -218,7 +221,7 @@ export async function launchGeneration(
     const ending = controller.signal.aborted ? stopped(state.stopCause) : failure(error);
     await endGeneration(context, ending, { outputTokens: 0 });
     await finishUp();
-    return snapshot(record, state);
+    return snapshot(record, context);
   }
   audit.record({
     type: 'generation-started',
@@ -237,7 +240,7 @@ export async function launchGeneration(
     if (!controller.signal.aborted) controller.abort('done');
     await finishUp();
   });
-  return snapshot(record, state);
+  return snapshot(record, context);
 }
 
 function producerState(record: GenerationRecord, request: GenerationRequest): ProducerState {
@@ -253,9 +256,6 @@ function producerState(record: GenerationRecord, request: GenerationRequest): Pr
     modelConfigurationVersion: record.modelConfigurationVersion,
     status: 'running',
     stopCause: undefined,
-    text: '',
-    reasoning: '',
-    toolCalls: [],
     finishReason: undefined,
     usage: record.usage,
     timings: undefined,
@@ -274,14 +274,15 @@ function producerState(record: GenerationRecord, request: GenerationRequest): Pr
 }
 
 /** The record as the producer left it so far (the launching route's answer). */
-function snapshot(record: GenerationRecord, state: ProducerState): GenerationRecord {
+function snapshot(record: GenerationRecord, context: ProducerContext): GenerationRecord {
+  const { state, content } = context;
   const current: GenerationRecord = {
     ...record,
     status: state.status,
     usage: state.usage,
-    text: state.text,
-    reasoning: state.reasoning,
-    toolCalls: state.toolCalls,
+    text: content.text,
+    reasoning: content.reasoning,
+    toolCalls: [...content.toolCalls],
   };
   if (state.finishReason !== undefined) current.finishReason = state.finishReason;
   if (state.error !== undefined) current.error = state.error;

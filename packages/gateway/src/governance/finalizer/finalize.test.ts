@@ -17,14 +17,8 @@ const noValidators: CompiledValidators = {
   outputContract: { toolCalls: 'flag', responseFormat: 'flag' },
 };
 
-function input(
-  overrides: Partial<Omit<FinalizationInput, 'deliveredText' | 'deliveredDeltas'>> & {
-    deliveredText?: string;
-    deliveredDeltas?: string[];
-  } = {},
-): FinalizationInput {
-  const { deliveredText, deliveredDeltas, ...rest } = overrides;
-  const base = {
+function input(overrides: Partial<FinalizationInput> = {}): FinalizationInput {
+  return {
     generationId: 'gen_1',
     text: 'Hello world',
     model: 'simulator',
@@ -33,10 +27,8 @@ function input(
     timings: { timeToFirstTokenMs: 12.5, durationMs: 40 },
     finishReason: 'stop' as FinishReason,
     validators: noValidators,
-    ...rest,
+    ...overrides,
   };
-  if (deliveredDeltas !== undefined) return { ...base, deliveredDeltas };
-  return { ...base, deliveredText: deliveredText ?? base.text };
 }
 
 describe('finalize', () => {
@@ -57,7 +49,7 @@ describe('finalize', () => {
     expect(final.timings.finalizationMs).toBeGreaterThanOrEqual(0);
   });
 
-  it('hashes exactly the delivered text as UTF-8, multi-byte characters included', async () => {
+  it('hashes exactly the text as UTF-8, multi-byte characters included', async () => {
     const abc = await finalize(input({ text: 'abc' }));
     expect(abc.final.contentSha256).toBe(
       'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad',
@@ -67,26 +59,24 @@ describe('finalize', () => {
       'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855',
     );
     const deltas = ['Caf', 'é ', '😀', ' 日本'];
-    const multiByte = await finalize(input({ text: deltas.join(''), deliveredDeltas: deltas }));
+    const multiByte = await finalize(input({ text: deltas.join('') }));
     const utf8 = Buffer.concat(deltas.map((delta) => new TextEncoder().encode(delta)));
     expect(multiByte.final.contentSha256).toBe(createHash('sha256').update(utf8).digest('hex'));
-    expect(multiByte.consistent).toBe(true);
+    const given = await finalize(input({ contentSha256: 'f'.repeat(64) }));
+    expect(given.final.contentSha256).toBe('f'.repeat(64));
   });
 
-  it('records a mismatch between final and delivered text, flags it and hashes the delivered text', async () => {
+  it('flags an answer whose released events did not all reach the log', async () => {
     const { final, consistent } = await finalize(
-      input({ text: 'Hello world', deliveredDeltas: ['Hello', ' wor'] }),
+      input({ delivery: { released: 12, appended: 9 } }),
     );
     expect(consistent).toBe(false);
     expect(final.verdict).toBe('flagged');
     expect(final.checks).toEqual([
-      {
-        name: 'consistency',
-        passed: false,
-        detail: 'final text (11 UTF-16 units) differs from the delivered text (9) from offset 9',
-      },
+      { name: 'consistency', passed: false, detail: '9 of 12 released events reached the log' },
     ]);
-    expect(final.contentSha256).toBe(createHash('sha256').update('Hello wor').digest('hex'));
+    const whole = await finalize(input({ delivery: { released: 12, appended: 12 } }));
+    expect(whole.consistent).toBe(true);
   });
 
   it('rejects and retracts delivered text that breaks a reject rule, without quoting it', async () => {
@@ -95,9 +85,7 @@ describe('finalize', () => {
       length: { maxChars: 1000, onFail: 'flag' },
     });
     const text = 'Your number is 123-45-6789.';
-    const { final, retract } = await finalize(
-      input({ text, deliveredDeltas: ['Your number is ', '123-45-', '6789.'], validators }),
-    );
+    const { final, retract } = await finalize(input({ text, validators }));
     expect(final.verdict).toBe('rejected');
     expect(final.policyVersion).toBe('v3');
     expect(retract).toEqual({
@@ -279,7 +267,8 @@ describe('finalize with tool calls', () => {
     const { final } = await finalize(
       input({ text: 'Checking.', toolCalls, outputContract: { tools: [weather] } }),
     );
-    const canonical = JSON.stringify(['Checking.', ['call_1', 'get_weather', '{"city":"Paris"}']]);
+    const textSha256 = createHash('sha256').update('Checking.').digest('hex');
+    const canonical = `${textSha256}${JSON.stringify([['call_1', 'get_weather', '{"city":"Paris"}']])}`;
     expect(final.contentSha256).toBe(createHash('sha256').update(canonical).digest('hex'));
     expect(final.verdict).toBe('approved');
     expect(final.checks).toContainEqual({ name: 'tool-arguments:get_weather', passed: true });
@@ -304,7 +293,6 @@ describe('finalize with tool calls', () => {
     const { final, retract } = await finalize(
       input({
         text: '',
-        deliveredText: '',
         validators,
         toolCalls: [call('{}', 'delete_everything')],
         outputContract: { tools: [weather] },
@@ -322,18 +310,6 @@ describe('finalize with tool calls', () => {
       }),
     );
     expect(final.checks).toContainEqual({ name: 'tool-arguments:get_time', passed: true });
-  });
-
-  it('counts a tool call the log lacks as an inconsistency', async () => {
-    const { final, consistent } = await finalize(
-      input({
-        toolCalls: [call('{"city":"Paris"}')],
-        deliveredToolCalls: [],
-        outputContract: { tools: [weather] },
-      }),
-    );
-    expect(consistent).toBe(false);
-    expect(final.verdict).toBe('flagged');
   });
 
   it('validates a json_schema answer against the requested schema', async () => {

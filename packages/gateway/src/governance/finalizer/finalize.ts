@@ -6,14 +6,13 @@
  * event so they can hide it. It appends nothing itself: the caller appends the returned
  * events to the generation's log, retraction first, before closing the log.
  */
-import {
-  deliveredContentDigestInput,
-  type FinishReason,
-  type ResponseFinalEvent,
-  type ResponseRetractEvent,
-  type Timings,
-  type ToolCall,
-  type Usage,
+import type {
+  FinishReason,
+  ResponseFinalEvent,
+  ResponseRetractEvent,
+  Timings,
+  ToolCall,
+  Usage,
 } from '@sluice/protocol';
 import type { CompiledValidators } from '../validators/compile-validators.ts';
 import { checkOutputContract, type OutputContract } from '../validators/output-contract-checks.ts';
@@ -23,15 +22,22 @@ import { contentSha256 } from './content-sha256.ts';
 import { type CheckTimer, runValidators } from './run-validators.ts';
 import { computeVerdict } from './verdict.ts';
 
-/** What clients received: the text itself or the deltas in delivery order. */
-export type DeliveredContent =
-  | { deliveredText: string; deliveredDeltas?: never }
-  | { deliveredDeltas: readonly string[]; deliveredText?: never };
-
-export type FinalizationInput = DeliveredContent & {
+export interface FinalizationInput {
   generationId: string;
-  /** The assembled final answer. */
+  /** The released answer (what clients received). */
   text: string;
+  /** The released tool calls, in index order. */
+  toolCalls?: readonly ToolCall[];
+  /**
+   * SHA-256 of what clients received, as the producer hashed it while releasing; computed
+   * from `text` and `toolCalls` when absent.
+   */
+  contentSha256?: string;
+  /**
+   * How many released events the producer queued and how many reached the log; the
+   * consistency check fails when they differ (a log that lost part of the answer).
+   */
+  delivery?: { released: number; appended: number };
   model: string;
   provider: string;
   usage: Usage;
@@ -40,42 +46,33 @@ export type FinalizationInput = DeliveredContent & {
   finishReason: FinishReason;
   /** The active policy's validators, compiled once per policy version; carries the version. */
   validators: CompiledValidators;
-  /** The assembled tool calls, in index order. */
-  toolCalls?: readonly ToolCall[];
-  /** The tool calls clients received (from the log); defaults to `toolCalls`. */
-  deliveredToolCalls?: readonly ToolCall[];
   /** The tools and response format the request declared. */
   outputContract?: OutputContract;
   /** Told how long each check took. */
   onCheckTimed?: CheckTimer;
-};
+}
 
 export interface FinalizationResult {
   final: ResponseFinalEvent;
   /** Present when the verdict is `rejected` and clients had already received text. */
   retract?: ResponseRetractEvent;
-  /** Whether the final text equals the delivered text (a mismatch is also a failed check). */
+  /** Whether every released event reached the log (a mismatch is also a failed check). */
   consistent: boolean;
 }
 
 export async function finalize(input: FinalizationInput): Promise<FinalizationResult> {
   const startedAt = performance.now();
-  const deliveredText = input.deliveredText ?? input.deliveredDeltas.join('');
   const toolCalls = input.toolCalls ?? [];
-  const deliveredToolCalls = input.deliveredToolCalls ?? toolCalls;
   const policyVersion = input.validators.policyVersion;
   const context: ValidationContext = {
     generationId: input.generationId,
     model: input.model,
     provider: input.provider,
     policyVersion,
-    contentSha256: contentSha256(deliveredContentDigestInput(deliveredText, deliveredToolCalls)),
+    contentSha256: input.contentSha256 ?? contentSha256(input.text, toolCalls),
     finishReason: input.finishReason,
   };
-  const consistency = checkConsistency(
-    deliveredContentDigestInput(input.text, toolCalls),
-    deliveredContentDigestInput(deliveredText, deliveredToolCalls),
-  );
+  const consistency = checkConsistency(input.delivery);
   const outcomes: ValidatorOutcome[] = [
     ...(await runValidators(input.validators.validators, input.text, context, input.onCheckTimed)),
     ...checkOutputContract(input.outputContract ?? {}, input.validators.outputContract, {
@@ -98,7 +95,7 @@ export async function finalize(input: FinalizationInput): Promise<FinalizationRe
     timings: { ...input.timings, finalizationMs: roundMs(performance.now() - startedAt) },
   };
   const result: FinalizationResult = { final, consistent: consistency.check.passed };
-  if (verdict === 'rejected' && (deliveredText.length > 0 || deliveredToolCalls.length > 0)) {
+  if (verdict === 'rejected' && (input.text.length > 0 || toolCalls.length > 0)) {
     result.retract = { type: 'response-retract', reason: retractReason(policyVersion, outcomes) };
   }
   return result;

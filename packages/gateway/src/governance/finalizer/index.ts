@@ -3,7 +3,6 @@
  * `response-final` (and, when needed, `response-retract`) event.
  */
 export {
-  type DeliveredContent,
   type FinalizationInput,
   type FinalizationResult,
   finalize,

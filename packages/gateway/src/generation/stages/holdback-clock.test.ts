@@ -1,5 +1,5 @@
 import { expect, test } from 'vitest';
-import { HoldbackClock } from './generation-producer.ts';
+import { HoldbackClock } from './holdback-clock.ts';
 
 test('measures how long the first newly released character was held', () => {
   const clock = new HoldbackClock();

@@ -13,9 +13,9 @@ import type {
   ToolCallEndEvent,
   ToolCallStartEvent,
 } from '@sluice/protocol';
-import type { RedactionCount } from '../guardrails/redact-text.ts';
-import type { LanguageModelStreamPart } from '../providers/language-model.ts';
-import { malformedChunkError } from '../providers/shared/upstream-errors.ts';
+import type { RedactionCount } from '../../guardrails/redact-text.ts';
+import type { LanguageModelStreamPart } from '../../providers/language-model.ts';
+import { malformedChunkError } from '../../providers/shared/upstream-errors.ts';
 
 export interface ArgumentsFilterOutput {
   /** Argument text that may be released now. */

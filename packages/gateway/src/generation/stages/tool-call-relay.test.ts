@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileGuardrails, guardrailsPolicySchema } from '../guardrails/guardrails-policy.ts';
-import { ProviderError } from '../providers/language-model.ts';
+import { compileGuardrails, guardrailsPolicySchema } from '../../guardrails/guardrails-policy.ts';
+import { ProviderError } from '../../providers/language-model.ts';
 import { toolCallPolicy } from './tool-call-policy.ts';
 import { ToolCallRelay, type ToolCallStep } from './tool-call-relay.ts';
 

@@ -5,12 +5,12 @@
  * stops the generation at the first detection. A redactor whose holdback overflowed with
  * `fail-closed` blocks like a guardrail does for text.
  */
-import { countArgumentDetections } from '../guardrails/count-argument-detections.ts';
-import type { Guardrails } from '../guardrails/guardrails.ts';
+import { countArgumentDetections } from '../../guardrails/count-argument-detections.ts';
+import type { Guardrails } from '../../guardrails/guardrails.ts';
 import {
   type ArgumentsOutput,
   JsonArgumentsRedactor,
-} from '../guardrails/json-arguments-redactor.ts';
+} from '../../guardrails/json-arguments-redactor.ts';
 import type { ArgumentsFilter, ArgumentsFilterOutput, ToolCallPolicy } from './tool-call-relay.ts';
 
 export function toolCallPolicy(guardrails: Guardrails): ToolCallPolicy {

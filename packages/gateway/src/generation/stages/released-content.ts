@@ -1,0 +1,56 @@
+/**
+ * What the producer released to the log, kept as it goes: the answer text, the reasoning,
+ * the completed tool calls, and a running SHA-256 of the text — so the finalizer knows the
+ * content hash without reading the log back. A high surrogate at the end of a delta waits
+ * for the next one, so a surrogate pair split across deltas hashes as the one character it
+ * is (UTF-8 of the whole text, however it was split).
+ */
+import { createHash, type Hash } from 'node:crypto';
+import { type ToolCall, toolCallsDigestInput } from '@sluice/protocol';
+
+function endsWithHighSurrogate(text: string): boolean {
+  const last = text.charCodeAt(text.length - 1);
+  return last >= 0xd800 && last <= 0xdbff;
+}
+
+export class ReleasedContent {
+  text = '';
+  reasoning = '';
+  readonly toolCalls: ToolCall[] = [];
+  readonly #textHash: Hash = createHash('sha256');
+  #heldSurrogate = '';
+
+  addText(delta: string): void {
+    this.text += delta;
+    let hashed = this.#heldSurrogate + delta;
+    if (endsWithHighSurrogate(hashed)) {
+      this.#heldSurrogate = hashed.slice(-1);
+      hashed = hashed.slice(0, -1);
+    } else {
+      this.#heldSurrogate = '';
+    }
+    if (hashed !== '') this.#textHash.update(hashed, 'utf8');
+  }
+
+  addReasoning(delta: string): void {
+    this.reasoning += delta;
+  }
+
+  addToolCall(call: ToolCall): void {
+    this.toolCalls.push(call);
+  }
+
+  /**
+   * The content hash (`contentSha256` of `response-final`): of the text's UTF-8 alone, or,
+   * with tool calls, of the text's hash followed by the calls (see `toolCallsDigestInput`).
+   * Call once, at the end.
+   */
+  digest(): string {
+    if (this.#heldSurrogate !== '') this.#textHash.update(this.#heldSurrogate, 'utf8');
+    const textSha256 = this.#textHash.digest('hex');
+    if (this.toolCalls.length === 0) return textSha256;
+    return createHash('sha256')
+      .update(toolCallsDigestInput(textSha256, this.toolCalls), 'utf8')
+      .digest('hex');
+  }
+}
