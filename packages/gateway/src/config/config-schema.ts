@@ -77,6 +77,11 @@ export const configSchema = z
           .int()
           .positive()
           .default(1024 * 1024),
+        /**
+         * How long the rest of a refused body (413) is read and discarded before the
+         * connection closes, so the client reads the answer instead of a reset; 0 closes at once.
+         */
+        bodyDrainMs: z.number().int().min(0).default(5_000),
         /** Most chat messages in one request. */
         messages: z.number().int().positive().default(1_000),
         /** Quotas per tenant, per API key and per client address (see docs/limits.md). */
@@ -104,6 +109,16 @@ export const configSchema = z
           .default(1024 * 1024),
         /** A reader whose socket takes nothing for this long is cut (it may resume). */
         stalledReaderTimeoutMs: z.number().int().positive().default(30_000),
+        /**
+         * How long an SSE response waits for the first token before it commits `200` (an
+         * upstream failing sooner is still a JSON 502/504); after that, heartbeats.
+         */
+        commitWindowMs: z.number().int().min(0).default(2_000),
+        /**
+         * A generation no reader has been attached to for this long is cancelled (reason
+         * `abandoned`); 0 never abandons.
+         */
+        abandonAfterMs: z.number().int().min(0).default(300_000),
       })
       .strict()
       .prefault({}),

@@ -28,6 +28,7 @@ afterEach(async () => {
 interface SharedStores {
   store?: MemoryStreamStore;
   records?: MemoryGenerationStore;
+  abandonAfterMs?: number;
 }
 
 async function setup(model: MockLanguageModel, shared: SharedStores = {}) {
@@ -56,6 +57,7 @@ async function setup(model: MockLanguageModel, shared: SharedStores = {}) {
     reviews: governance.reviews,
     observability: await createObservability(observabilityConfigSchema.parse({})),
     ttlSeconds: 60,
+    ...(shared.abandonAfterMs === undefined ? {} : { abandonAfterMs: shared.abandonAfterMs }),
   });
   disposables.push(service, store, records, { dispose: () => governance.close() });
   return { store, records, service, governance };
@@ -250,6 +252,24 @@ describe('GenerationService', () => {
     expect(stopped).toMatchObject({ status: 'cancelled', stopCause: 'cancelled', finalized: true });
     expect(model.calls[0]?.aborted).toBe(true);
     expect((await other.service.view(stopped as GenerationRecord)).text).toBe('a');
+  });
+
+  test('a generation left without readers is cancelled as abandoned, one being read is not', async () => {
+    const model = new MockLanguageModel({ stream: mockTextParts(['a']), hangAfterParts: 2 });
+    const { service } = await setup(model, { abandonAfterMs: 250 });
+    const read = await service.start(request);
+    const leave = service.readerAttached(read.id);
+    const unread = await service.start(request);
+    const abandoned = await service.finalized(unread.id);
+    expect(abandoned).toMatchObject({
+      status: 'cancelled',
+      finishReason: 'cancelled',
+      stopCause: 'abandoned',
+    });
+    // The read one outlived the other's abandonment; leaving it alone abandons it too.
+    expect((await service.record(read.id))?.status).toBe('running');
+    leave();
+    expect(await service.finalized(read.id)).toMatchObject({ stopCause: 'abandoned' });
   });
 
   test('a record store that refuses the record fails the start before anything exists', async () => {

@@ -50,6 +50,14 @@ export interface GenerationServiceOptions {
   observability: GatewayObservability;
   /** How long a generation's log is kept. */
   ttlSeconds: number;
+  /** Cancel a generation no reader has been attached to for this long; 0 never does. */
+  abandonAfterMs?: number;
+}
+
+/** What this node tracks of a producer it runs, besides the producer itself. */
+interface Attendance {
+  readers: number;
+  abandonTimer: NodeJS.Timeout | undefined;
 }
 
 export class UnknownModelError extends Error {
@@ -82,6 +90,8 @@ export class GenerationService {
   readonly #ttlSeconds: number;
   /** This node's running producers. */
   readonly #producers = new Map<string, LocalProducer>();
+  readonly #attendance = new Map<string, Attendance>();
+  readonly #abandonAfterMs: number;
   readonly #unsubscribe: () => void;
 
   constructor(options: GenerationServiceOptions) {
@@ -93,6 +103,7 @@ export class GenerationService {
     this.#audit = options.audit;
     this.#observability = options.observability;
     this.#ttlSeconds = options.ttlSeconds;
+    this.#abandonAfterMs = options.abandonAfterMs ?? 0;
     this.#unsubscribe = this.#records.subscribe((event) => this.#onStoreEvent(event));
   }
 
@@ -156,8 +167,16 @@ export class GenerationService {
       request,
       admission,
       (producer) => {
-        this.#producers.set(producer.state.id, producer);
-        void producer.done.then(() => this.#producers.delete(producer.state.id));
+        const id = producer.state.id;
+        this.#producers.set(id, producer);
+        const attendance: Attendance = { readers: 0, abandonTimer: undefined };
+        this.#attendance.set(id, attendance);
+        this.#watchAttendance(id, attendance);
+        void producer.done.then(() => {
+          clearTimeout(attendance.abandonTimer);
+          this.#attendance.delete(id);
+          this.#producers.delete(id);
+        });
       },
     );
   }
@@ -205,6 +224,21 @@ export class GenerationService {
     return this.finalized(id);
   }
 
+  /**
+   * A reader attached to (or detached from) a generation's log, on this node or any: the
+   * producer's node counts them, and cancels a generation left without readers for
+   * `abandonAfterMs`. Returns the detach function.
+   */
+  readerAttached(id: string): () => void {
+    void this.#records.control(id, { type: 'reader', change: 1 });
+    let detached = false;
+    return () => {
+      if (detached) return;
+      detached = true;
+      void this.#records.control(id, { type: 'reader', change: -1 });
+    };
+  }
+
   /** Delivers a reviewer's decision to the generation's log, if it was held open for it. */
   async applyReviewDecision(item: ReviewItem): Promise<boolean> {
     const record = await this.#records.get(item.generationId);
@@ -248,9 +282,29 @@ export class GenerationService {
   }
 
   #onStoreEvent(event: GenerationStoreEvent): void {
-    if (event.type === 'control' && event.control.type === 'stop') {
+    if (event.type !== 'control') return;
+    if (event.control.type === 'stop') {
       void this.#stopLocal(event.id, event.control.cause);
+      return;
     }
+    const attendance = this.#attendance.get(event.id);
+    if (attendance === undefined) return;
+    attendance.readers = Math.max(0, attendance.readers + event.control.change);
+    this.#watchAttendance(event.id, attendance);
+  }
+
+  /** Arms the abandonment timer while nobody reads, disarms it while someone does. */
+  #watchAttendance(id: string, attendance: Attendance): void {
+    if (this.#abandonAfterMs === 0) return;
+    if (attendance.readers > 0) {
+      clearTimeout(attendance.abandonTimer);
+      attendance.abandonTimer = undefined;
+      return;
+    }
+    attendance.abandonTimer ??= setTimeout(() => {
+      attendance.abandonTimer = undefined;
+      if (attendance.readers === 0) void this.#stopLocal(id, 'abandoned');
+    }, this.#abandonAfterMs).unref();
   }
 
   /** Aborts a producer this node runs; resolves when it is finalized. */

@@ -113,6 +113,7 @@ export async function createGatewayServices(
     reviews: governance.reviews,
     observability,
     ttlSeconds: config.streams.generationTtlSeconds,
+    abandonAfterMs: config.streams.abandonAfterMs,
   });
   return {
     observability,

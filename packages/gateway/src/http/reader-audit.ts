@@ -55,7 +55,10 @@ export function auditReader(
     protocol: transport,
     resumed: offset !== BEGINNING_OFFSET,
   });
+  // The producer's node counts readers, to cancel a generation nobody reads any more.
+  const leave = context.generations.readerAttached(generationId);
   return (reached, reason) => {
+    leave();
     context.observability.readerDetached({ protocol: transport });
     void subject.then((about) =>
       context.audit.record({

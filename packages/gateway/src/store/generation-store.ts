@@ -12,8 +12,13 @@ import type {
   StopCause,
 } from '../generation/generation-record.ts';
 
-/** A request to the node running a generation's producer. */
-export type GenerationControl = { type: 'stop'; cause: StopCause };
+/**
+ * A message to the node running a generation's producer: stop it, or a reader attached
+ * (`change: 1`) or detached (`-1`) somewhere, for abandonment.
+ */
+export type GenerationControl =
+  | { type: 'stop'; cause: StopCause }
+  | { type: 'reader'; change: 1 | -1 };
 
 export type GenerationStoreEvent =
   | { type: 'control'; id: string; control: GenerationControl }
