@@ -1,34 +1,26 @@
 /**
- * Errors as HTTP answers: every route throws or sends an `HttpError` carrying a code
- * from the one catalogue in @sluice/protocol, so status and body shape never drift.
+ * Errors as HTTP answers. `HttpError` is the Sluice error a route throws directly with a
+ * catalogue code; every Sluice error — this one, a store's, a policy store's, a quota's —
+ * is answered by `sendError` the same way, so status and body shape never drift.
  */
 import { ERROR_CATALOGUE, type ErrorCode, errorBody } from '@sluice/protocol';
 import type { FastifyReply } from 'fastify';
+import { errorGuard, SluiceError } from '../errors/sluice-error.ts';
 
-const HTTP_ERROR = Symbol.for('sluice.http.error');
-
-export class HttpError extends Error {
-  readonly [HTTP_ERROR] = true;
+export class HttpError extends SluiceError {
+  static override readonly isInstance = errorGuard<HttpError>('HttpError');
   override readonly name = 'HttpError';
   readonly code: ErrorCode;
-  readonly statusCode: number;
-  readonly headers: Record<string, string>;
 
   constructor(code: ErrorCode, message?: string, headers: Record<string, string> = {}) {
-    super(message ?? ERROR_CATALOGUE[code].message);
+    super(message ?? ERROR_CATALOGUE[code].message, { headers });
     this.code = code;
-    this.statusCode = ERROR_CATALOGUE[code].status;
-    this.headers = headers;
-  }
-
-  static isInstance(value: unknown): value is HttpError {
-    return typeof value === 'object' && value !== null && HTTP_ERROR in value;
   }
 }
 
-export function sendError(reply: FastifyReply, error: HttpError): FastifyReply {
+export function sendError(reply: FastifyReply, error: SluiceError): FastifyReply {
   return reply
-    .code(error.statusCode)
+    .code(error.status)
     .headers(error.headers)
     .type('application/json; charset=utf-8')
     .send(errorBody(error.code, error.message));

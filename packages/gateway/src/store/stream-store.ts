@@ -15,6 +15,8 @@
  *   shared store (Redis) can serve any gateway node without extra coordination.
  */
 
+import { errorGuard, SluiceError } from '../errors/sluice-error.ts';
+
 export interface CreateStreamOptions {
   /**
    * MIME type fixed at creation. `application/json` streams store one JSON value per
@@ -174,48 +176,67 @@ export interface StreamStore {
   dispose(): Promise<void>;
 }
 
-const STORE_ERROR = Symbol.for('sluice.store.error');
-
-/** Base class for store failures; `isInstance` works across module copies. */
-export class StoreError extends Error {
-  readonly [STORE_ERROR] = true;
-  static isInstance(value: unknown): value is StoreError {
-    return typeof value === 'object' && value !== null && STORE_ERROR in value;
-  }
+/**
+ * Base class for store failures. Each carries its catalogue code, so any route answers it
+ * the same way; `isInstance` works across module copies (a store may ship as its own
+ * package), and routes recognise a store error by its code, never with `instanceof`.
+ */
+export abstract class StoreError extends SluiceError {
+  static override readonly isInstance = errorGuard<StoreError>('StoreError');
 }
 
 export class StreamNotFoundError extends StoreError {
   override readonly name = 'StreamNotFoundError';
+  static override readonly isInstance = errorGuard<StreamNotFoundError>('StreamNotFoundError');
+  readonly code = 'SLUICE_ERR_STREAM_NOT_FOUND' as const;
 }
 export class StreamConflictError extends StoreError {
   override readonly name = 'StreamConflictError';
+  static override readonly isInstance = errorGuard<StreamConflictError>('StreamConflictError');
+  readonly code = 'SLUICE_ERR_STREAM_CONFLICT' as const;
 }
 export class StreamClosedError extends StoreError {
   override readonly name = 'StreamClosedError';
+  static override readonly isInstance = errorGuard<StreamClosedError>('StreamClosedError');
+  readonly code = 'SLUICE_ERR_STREAM_CLOSED' as const;
   /** The closed stream's final offset, when the store knows it. */
   readonly tailOffset: string | undefined;
-  constructor(message?: string, tailOffset?: string) {
+  constructor(message = 'The stream is closed', tailOffset?: string) {
     super(message);
     this.tailOffset = tailOffset;
   }
 }
 export class InvalidOffsetError extends StoreError {
   override readonly name = 'InvalidOffsetError';
+  static override readonly isInstance = errorGuard<InvalidOffsetError>('InvalidOffsetError');
+  readonly code = 'SLUICE_ERR_INVALID_OFFSET' as const;
 }
 /** The stream was deleted but forks still hold its data (HTTP 410). */
 export class StreamGoneError extends StoreError {
   override readonly name = 'StreamGoneError';
+  static override readonly isInstance = errorGuard<StreamGoneError>('StreamGoneError');
+  readonly code = 'SLUICE_ERR_STREAM_GONE' as const;
 }
 export class ContentTypeMismatchError extends StoreError {
   override readonly name = 'ContentTypeMismatchError';
+  static override readonly isInstance = errorGuard<ContentTypeMismatchError>(
+    'ContentTypeMismatchError',
+  );
+  readonly code = 'SLUICE_ERR_CONTENT_TYPE_MISMATCH' as const;
 }
 /** `Stream-Seq` did not sort after the last accepted value. */
 export class StreamSeqConflictError extends StoreError {
   override readonly name = 'StreamSeqConflictError';
+  static override readonly isInstance =
+    errorGuard<StreamSeqConflictError>('StreamSeqConflictError');
+  readonly code = 'SLUICE_ERR_STREAM_SEQ_CONFLICT' as const;
 }
 /** A producer epoch older than the current one (zombie fencing). */
 export class ProducerEpochStaleError extends StoreError {
   override readonly name = 'ProducerEpochStaleError';
+  static override readonly isInstance =
+    errorGuard<ProducerEpochStaleError>('ProducerEpochStaleError');
+  readonly code = 'SLUICE_ERR_PRODUCER_EPOCH_STALE' as const;
   readonly currentEpoch: number;
   constructor(currentEpoch: number) {
     super(`Producer epoch is stale; current epoch is ${currentEpoch}`);
@@ -228,6 +249,8 @@ export class ProducerEpochStaleError extends StoreError {
  */
 export class ProducerSequenceError extends StoreError {
   override readonly name = 'ProducerSequenceError';
+  static override readonly isInstance = errorGuard<ProducerSequenceError>('ProducerSequenceError');
+  readonly code = 'SLUICE_ERR_PRODUCER_SEQUENCE_GAP' as const;
   readonly expectedSeq: number | undefined;
   readonly receivedSeq: number;
   constructor(receivedSeq: number, expectedSeq?: number) {

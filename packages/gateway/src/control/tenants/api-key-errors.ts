@@ -5,9 +5,9 @@
 import { errorGuard, SluiceError } from '../../errors/sluice-error.ts';
 
 export class ApiKeyNotFoundError extends SluiceError {
-  static readonly isInstance = errorGuard<ApiKeyNotFoundError>('ApiKeyNotFoundError');
+  static override readonly isInstance = errorGuard<ApiKeyNotFoundError>('ApiKeyNotFoundError');
   override readonly name = 'ApiKeyNotFoundError';
-  readonly status = 404;
+  readonly code = 'SLUICE_ERR_API_KEY_NOT_FOUND' as const;
   readonly keyId: string;
 
   constructor(keyId: string) {
@@ -17,9 +17,9 @@ export class ApiKeyNotFoundError extends SluiceError {
 }
 
 export class ApiKeyInputError extends SluiceError {
-  static readonly isInstance = errorGuard<ApiKeyInputError>('ApiKeyInputError');
+  static override readonly isInstance = errorGuard<ApiKeyInputError>('ApiKeyInputError');
   override readonly name = 'ApiKeyInputError';
-  readonly status = 400;
+  readonly code = 'SLUICE_ERR_INVALID_REQUEST' as const;
   /** The field that was refused: `tenant`, `name` or `scopes`. */
   readonly field: string;
 

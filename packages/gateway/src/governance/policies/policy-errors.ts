@@ -1,6 +1,6 @@
 /**
  * Errors of the policy store. Each carries a marker for `isInstance()` (safe across
- * module copies) and the HTTP status the API should answer with; none is retryable.
+ * module copies) and its catalogue code (the HTTP status follows); none is retryable.
  */
 import { errorGuard, SluiceError } from '../../errors/sluice-error.ts';
 
@@ -8,9 +8,9 @@ export type PolicyValidationIssue = { path: string; message: string };
 
 /** The document (or the policy name) was rejected; nothing was stored. */
 export class PolicyValidationError extends SluiceError {
-  static readonly isInstance = errorGuard<PolicyValidationError>('PolicyValidationError');
+  static override readonly isInstance = errorGuard<PolicyValidationError>('PolicyValidationError');
   override readonly name = 'PolicyValidationError';
-  readonly status = 400;
+  readonly code = 'SLUICE_ERR_POLICY_INVALID' as const;
   readonly issues: readonly PolicyValidationIssue[];
 
   constructor(policyName: string, issues: readonly PolicyValidationIssue[]) {
@@ -21,9 +21,9 @@ export class PolicyValidationError extends SluiceError {
 }
 
 export class PolicyNotFoundError extends SluiceError {
-  static readonly isInstance = errorGuard<PolicyNotFoundError>('PolicyNotFoundError');
+  static override readonly isInstance = errorGuard<PolicyNotFoundError>('PolicyNotFoundError');
   override readonly name = 'PolicyNotFoundError';
-  readonly status = 404;
+  readonly code = 'SLUICE_ERR_POLICY_NOT_FOUND' as const;
   readonly policyName: string;
 
   constructor(policyName: string) {
@@ -33,9 +33,11 @@ export class PolicyNotFoundError extends SluiceError {
 }
 
 export class PolicyVersionNotFoundError extends SluiceError {
-  static readonly isInstance = errorGuard<PolicyVersionNotFoundError>('PolicyVersionNotFoundError');
+  static override readonly isInstance = errorGuard<PolicyVersionNotFoundError>(
+    'PolicyVersionNotFoundError',
+  );
   override readonly name = 'PolicyVersionNotFoundError';
-  readonly status = 404;
+  readonly code = 'SLUICE_ERR_POLICY_NOT_FOUND' as const;
   readonly policyName: string;
   readonly version: number;
 
@@ -48,9 +50,11 @@ export class PolicyVersionNotFoundError extends SluiceError {
 
 /** A rollback to the version that is already active: a conflict, not a silent success. */
 export class PolicyVersionActiveError extends SluiceError {
-  static readonly isInstance = errorGuard<PolicyVersionActiveError>('PolicyVersionActiveError');
+  static override readonly isInstance = errorGuard<PolicyVersionActiveError>(
+    'PolicyVersionActiveError',
+  );
   override readonly name = 'PolicyVersionActiveError';
-  readonly status = 409;
+  readonly code = 'SLUICE_ERR_POLICY_VERSION_ACTIVE' as const;
   readonly policyName: string;
   readonly version: number;
 

@@ -1,14 +1,15 @@
 /**
- * Errors of the review queue, each with a marker for `isInstance()` and the HTTP status
- * the API answers with (404 unknown item, 409 already decided, 400 bad cursor).
+ * Errors of the review queue, each with a marker for `isInstance()` and its catalogue code
+ * (404 unknown item, 409 already decided, 400 bad cursor).
  */
 import { errorGuard, SluiceError } from '../../errors/sluice-error.ts';
 import type { ReviewItem } from './review-queue.ts';
 
 export class ReviewItemNotFoundError extends SluiceError {
-  static readonly isInstance = errorGuard<ReviewItemNotFoundError>('ReviewItemNotFoundError');
+  static override readonly isInstance =
+    errorGuard<ReviewItemNotFoundError>('ReviewItemNotFoundError');
   override readonly name = 'ReviewItemNotFoundError';
-  readonly status = 404;
+  readonly code = 'SLUICE_ERR_REVIEW_NOT_FOUND' as const;
   readonly reviewItemId: string;
 
   constructor(reviewItemId: string) {
@@ -18,9 +19,11 @@ export class ReviewItemNotFoundError extends SluiceError {
 }
 
 export class ReviewAlreadyDecidedError extends SluiceError {
-  static readonly isInstance = errorGuard<ReviewAlreadyDecidedError>('ReviewAlreadyDecidedError');
+  static override readonly isInstance = errorGuard<ReviewAlreadyDecidedError>(
+    'ReviewAlreadyDecidedError',
+  );
   override readonly name = 'ReviewAlreadyDecidedError';
-  readonly status = 409;
+  readonly code = 'SLUICE_ERR_REVIEW_ALREADY_DECIDED' as const;
   /** The item as decided, so the API can say by whom and how. */
   readonly item: ReviewItem;
 
@@ -31,9 +34,11 @@ export class ReviewAlreadyDecidedError extends SluiceError {
 }
 
 export class InvalidReviewCursorError extends SluiceError {
-  static readonly isInstance = errorGuard<InvalidReviewCursorError>('InvalidReviewCursorError');
+  static override readonly isInstance = errorGuard<InvalidReviewCursorError>(
+    'InvalidReviewCursorError',
+  );
   override readonly name = 'InvalidReviewCursorError';
-  readonly status = 400;
+  readonly code = 'SLUICE_ERR_INVALID_CURSOR' as const;
 
   constructor() {
     super('The review list cursor is not valid');
