@@ -34,6 +34,11 @@ export interface FakeOpenAiUpstreamOptions {
   mode?: FakeMode;
   /** Chooses the answer from the request body; without it the answer is `tokens`. */
   turn?: (body: Record<string, unknown>) => FakeTurn;
+  /**
+   * Holds an answer after its first chunk with content until the returned promise settles
+   * (one that never settles holds it until the client goes away); undefined: no hold.
+   */
+  holdAfterFirstChunk?: (body: Record<string, unknown>) => Promise<void> | undefined;
 }
 
 export interface RecordedRequest {
@@ -162,10 +167,12 @@ export async function startFakeOpenAiUpstream(
     }
     frames.push('data: [DONE]\n\n');
     const cut = mode === 'truncated' ? 3 : frames.length;
+    const hold = options.holdAfterFirstChunk?.(recorded.body);
     for (const [index, frame] of frames.slice(0, cut).entries()) {
       if (!open) return;
       if (index === 1) recorded.firstChunkAt = performance.now();
       response.write(frame);
+      if (index === 1 && hold !== undefined) await hold;
       if (interval > 0) await new Promise((resolve) => setTimeout(resolve, interval));
     }
     if (mode === 'truncated') response.destroy();

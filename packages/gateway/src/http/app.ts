@@ -10,6 +10,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController
 import type { SluiceConfig } from '../config/config-schema.ts';
 import { handleClientError } from '../control/limits/client-error-handler.ts';
 import { serverLimitOptions } from '../control/limits/connection-limits.ts';
+import { registerLingeringClose } from '../control/limits/lingering-close.ts';
 import { isLoopbackHost, resolveOpenMode } from '../control/tenants/open-mode.ts';
 import { registerDurableStreams } from '../delivery/durable-streams/register-durable-streams.ts';
 import type { LanguageModelFactory } from '../generation/model-registry.ts';
@@ -166,6 +167,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     });
   }
   registerJsonBodyParser(app);
+  registerLingeringClose(app, { drainMs: config.limits.bodyDrainMs });
   registerAuthentication(app, {
     keys: governance.apiKeys,
     openMode,

@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { describe, expect, it } from 'vitest';
 import type { GenerationRequest } from '../../generation/generation.ts';
 import { HttpError } from '../http-error.ts';
@@ -12,14 +13,23 @@ const schema = chatCompletionRequestSchema({ messages: 100 });
 function translate(
   body: Record<string, unknown>,
   provider = 'openai-compatible',
+  headers: IncomingHttpHeaders = {},
 ): GenerationRequest {
-  return generationRequestFromOpenAi(parseChatCompletionRequest(schema, body, provider), provider);
+  return generationRequestFromOpenAi(
+    parseChatCompletionRequest(schema, body, provider),
+    provider,
+    headers,
+  );
 }
 
 /** The error a request is answered with. */
-function refusal(body: Record<string, unknown>, provider = 'openai-compatible') {
+function refusal(
+  body: Record<string, unknown>,
+  provider = 'openai-compatible',
+  headers: IncomingHttpHeaders = {},
+) {
   try {
-    translate(body, provider);
+    translate(body, provider, headers);
   } catch (error) {
     if (HttpError.isInstance(error)) return { code: error.code, message: error.message };
     throw error;
@@ -436,5 +446,49 @@ describe("Sluice's own fields", () => {
       route: '/v1/chat/completions',
     });
     expect(request.providerOptions).toBeUndefined();
+  });
+});
+
+describe('onDisconnect', () => {
+  const request = { model: 'm', messages: [user] };
+
+  it('is cancel by default: an OpenAI client cannot resume', () => {
+    expect(translate(request).onDisconnect).toBe('cancel');
+  });
+
+  it('is continue when the body or the header asks for it, the header in any case', () => {
+    expect(translate({ ...request, onDisconnect: 'continue' }).onDisconnect).toBe('continue');
+    for (const value of ['continue', 'Continue', 'CONTINUE']) {
+      const headers = { 'sluice-on-disconnect': value };
+      expect(translate(request, 'openai-compatible', headers).onDisconnect).toBe('continue');
+    }
+    const both = translate({ ...request, onDisconnect: 'continue' }, 'openai-compatible', {
+      'sluice-on-disconnect': 'continue',
+    });
+    expect(both.onDisconnect).toBe('continue');
+  });
+
+  it('takes an explicit cancel from the header too', () => {
+    const headers = { 'sluice-on-disconnect': 'cancel' };
+    expect(translate(request, 'openai-compatible', headers).onDisconnect).toBe('cancel');
+  });
+
+  it.each([['resume'], [''], ['continue, continue'], [['continue', 'continue']]])(
+    'refuses the header %j, naming it',
+    (value) => {
+      const answer = refusal(request, 'openai-compatible', { 'sluice-on-disconnect': value });
+      expect(answer).toEqual({
+        code: 'SLUICE_ERR_INVALID_REQUEST',
+        message: 'Sluice-On-Disconnect: must be "continue" or "cancel"',
+      });
+    },
+  );
+
+  it('refuses a body and a header that disagree', () => {
+    const answer = refusal({ ...request, onDisconnect: 'cancel' }, 'openai-compatible', {
+      'sluice-on-disconnect': 'continue',
+    });
+    expect(answer.code).toBe('SLUICE_ERR_INVALID_REQUEST');
+    expect(answer.message).toContain('Sluice-On-Disconnect');
   });
 });

@@ -7,6 +7,7 @@
  * them and dropping them would change the answer behind the caller's back. The simulator, a
  * stand-in that accepts and ignores every option, takes them too.
  */
+import type { IncomingHttpHeaders } from 'node:http';
 import type { GenerationRequest } from '../../generation/generation.ts';
 import { compact, toSimulatorOptions } from '../request-schemas.ts';
 import { chatMessagesFromOpenAi } from './chat-completion-messages.ts';
@@ -16,6 +17,7 @@ import {
   toolChoiceFromOpenAi,
   toolDefinitionsFromOpenAi,
 } from './chat-completion-tools.ts';
+import { ON_DISCONNECT_HEADER, onDisconnectFromOpenAi } from './openai-on-disconnect.ts';
 import { unsupportedFieldError } from './unsupported-field.ts';
 
 /** The provider kind whose upstreams speak this very API. */
@@ -53,14 +55,20 @@ function forwardedFields(
   return Object.keys(forwarded).length > 0 ? forwarded : undefined;
 }
 
+/**
+ * `headers` are the request's, for the Sluice options a client may give there instead of
+ * in the body (`Sluice-On-Disconnect`).
+ */
 export function generationRequestFromOpenAi(
   body: ChatCompletionRequest,
   provider: string | undefined,
+  headers: IncomingHttpHeaders = {},
 ): GenerationRequest {
   const request: GenerationRequest = {
     model: body.model,
     messages: chatMessagesFromOpenAi(body.messages),
     route: '/v1/chat/completions',
+    onDisconnect: onDisconnectFromOpenAi(body.onDisconnect, headers[ON_DISCONNECT_HEADER]),
     ...compact({
       sessionId: body.sessionId,
       endUserId: body.user,
@@ -68,7 +76,6 @@ export function generationRequestFromOpenAi(
       temperature: body.temperature,
       topP: body.top_p,
       seed: body.seed,
-      onDisconnect: body.onDisconnect,
     }),
   };
   if (body.tools != null && body.tools.length > 0) {

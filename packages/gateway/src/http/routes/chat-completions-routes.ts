@@ -70,7 +70,7 @@ export async function chatCompletionsRoutes(
       checkMessageCount(request.body, context.config.limits);
       const provider = providerOf(context, request.body);
       const body = parseChatCompletionRequest(schema, request.body, provider);
-      const generationRequest = generationRequestFromOpenAi(body, provider);
+      const generationRequest = generationRequestFromOpenAi(body, provider, request.headers);
       // An unknown model is answered 404 by startGeneration.
       if (provider !== undefined) checkModelCanCarry(context, generationRequest, body);
       const generation = await startGeneration(context, request, reply, generationRequest);

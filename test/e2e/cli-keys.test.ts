@@ -2,25 +2,13 @@
  * `sluice keys` as a child process on a real data directory: create prints the key once
  * and it authenticates, list shows no secret, revoke stops it; usage errors exit 2.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { SqliteApiKeyStore } from '../control/tenants/sqlite-api-key-store.ts';
-import { openGovernanceDatabase } from '../governance/database/open-governance-database.ts';
-
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-
-function sluice(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { SqliteApiKeyStore } from '../../packages/gateway/src/control/tenants/sqlite-api-key-store.ts';
+import { openGovernanceDatabase } from '../../packages/gateway/src/governance/database/open-governance-database.ts';
+import { sluice } from '../helpers/sluice-cli.ts';
 
 describe('sluice keys', () => {
   let dataDir: string;

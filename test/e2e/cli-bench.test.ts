@@ -3,26 +3,17 @@
  * exit 2, `--help` defines the metrics, an unreachable target is reported per request
  * with exit 1 (no crash, no stack trace), and `--html` writes a self-contained report.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { BenchReport } from './bench-report.ts';
-import { startTimedOpenAiUpstream, type TimedUpstream } from './timed-openai-upstream.ts';
-
-const MAIN = fileURLToPath(new URL('../main.ts', import.meta.url));
-
-function sluice(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import type { BenchReport } from '../../packages/gateway/src/cli/bench/bench-report.ts';
+import {
+  startTimedOpenAiUpstream,
+  type TimedUpstream,
+} from '../../packages/gateway/src/cli/bench/timed-openai-upstream.ts';
+import { sluice } from '../helpers/sluice-cli.ts';
 
 /** A loopback port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {

@@ -2,26 +2,14 @@
  * `sluice audit` as a child process on a real data directory: exit codes, the one-line
  * verification result naming a tampered record, and JSON export.
  */
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { governanceDatabasePath } from '../governance/database/open-governance-database.ts';
-import { openSqliteGovernance } from '../governance/database/open-sqlite-governance.ts';
-
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url));
-
-function sluice(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      resolve({ code, stdout, stderr });
-    });
-  });
-}
+import { governanceDatabasePath } from '../../packages/gateway/src/governance/database/open-governance-database.ts';
+import { openSqliteGovernance } from '../../packages/gateway/src/governance/database/open-sqlite-governance.ts';
+import { sluice } from '../helpers/sluice-cli.ts';
 
 describe('sluice audit', () => {
   let dataDir: string;

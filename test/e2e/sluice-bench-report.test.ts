@@ -1,30 +1,22 @@
 /**
- * `sluice bench` against a local upstream with known timings: request n (by arrival) gets
- * its first token after 50 + 100n ms, then a token every 25 ms. The reported nearest-rank
- * percentiles must be those known values within what timers allow: a timer fires at most
- * about a millisecond early and reading adds a little jitter, while lateness is only
- * bounded by scheduling, so each figure may sit in [known - 5 ms, known + 60 ms]; the upper
- * bound is loose because this test shares a 2-core machine with other suites. Known TTFTs
- * are 100 ms apart, so a rank mix-up would still show. Independently of timers, the
- * reported percentiles must be exactly the nearest-rank values of the per-request figures.
+ * `sluice bench`, run in-process against a local upstream, reports what it measured
+ * consistently: every request counted, nearest-rank percentiles that are exactly ranks of
+ * the per-request figures, one inter-token gap per token after the first, output tokens
+ * from the usage chunk (or counted from text chunks without one), throughput over the run.
+ * Whether the figures match known timings is a benchmark's question, not a test's: see
+ * `npm run bench:known-timings` (bench/known-timings.ts).
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { runBench } from '../bench-command.ts';
-import type { BenchReport } from './bench-report.ts';
-import { captureOutput } from './capture-output.ts';
-import { startTimedOpenAiUpstream, type TimedUpstream } from './timed-openai-upstream.ts';
+import type { BenchReport } from '../../packages/gateway/src/cli/bench/bench-report.ts';
+import { captureOutput } from '../../packages/gateway/src/cli/bench/capture-output.ts';
+import {
+  startTimedOpenAiUpstream,
+  type TimedUpstream,
+} from '../../packages/gateway/src/cli/bench/timed-openai-upstream.ts';
+import { runBench } from '../../packages/gateway/src/cli/bench-command.ts';
 
 const REQUESTS = 10;
 const TOKENS = 6;
-const INTERVAL_MS = 25;
-const FIRST_TOKEN_MS = Array.from({ length: REQUESTS }, (_, index) => 50 + 100 * index);
-const EARLY_MS = 5;
-const LATE_MS = 60;
-
-function expectNear(measured: number, known: number): void {
-  expect(measured).toBeGreaterThanOrEqual(known - EARLY_MS);
-  expect(measured).toBeLessThanOrEqual(known + LATE_MS);
-}
 
 async function bench(upstream: TimedUpstream, extra: string[] = []) {
   const output = captureOutput();
@@ -49,22 +41,14 @@ async function bench(upstream: TimedUpstream, extra: string[] = []) {
   return { code, stderr, report: JSON.parse(stdout) as BenchReport };
 }
 
-describe('sluice bench on an upstream with known timings', () => {
+describe('sluice bench report', () => {
   let upstream: TimedUpstream;
   let result: Awaited<ReturnType<typeof bench>>;
 
   beforeAll(async () => {
-    // Client and upstream share this process: a first run compiles both sides' code paths,
-    // which would otherwise add tens of milliseconds to the measured one.
-    const warmUp = await startTimedOpenAiUpstream({
-      timeToFirstTokenMs: [1],
-      intervalMs: 1,
-      tokens: 3,
-    });
-    await bench(warmUp).finally(() => warmUp.close());
     upstream = await startTimedOpenAiUpstream({
-      timeToFirstTokenMs: FIRST_TOKEN_MS,
-      intervalMs: INTERVAL_MS,
+      timeToFirstTokenMs: Array.from({ length: REQUESTS }, (_, index) => 1 + index),
+      intervalMs: 1,
       tokens: TOKENS,
     });
     result = await bench(upstream);
@@ -77,17 +61,7 @@ describe('sluice bench on an upstream with known timings', () => {
     expect(result.stderr).toBe('');
     expect(result.report.requests).toEqual({ sent: REQUESTS, completed: REQUESTS, failed: 0 });
     expect(result.report.errors).toEqual({});
-  });
-
-  test('time to first token percentiles are the known nearest-rank values', () => {
-    const ttft = result.report.timeToFirstTokenMs;
-    expect(ttft.count).toBe(REQUESTS);
-    // Sorted known values 50, 150, …, 950: p50 is rank 5, p90 rank 9, p99 rank 10.
-    expectNear(ttft.p50, 450);
-    expectNear(ttft.p90, 850);
-    expectNear(ttft.p99, 950);
-    expectNear(ttft.max, 950);
-    expectNear(ttft.mean, 500);
+    for (const line of result.report.perRequest) expect(line.error).toBeNull();
   });
 
   test('the reported percentiles are exactly the nearest ranks of the per-request figures', () => {
@@ -96,6 +70,7 @@ describe('sluice bench on an upstream with known timings', () => {
       result.report.perRequest.map((line) => line.timeToFirstTokenMs ?? Number.NaN),
     );
     const e2e = sorted(result.report.perRequest.map((line) => line.endToEndMs));
+    expect(result.report.timeToFirstTokenMs.count).toBe(REQUESTS);
     // Ten samples: p50 is the 5th, p90 the 9th, p99 and max the 10th.
     expect(result.report.timeToFirstTokenMs).toMatchObject({
       p50: ttft[4],
@@ -111,37 +86,21 @@ describe('sluice bench on an upstream with known timings', () => {
     });
   });
 
-  test('inter-token latency and time per output token are the fixed gap', () => {
-    const itl = result.report.interTokenLatencyMs;
-    expect(itl.count).toBe(REQUESTS * (TOKENS - 1));
-    expectNear(itl.p50, INTERVAL_MS);
-    expectNear(itl.p90, INTERVAL_MS);
-    const tpot = result.report.timePerOutputTokenMs;
-    expect(tpot.count).toBe(REQUESTS);
-    expectNear(tpot.p50, INTERVAL_MS);
-    expectNear(tpot.max, INTERVAL_MS);
-  });
-
-  test('end-to-end latency is first token plus the remaining gaps', () => {
-    const e2e = result.report.endToEndLatencyMs;
-    const tail = (TOKENS - 1) * INTERVAL_MS;
-    expectNear(e2e.p50, 450 + tail);
-    expectNear(e2e.p90, 850 + tail);
-    expectNear(e2e.max, 950 + tail);
+  test('one inter-token gap per token after the first; one time per output token per request', () => {
+    expect(result.report.interTokenLatencyMs.count).toBe(REQUESTS * (TOKENS - 1));
+    expect(result.report.timePerOutputTokenMs.count).toBe(REQUESTS);
   });
 
   test('output tokens come from the usage chunk; throughput is over the run duration', () => {
     const report = result.report;
     expect(report.outputTokensPerRequest).toMatchObject({ p50: TOKENS, max: TOKENS });
     expect(report.outputTokens.total).toBe(REQUESTS * TOKENS);
-    // All requests start together, so the run lasts as long as the slowest one.
-    expectNear(report.durationSeconds * 1000, 950 + (TOKENS - 1) * INTERVAL_MS);
+    expect(report.durationSeconds).toBeGreaterThan(0);
     expect(report.requestThroughput).toBeCloseTo(REQUESTS / report.durationSeconds, 6);
     expect(report.outputTokens.throughput).toBeCloseTo(
       (REQUESTS * TOKENS) / report.durationSeconds,
       6,
     );
-    for (const line of report.perRequest) expect(line.error).toBeNull();
   });
 
   test('the request asked for streamed usage with the given limits', () => {
@@ -157,8 +116,8 @@ describe('sluice bench on an upstream with known timings', () => {
 describe('sluice bench without usage in the stream', () => {
   test('counts text chunks as output tokens', async () => {
     const upstream = await startTimedOpenAiUpstream({
-      timeToFirstTokenMs: [5],
-      intervalMs: 2,
+      timeToFirstTokenMs: [1],
+      intervalMs: 1,
       tokens: 4,
       reportUsage: false,
     });
