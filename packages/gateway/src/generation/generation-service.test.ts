@@ -288,7 +288,7 @@ describe('GenerationService', () => {
 
   test('unknown models are rejected before anything is created', async () => {
     const { service } = await setup(new MockLanguageModel());
-    await expect(service.start({ ...request, model: 'nope' })).rejects.toThrow(/Unknown model/);
+    await expect(service.start({ ...request, model: 'nope' })).rejects.toThrow(/is not configured/);
   });
 });
 

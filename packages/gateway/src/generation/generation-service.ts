@@ -6,6 +6,7 @@
  * store's control channel, so whichever node runs the producer acts on them; waiting for
  * an outcome watches the store's update events.
  */
+import { errorGuard, SluiceError } from '../errors/sluice-error.ts';
 import type { PolicyRuntime } from '../governance/policy-runtime.ts';
 import type { ReviewItem, ReviewQueue } from '../governance/review/review-queue.ts';
 import type { GatewayObservability } from '../observability/observability.ts';
@@ -60,13 +61,21 @@ interface Attendance {
   abandonTimer: NodeJS.Timeout | undefined;
 }
 
-export class UnknownModelError extends Error {
+export class UnknownModelError extends SluiceError {
+  static override readonly isInstance = errorGuard<UnknownModelError>('UnknownModelError');
   override readonly name = 'UnknownModelError';
+  readonly code = 'SLUICE_ERR_MODEL_NOT_FOUND' as const;
 }
 
-/** The request sets options the chosen model cannot carry; nothing was started. */
-export class UnsupportedOptionsError extends Error {
+/**
+ * The request sets options the chosen model cannot carry; nothing was started. Routes
+ * name the fields in their own request shape, so they reword it before answering.
+ */
+export class UnsupportedOptionsError extends SluiceError {
+  static override readonly isInstance =
+    errorGuard<UnsupportedOptionsError>('UnsupportedOptionsError');
   override readonly name = 'UnsupportedOptionsError';
+  readonly code = 'SLUICE_ERR_UNSUPPORTED_FIELD' as const;
   readonly provider: string;
   readonly unsupported: readonly UnsupportedOption[];
 
@@ -275,7 +284,7 @@ export class GenerationService {
 
   #registered(request: GenerationRequest) {
     const registered = this.#models.get(request.model);
-    if (!registered) throw new UnknownModelError(`Unknown model ${request.model}`);
+    if (!registered) throw new UnknownModelError(`Model '${request.model}' is not configured`);
     const unsupported = registered.model.unsupportedOptions(callOptionsOf(request));
     if (unsupported.length > 0) throw new UnsupportedOptionsError(registered.provider, unsupported);
     return registered;

@@ -8,6 +8,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { messageCharacters } from '@sluice/protocol';
 import { type TokenBudget, UNLIMITED_TOKEN_BUDGET } from '../control/quotas/token-budget.ts';
+import { errorGuard, SluiceError } from '../errors/sluice-error.ts';
 import type { ActivePolicy } from '../governance/policy-runtime.ts';
 import type { ReviewQueue } from '../governance/review/review-queue.ts';
 import { GuardrailSession } from '../guardrails/guardrail-session.ts';
@@ -58,8 +59,11 @@ export interface LocalProducer {
 }
 
 /** The record store refused the new record: the request fails before anything started. */
-export class RecordUnavailableError extends Error {
+export class RecordUnavailableError extends SluiceError {
+  static override readonly isInstance =
+    errorGuard<RecordUnavailableError>('RecordUnavailableError');
   override readonly name = 'RecordUnavailableError';
+  readonly code = 'SLUICE_ERR_STORE_UNAVAILABLE' as const;
 }
 
 export function generationStreamPath(id: string): string {
@@ -100,7 +104,7 @@ export async function launchGeneration(
   try {
     await services.records.create(record);
   } catch (error) {
-    throw new RecordUnavailableError('The generation record could not be written', {
+    throw new RecordUnavailableError('The generation could not be recorded; nothing was started', {
       cause: error,
     });
   }

@@ -6,11 +6,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SseConnection } from '../delivery/sse-connection.ts';
 import type { GenerationRequest } from '../generation/generation.ts';
 import type { GenerationRecord } from '../generation/generation-record.ts';
-import {
-  RecordUnavailableError,
-  UnknownModelError,
-  UnsupportedOptionsError,
-} from '../generation/generation-service.ts';
+import { UnknownModelError, UnsupportedOptionsError } from '../generation/generation-service.ts';
 import { callerOf } from './auth/caller.ts';
 import { assertTenantAccess } from './auth/tenant-access.ts';
 import type { GatewayContext } from './gateway-context.ts';
@@ -75,9 +71,9 @@ function requestError(
   request: GenerationRequest,
   fieldName: (field: string) => string,
 ): unknown {
-  if (error instanceof UnknownModelError) return unknownModel(request.model);
-  if (error instanceof UnsupportedOptionsError) return unsupportedFields(error, fieldName);
-  if (error instanceof RecordUnavailableError) return new HttpError('SLUICE_ERR_STORE_UNAVAILABLE');
+  if (UnknownModelError.isInstance(error)) return unknownModel(request.model);
+  if (UnsupportedOptionsError.isInstance(error)) return unsupportedFields(error, fieldName);
+  // Anything else (a record store that refused, an upstream failure) answers as it is.
   return error;
 }
 

@@ -22,6 +22,7 @@ import type {
   ToolChoice,
   ToolDefinition,
 } from '@sluice/protocol';
+import { errorGuard, SluiceError } from '../errors/sluice-error.ts';
 
 export type { ChatMessage } from '@sluice/protocol';
 
@@ -122,36 +123,32 @@ export interface LanguageModel {
   doStream(options: LanguageModelCallOptions): Promise<LanguageModelStreamResult>;
 }
 
-const PROVIDER_ERROR = Symbol.for('sluice.provider.error');
-
 export interface ProviderErrorOptions {
   code: ErrorCode;
   message: string;
   retryable: boolean;
   /** Upstream HTTP status, when there was one. */
-  statusCode?: number;
+  upstreamStatus?: number;
   cause?: unknown;
 }
 
 /**
- * A typed upstream failure. `message` is safe to show to clients: it never contains
- * API keys or prompt text.
+ * A typed upstream failure, a Sluice error with its catalogue code (502/504) and the
+ * retryability the provider judged. `message` is safe to show to clients: it never
+ * contains API keys or prompt text.
  */
-export class ProviderError extends Error {
-  readonly [PROVIDER_ERROR] = true;
+export class ProviderError extends SluiceError {
+  static override readonly isInstance = errorGuard<ProviderError>('ProviderError');
   override readonly name = 'ProviderError';
   readonly code: ErrorCode;
-  readonly retryable: boolean;
-  readonly statusCode: number | undefined;
+  readonly upstreamStatus: number | undefined;
 
   constructor(options: ProviderErrorOptions) {
-    super(options.message, options.cause === undefined ? undefined : { cause: options.cause });
+    super(options.message, {
+      retryable: options.retryable,
+      ...(options.cause === undefined ? {} : { cause: options.cause }),
+    });
     this.code = options.code;
-    this.retryable = options.retryable;
-    this.statusCode = options.statusCode;
-  }
-
-  static isInstance(value: unknown): value is ProviderError {
-    return typeof value === 'object' && value !== null && PROVIDER_ERROR in value;
+    this.upstreamStatus = options.upstreamStatus;
   }
 }

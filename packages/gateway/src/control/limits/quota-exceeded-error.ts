@@ -4,11 +4,10 @@
  * message names the limit and the scope ("for this key"), never who the subject is.
  */
 import type { ErrorCode } from '@sluice/protocol';
+import { errorGuard, SluiceError } from '../../errors/sluice-error.ts';
 import type { QuotaDecision } from '../quotas/quota-decision.ts';
 import type { QuotaLimitName, QuotaScope } from '../quotas/quota-policy.ts';
 import { rateLimitHeaders, retryAfterSeconds } from './rate-limit-headers.ts';
-
-const QUOTA_EXCEEDED_ERROR = Symbol.for('sluice.control.quota-exceeded-error');
 
 export type QuotaErrorCode = Extract<
   ErrorCode,
@@ -35,25 +34,19 @@ const WHOSE: Record<QuotaScope, string> = {
   'client-ip': 'from this client address',
 };
 
-export class QuotaExceededError extends Error {
-  readonly [QUOTA_EXCEEDED_ERROR] = true;
+export class QuotaExceededError extends SluiceError {
+  static override readonly isInstance = errorGuard<QuotaExceededError>('QuotaExceededError');
   override readonly name = 'QuotaExceededError';
-  readonly status = 429;
-  readonly retryable = true;
   readonly code: QuotaErrorCode;
   readonly decision: QuotaDecision;
-  /** `Retry-After` and the `RateLimit-*` fields, ready for the reply. */
-  readonly headers: Record<string, string>;
 
   constructor(decision: QuotaDecision) {
     const seconds = retryAfterSeconds(decision.retryAfterMs);
-    super(`${WHAT[decision.name]} ${WHOSE[decision.scope]}; retry after ${seconds} s`);
+    // `Retry-After` and the `RateLimit-*` fields, ready for the reply.
+    super(`${WHAT[decision.name]} ${WHOSE[decision.scope]}; retry after ${seconds} s`, {
+      headers: rateLimitHeaders({ ...decision, allowed: false }),
+    });
     this.code = CODES[decision.name];
     this.decision = decision;
-    this.headers = rateLimitHeaders({ ...decision, allowed: false });
-  }
-
-  static isInstance(value: unknown): value is QuotaExceededError {
-    return typeof value === 'object' && value !== null && QUOTA_EXCEEDED_ERROR in value;
   }
 }

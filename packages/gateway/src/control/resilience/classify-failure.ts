@@ -21,7 +21,7 @@ const UPSTREAM_SIDE_CLIENT_STATUSES = new Set([401, 403, 404, 408, 429]);
 export function classifyFailure(error: unknown, signal: AbortSignal | undefined): FailureKind {
   if (signal?.aborted) return 'cancelled';
   if (!ProviderError.isInstance(error)) return 'upstream';
-  const status = error.statusCode;
+  const status = error.upstreamStatus;
   if (status !== undefined && status >= 400 && status < 500) {
     return UPSTREAM_SIDE_CLIENT_STATUSES.has(status) ? 'upstream' : 'request';
   }

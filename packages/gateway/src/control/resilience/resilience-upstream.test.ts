@@ -84,7 +84,7 @@ describe('retries against a faulty upstream', () => {
     upstream.otherwise = { kind: 'status', status: 503 };
     const model = resilient([link('gpt', httpModel(upstream))], { attempts: 3 });
     const error = await model.doStream({ messages }).catch((caught: unknown) => caught);
-    expect(ProviderError.isInstance(error) && error.statusCode).toBe(503);
+    expect(ProviderError.isInstance(error) && error.upstreamStatus).toBe(503);
     expect(upstream.requests).toHaveLength(3);
   });
 });

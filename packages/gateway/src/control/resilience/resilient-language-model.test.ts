@@ -29,7 +29,7 @@ function serverError(): ProviderError {
     code: 'SLUICE_ERR_UPSTREAM_ERROR',
     message: 'The upstream responded with HTTP 503',
     retryable: true,
-    statusCode: 503,
+    upstreamStatus: 503,
   });
 }
 
@@ -38,7 +38,7 @@ function badRequest(): ProviderError {
     code: 'SLUICE_ERR_UPSTREAM_ERROR',
     message: 'The upstream responded with HTTP 400',
     retryable: false,
-    statusCode: 400,
+    upstreamStatus: 400,
   });
 }
 
@@ -146,7 +146,7 @@ describe('ResilientLanguageModel before the first token', () => {
     const breaker = new CircuitBreaker('primary', { failureThreshold: 10 });
     const { model, events } = resilient({ chain: [link('primary', primary, { breaker })] });
     const error = await model.doStream({ messages }).catch((caught: unknown) => caught);
-    expect(ProviderError.isInstance(error) && error.statusCode).toBe(503);
+    expect(ProviderError.isInstance(error) && error.upstreamStatus).toBe(503);
     expect(primary.calls).toHaveLength(3);
     expect(breaker.snapshot().consecutiveFailures).toBe(3);
     expect(events.filter((event) => event.type === 'attempt-failed')).toHaveLength(3);
@@ -160,7 +160,7 @@ describe('ResilientLanguageModel before the first token', () => {
       chain: [link('primary', primary, { breaker }), link('fallback', fallback)],
     });
     const error = await model.doStream({ messages }).catch((caught: unknown) => caught);
-    expect(ProviderError.isInstance(error) && error.statusCode).toBe(400);
+    expect(ProviderError.isInstance(error) && error.upstreamStatus).toBe(400);
     expect(primary.calls).toHaveLength(1);
     expect(fallback.calls).toHaveLength(0);
     expect(breaker.state).toBe('closed');
@@ -309,7 +309,7 @@ describe('ResilientLanguageModel after the first token', () => {
     });
     const collected = await collectStream((await model.doStream({ messages })).stream);
     expect(collected.text).toBe('Hello');
-    expect(ProviderError.isInstance(collected.error) && collected.error.statusCode).toBe(503);
+    expect(ProviderError.isInstance(collected.error) && collected.error.upstreamStatus).toBe(503);
     expect(fallback.calls).toHaveLength(0);
   });
 

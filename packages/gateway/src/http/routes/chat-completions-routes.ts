@@ -48,7 +48,7 @@ function checkModelCanCarry(
   try {
     context.generations.checkRequest(request);
   } catch (error) {
-    if (!(error instanceof UnsupportedOptionsError)) throw error;
+    if (!UnsupportedOptionsError.isInstance(error)) throw error;
     const maxTokensField =
       body.max_completion_tokens == null ? 'max_tokens' : 'max_completion_tokens';
     throw unsupportedOptionsError(error.provider, error.unsupported, (field) =>

@@ -226,7 +226,7 @@ describe('AnthropicChatModel', () => {
     expect(error).toMatchObject({
       code: 'SLUICE_ERR_UPSTREAM_ERROR',
       retryable,
-      statusCode: status,
+      upstreamStatus: status,
     });
     expect((error as Error).message).toContain(kind);
     expect((error as Error).message).not.toContain(API_KEY);

@@ -394,7 +394,7 @@ describe('OpenAICompatibleChatModel: errors', () => {
     expect(error).toMatchObject({
       code: 'SLUICE_ERR_UPSTREAM_ERROR',
       retryable,
-      statusCode: status,
+      upstreamStatus: status,
     });
     expect((error as Error).message).toContain(String(status));
     expect((error as Error).message).toContain('invalid_api_key');

@@ -53,7 +53,7 @@ export async function postEventStream(options: PostEventStreamOptions): Promise<
       code: 'SLUICE_ERR_UPSTREAM_BAD_RESPONSE',
       message: `The upstream answered with ${contentType.split(';')[0]} instead of an event stream`,
       retryable: false,
-      statusCode,
+      upstreamStatus: statusCode,
     });
   }
   return body;

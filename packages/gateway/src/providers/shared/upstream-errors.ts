@@ -52,7 +52,7 @@ export function errorFromStatus(status: number, kind: string | undefined): Provi
     code: 'SLUICE_ERR_UPSTREAM_ERROR',
     message: `The upstream responded with HTTP ${status}${kind === undefined ? '' : ` (${kind})`}`,
     retryable: isRetryableStatus(status),
-    statusCode: status,
+    upstreamStatus: status,
   });
 }
 
