@@ -83,12 +83,21 @@ describe('upstream failures', () => {
     expect(view.status).toBe('failed');
   });
 
-  test('a refused connection is a 502', async () => {
-    const response = await start('refused');
+  test('a refused connection is a 502 within the commit window', async () => {
+    const response = await start('refused', 'text/event-stream');
     expect(response.status).toBe(502);
+    expect(response.headers.get('content-type')).toContain('application/json');
     expect(((await response.json()) as { error: { code: string } }).error.code).toBe(
       'SLUICE_ERR_UPSTREAM_UNAVAILABLE',
     );
+  });
+
+  test('the 201 answer never waits for the model: the failure is in the record', async () => {
+    const response = await start('refused');
+    expect(response.status).toBe(201);
+    const { id } = (await response.json()) as { id: string };
+    const events = await readSse(await fetch(`${server.baseUrl}/v1/generations/${id}/events`));
+    expect(terminalOf(events).data).toMatchObject({ code: 'SLUICE_ERR_UPSTREAM_UNAVAILABLE' });
   });
 
   test.each([

@@ -72,7 +72,7 @@ class HeartbeatTicker {
 const DEFAULT_MAX_BUFFERED_BYTES = 1024 * 1024;
 const DEFAULT_STALLED_READER_TIMEOUT_MS = 30_000;
 
-const HEARTBEAT = encodeSseComment('heartbeat');
+const HEARTBEAT = encodeSseComment('keep-alive');
 
 type AnyRequest = IncomingMessage | Http2ServerRequest;
 

@@ -27,6 +27,7 @@ import {
   type Admission,
   callOptionsOf,
   generationStreamPath,
+  type LaunchedGeneration,
   type LocalProducer,
   launchGeneration,
 } from './launch-generation.ts';
@@ -38,6 +39,7 @@ export {
   type Admission,
   DEFAULT_TENANT,
   GENERATION_STREAM_PREFIX,
+  type LaunchedGeneration,
   RecordUnavailableError,
 } from './launch-generation.ts';
 
@@ -151,12 +153,13 @@ export class GenerationService {
   }
 
   /**
-   * Starts a generation. Throws `UnknownModelError`, `UnsupportedOptionsError` or
-   * `RecordUnavailableError`. When the upstream fails before streaming, the returned record
-   * is already `failed` with its `error` set, so the caller can still answer with the
-   * upstream status.
+   * Starts a generation and resolves as soon as its log exists, without waiting for the
+   * model. Throws `UnknownModelError`, `UnsupportedOptionsError` or
+   * `RecordUnavailableError`. `accepted` settles when the upstream answered; when it failed
+   * before streaming, with the record already `failed`, so the caller can still answer
+   * with the upstream status.
    */
-  async start(request: GenerationRequest, admission: Admission = {}): Promise<GenerationRecord> {
+  async launch(request: GenerationRequest, admission: Admission = {}): Promise<LaunchedGeneration> {
     const registered = this.#registered(request);
     const policy = await this.#policies.resolve({
       model: registered.name,
@@ -188,6 +191,11 @@ export class GenerationService {
         });
       },
     );
+  }
+
+  /** Starts a generation and resolves once the upstream answered (or failed first). */
+  async start(request: GenerationRequest, admission: Admission = {}): Promise<GenerationRecord> {
+    return (await this.launch(request, admission)).accepted;
   }
 
   /**

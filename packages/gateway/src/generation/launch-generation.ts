@@ -3,7 +3,8 @@
  * store that cannot take it fails the request cleanly), its log with `response-start`, the
  * producer's local state and stages, the upstream call, and — once the producer ended —
  * finalization and the release of what admission handed out. `launchGeneration` resolves
- * once the upstream accepted the call (or failed before streaming).
+ * as soon as the log exists, never waiting for the model; `accepted` tells when the
+ * upstream answered.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { messageCharacters } from '@sluice/protocol';
@@ -58,6 +59,16 @@ export interface LocalProducer {
   readonly done: Promise<void>;
 }
 
+/**
+ * A generation that started: its record, its log open with `response-start`, the upstream
+ * called. `accepted` settles once the upstream answered (its first token, through the
+ * resilience wrapper) or failed before streaming — then with the failed record.
+ */
+export interface LaunchedGeneration {
+  record: GenerationRecord;
+  accepted: Promise<GenerationRecord>;
+}
+
 /** The record store refused the new record: the request fails before anything started. */
 export class RecordUnavailableError extends SluiceError {
   static override readonly isInstance =
@@ -77,7 +88,7 @@ export async function launchGeneration(
   request: GenerationRequest,
   admission: Admission,
   register: (producer: LocalProducer) => void,
-): Promise<GenerationRecord> {
+): Promise<LaunchedGeneration> {
   const id = `gen_${randomUUID().replaceAll('-', '')}`;
   const streamPath = generationStreamPath(id);
   const tokens = admission.tokens ?? UNLIMITED_TOKEN_BUDGET;
@@ -214,37 +225,39 @@ export async function launchGeneration(
   });
   context.providerSpan = providerSpan;
   state.upstreamStartedAt = performance.now();
-  let result: Awaited<ReturnType<typeof registered.model.doStream>>;
-  try {
-    result = await registered.model.doStream({
-      ...callOptionsOf(request),
-      abortSignal: controller.signal,
-      headers: { ...request.upstreamHeaders, ...providerSpan.upstreamHeaders },
+  const accepted = (async (): Promise<GenerationRecord> => {
+    let result: Awaited<ReturnType<typeof registered.model.doStream>>;
+    try {
+      result = await registered.model.doStream({
+        ...callOptionsOf(request),
+        abortSignal: controller.signal,
+        headers: { ...request.upstreamHeaders, ...providerSpan.upstreamHeaders },
+      });
+    } catch (error) {
+      const ending = controller.signal.aborted ? stopped(state.stopCause) : failure(error);
+      await endGeneration(context, ending, { outputTokens: 0 });
+      await finishUp();
+      return snapshot(record, context);
+    }
+    audit.record({
+      type: 'generation-started',
+      generationId: id,
+      ...subject,
+      payload: {
+        model: registered.name,
+        provider: registered.provider,
+        policyVersion: policy.label,
+        modelConfigurationVersion: registered.configurationVersion,
+      },
     });
-  } catch (error) {
-    const ending = controller.signal.aborted ? stopped(state.stopCause) : failure(error);
-    await endGeneration(context, ending, { outputTokens: 0 });
-    await finishUp();
+    void pumpModelStream(context, result.stream).finally(async () => {
+      // Release the upstream if the model left it open (a block, or the log went away).
+      if (!controller.signal.aborted) controller.abort('done');
+      await finishUp();
+    });
     return snapshot(record, context);
-  }
-  audit.record({
-    type: 'generation-started',
-    generationId: id,
-    ...subject,
-    payload: {
-      model: registered.name,
-      provider: registered.provider,
-      policyVersion: policy.label,
-      modelConfigurationVersion: registered.configurationVersion,
-    },
-  });
-
-  void pumpModelStream(context, result.stream).finally(async () => {
-    // Release the upstream if the model left it open (a block, or the log went away).
-    if (!controller.signal.aborted) controller.abort('done');
-    await finishUp();
-  });
-  return snapshot(record, context);
+  })();
+  return { record: snapshot(record, context), accepted };
 }
 
 function producerState(record: GenerationRecord, request: GenerationRequest): ProducerState {

@@ -1,12 +1,18 @@
 /**
  * Shared by the native and OpenAI-compatible routes: start a generation, turning an
- * unknown model or an upstream that failed before streaming into catalogue errors.
+ * unknown model or an upstream that failed before streaming into catalogue errors, and
+ * apply the commit window (how long a response waits for the first token before it
+ * commits and a later failure becomes an in-stream event).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { SseConnection } from '../delivery/sse-connection.ts';
 import type { GenerationRequest } from '../generation/generation.ts';
 import type { GenerationRecord } from '../generation/generation-record.ts';
-import { UnknownModelError, UnsupportedOptionsError } from '../generation/generation-service.ts';
+import {
+  type LaunchedGeneration,
+  UnknownModelError,
+  UnsupportedOptionsError,
+} from '../generation/generation-service.ts';
 import { callerOf } from './auth/caller.ts';
 import { assertTenantAccess } from './auth/tenant-access.ts';
 import type { GatewayContext } from './gateway-context.ts';
@@ -17,6 +23,13 @@ export const GENERATION_ID_HEADER = 'sluice-generation-id';
 export interface StartGenerationOptions {
   /** Names a field of Sluice's request shape in the route's own (e.g. `topP` → `top_p`). */
   fieldName?: (field: string) => string;
+  /**
+   * How long to wait for the upstream's first token before answering. Until then a
+   * failure is still an HTTP error; after it the route commits (an SSE response sends
+   * heartbeats until tokens flow). 0 answers at once (the 201 mode); absent waits for the
+   * upstream however long it takes.
+   */
+  waitForUpstreamMs?: number;
 }
 
 export async function startGeneration(
@@ -38,10 +51,10 @@ export async function startGeneration(
   // Refused before anything is created: a 429 holds no slot and spends nothing.
   const admission = await context.quotas.admitGeneration(identity);
   reply.headers(admission.headers);
-  let generation: GenerationRecord;
+  let launched: LaunchedGeneration;
   try {
     const tokens = await context.quotas.openTokenBudget(identity);
-    generation = await context.generations.start(
+    launched = await context.generations.launch(
       {
         ...request,
         ...identity,
@@ -54,7 +67,11 @@ export async function startGeneration(
     admission.lease.release();
     throw requestError(error, request, fieldName);
   }
-  reply.header(GENERATION_ID_HEADER, generation.id);
+  reply.header(GENERATION_ID_HEADER, launched.record.id);
+  const waitMs = options.waitForUpstreamMs;
+  if (waitMs === 0) return launched.record;
+  const generation =
+    waitMs === undefined ? await launched.accepted : await settledWithin(launched, waitMs);
   // Nothing reached the client yet, so an upstream that failed before streaming is an
   // HTTP error (502/504) rather than an event.
   if (generation.status === 'failed' && generation.error && generation.text === '') {
@@ -63,6 +80,22 @@ export async function startGeneration(
     throw error;
   }
   return generation;
+}
+
+/** The accepted record if the upstream answered within `windowMs`, else the running one. */
+async function settledWithin(
+  launched: LaunchedGeneration,
+  windowMs: number,
+): Promise<GenerationRecord> {
+  let timer: NodeJS.Timeout | undefined;
+  const window = new Promise<GenerationRecord>((resolve) => {
+    timer = setTimeout(() => resolve(launched.record), windowMs);
+  });
+  try {
+    return await Promise.race([launched.accepted, window]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** A request the service refused before starting, as an HTTP error (others pass through). */

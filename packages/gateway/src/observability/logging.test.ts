@@ -87,7 +87,7 @@ describe('logs never carry secrets or user text', () => {
     const refused = await app.inject({
       method: 'POST',
       url: '/v1/generations',
-      headers: { ...credentials, 'content-type': 'application/json' },
+      headers: { ...credentials, 'content-type': 'application/json', accept: 'text/event-stream' },
       payload: {
         model: 'refused-upstream',
         messages: [{ role: 'user', content: planted.promptSecret }],

@@ -73,14 +73,22 @@ export async function chatCompletionsRoutes(
       const generationRequest = generationRequestFromOpenAi(body, provider, request.headers);
       // An unknown model is answered 404 by startGeneration.
       if (provider !== undefined) checkModelCanCarry(context, generationRequest, body);
-      const generation = await startGeneration(context, request, reply, generationRequest);
-      const created = Math.floor(Date.parse(generation.createdAt) / 1000);
       const mode = body.stream
         ? resolveDeliveryMode(context.config.delivery, body.delivery, {
-            model: generation.model,
+            model: body.model,
             route: '/v1/chat/completions',
           })
         : 'final';
+      // A stream waits up to the commit window for the first token (a fast failure is still
+      // a JSON error); a single body waits for the answer anyway.
+      const generation = await startGeneration(
+        context,
+        request,
+        reply,
+        generationRequest,
+        mode === 'final' ? {} : { waitForUpstreamMs: context.config.streams.commitWindowMs },
+      );
+      const created = Math.floor(Date.parse(generation.createdAt) / 1000);
       const completed =
         mode === 'auto'
           ? await completesWithin(

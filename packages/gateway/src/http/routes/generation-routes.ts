@@ -54,16 +54,25 @@ export async function generationRoutes(
   app.post(ROUTE, generate, async (request, reply) => {
     checkMessageCount(request.body, context.config.limits);
     const body = parseBody(schema, request.body);
+    const mode = resolveDeliveryMode(context.config.delivery, body.delivery, {
+      model: body.model,
+      route: ROUTE,
+    });
+    const streams = mode === 'stream' || mode === 'auto';
+    // SSE waits up to the commit window for the first token (a fast failure is still a JSON
+    // 502/504); the 201 answer never waits for the model; `final` waits for the verdict.
+    const waitForUpstreamMs = !streams
+      ? undefined
+      : wantsEventStream(request.headers.accept)
+        ? context.config.streams.commitWindowMs
+        : 0;
     const generation = await startGeneration(
       context,
       request,
       reply,
       generationRequestFromBody(body),
+      waitForUpstreamMs === undefined ? {} : { waitForUpstreamMs },
     );
-    const mode = resolveDeliveryMode(context.config.delivery, body.delivery, {
-      model: generation.model,
-      route: ROUTE,
-    });
     if (mode === 'final') {
       const finalized = await context.generations.finalized(generation.id);
       return context.generations.view(finalized ?? generation);
