@@ -1,8 +1,9 @@
 /**
  * @sluice/protocol: what the gateway and its clients agree on — event types, offsets,
- * the error catalogue and SSE encoding.
+ * the canonical event codec, the error catalogue and SSE encoding.
  */
 export * from './errors.ts';
+export * from './event-codec.ts';
 export * from './events.ts';
 export * from './messages.ts';
 export * from './offsets.ts';

@@ -14,6 +14,12 @@ describe('encodeSseMessage', () => {
     );
   });
 
+  test('compact data lines keep a leading space by adding the separator', () => {
+    expect(encodeSseMessage({ event: 'data', data: 'a\n b' }, { compact: true })).toBe(
+      'event: data\ndata:a\ndata:  b\n\n',
+    );
+  });
+
   test.each(['id', 'event'] as const)('rejects CR or LF in %s', (field) => {
     expect(() => encodeSseMessage({ data: 'x', [field]: 'a\nb' })).toThrow(TypeError);
     expect(() => encodeSseMessage({ data: 'x', [field]: 'a\rb' })).toThrow(TypeError);

@@ -1,7 +1,9 @@
-import type { GenerationEvent } from '@sluice/protocol';
+import { encodeGenerationEvent, type GenerationEvent } from '@sluice/protocol';
 import { describe, expect, it } from 'vitest';
-import type { StoredMessage } from '../store/stream-store.ts';
+import type { ReadBatch, StoredMessage } from '../store/stream-store.ts';
+import type { EventFrame } from './frame.ts';
 import { OpenAiChunkEncoder, openAiUsage } from './openai-chunk-encoder.ts';
+import { sseText } from './sse-transport.ts';
 
 const options = {
   generationId: 'gen_"odd"\\id',
@@ -14,9 +16,15 @@ function stored(text: string, index: number): StoredMessage {
   return { offset: String(index).padStart(8, '0'), data: Buffer.from(text) };
 }
 
-/** As the producer writes events: JSON.stringify, `type` first. */
-const storedEvents = (events: GenerationEvent[]) =>
-  events.map((event, index) => stored(JSON.stringify(event), index));
+function batchOf(messages: StoredMessage[]): ReadBatch {
+  return { messages, nextOffset: 'end', upToDate: true, closed: false };
+}
+
+/** As the producer writes events: the protocol codec's canonical layout. */
+const storedEvents = (events: GenerationEvent[]): ReadBatch =>
+  batchOf(events.map((event, index) => stored(encodeGenerationEvent(event), index)));
+
+const sseOf = (frames: readonly EventFrame[]): string => sseText(frames);
 
 function frames(sse: string): unknown[] {
   return sse
@@ -52,7 +60,7 @@ const finish = (finishReason: 'stop' | 'tool-calls'): GenerationEvent => ({
   timings: { timeToFirstTokenMs: 1, durationMs: 2 },
 });
 
-describe('OpenAiChunkEncoder.encodeBatch', () => {
+describe('OpenAiChunkEncoder.encode', () => {
   it('gives per-token events the same bytes as encoding the parsed event', () => {
     const events: GenerationEvent[] = [
       start,
@@ -71,8 +79,8 @@ describe('OpenAiChunkEncoder.encodeBatch', () => {
       finish('tool-calls'),
     ];
     const reference = new OpenAiChunkEncoder(options);
-    const expected = events.map((event) => reference.encode(event)).join('');
-    const batch = new OpenAiChunkEncoder(options).encodeBatch(storedEvents(events));
+    const expected = sseOf(events.flatMap((event) => reference.encodeEvent(event)));
+    const batch = sseOf(new OpenAiChunkEncoder(options).encode(storedEvents(events)));
     expect(batch).toBe(expected);
 
     type Delta = {
@@ -104,11 +112,11 @@ describe('OpenAiChunkEncoder.encodeBatch', () => {
       '{"type":"tool-call-delta","argumentsDelta":"g","index":1}',
       '{"type":"tool-call-delta","index":1,"argumentsDelta":"h","toolCallId":"i"}',
     ];
-    const batch = new OpenAiChunkEncoder(options).encodeBatch(layouts.map(stored));
+    const batch = sseOf(new OpenAiChunkEncoder(options).encode(batchOf(layouts.map(stored))));
     const reference = new OpenAiChunkEncoder(options);
-    const expected = layouts
-      .map((layout) => reference.encode(JSON.parse(layout) as GenerationEvent))
-      .join('');
+    const expected = sseOf(
+      layouts.flatMap((layout) => reference.encodeEvent(JSON.parse(layout) as GenerationEvent)),
+    );
     // Equal as JSON; bytes may differ where the log spelled a character as an escape.
     expect(frames(batch)).toEqual(frames(expected));
     expect(frames(batch)).toHaveLength(layouts.length);
@@ -124,20 +132,22 @@ describe('OpenAiChunkEncoder chunks', () => {
 
   it('writes tool calls as OpenAI streams them', () => {
     const encoder = new OpenAiChunkEncoder({ ...plain, includeUsage: false });
-    const sse = encoder.encodeBatch(
-      storedEvents([
-        { type: 'tool-call-start', index: 0, toolCallId: 'call_abc', toolName: 'get_weather' },
-        { type: 'tool-call-delta', index: 0, argumentsDelta: '{"location":' },
-        { type: 'tool-call-delta', index: 0, argumentsDelta: '"Paris"}' },
-        {
-          type: 'tool-call-end',
-          index: 0,
-          toolCallId: 'call_abc',
-          toolName: 'get_weather',
-          arguments: '{"location":"Paris"}',
-        },
-        finish('tool-calls'),
-      ]),
+    const sse = sseOf(
+      encoder.encode(
+        storedEvents([
+          { type: 'tool-call-start', index: 0, toolCallId: 'call_abc', toolName: 'get_weather' },
+          { type: 'tool-call-delta', index: 0, argumentsDelta: '{"location":' },
+          { type: 'tool-call-delta', index: 0, argumentsDelta: '"Paris"}' },
+          {
+            type: 'tool-call-end',
+            index: 0,
+            toolCallId: 'call_abc',
+            toolName: 'get_weather',
+            arguments: '{"location":"Paris"}',
+          },
+          finish('tool-calls'),
+        ]),
+      ),
     );
     expect(sse).toBe(
       `${head}{"tool_calls":[{"index":0,"id":"call_abc","type":"function","function":{"name":"get_weather","arguments":""}}]}${tail}` +
@@ -151,19 +161,21 @@ describe('OpenAiChunkEncoder chunks', () => {
 
   it('writes reasoning as delta.reasoning_content', () => {
     const encoder = new OpenAiChunkEncoder({ ...plain, includeUsage: false });
-    expect(encoder.encodeBatch(storedEvents([{ type: 'reasoning-delta', delta: 'Hmm.' }]))).toBe(
+    expect(sseOf(encoder.encode(storedEvents([{ type: 'reasoning-delta', delta: 'Hmm.' }])))).toBe(
       `${head}{"reasoning_content":"Hmm."}${tail}`,
     );
   });
 
   it('reports reasoning and cached tokens in the usage chunk when the usage has them', () => {
     const encoder = new OpenAiChunkEncoder({ ...plain, includeUsage: true });
-    const sse = encoder.encode({
-      type: 'response-finish',
-      finishReason: 'stop',
-      usage: { inputTokens: 10, outputTokens: 7, reasoningTokens: 4, cachedInputTokens: 6 },
-      timings: { timeToFirstTokenMs: 1, durationMs: 2 },
-    });
+    const sse = sseOf(
+      encoder.encodeEvent({
+        type: 'response-finish',
+        finishReason: 'stop',
+        usage: { inputTokens: 10, outputTokens: 7, reasoningTokens: 4, cachedInputTokens: 6 },
+        timings: { timeToFirstTokenMs: 1, durationMs: 2 },
+      }),
+    );
     expect(sse).toBe(
       `${head}{},"logprobs":null,"finish_reason":"stop"}]}\n\n` +
         'data: {"id":"chatcmpl-gen_1","object":"chat.completion.chunk","created":1700000000,' +
@@ -184,17 +196,20 @@ describe('OpenAiChunkEncoder chunks', () => {
 
   it('stops at the terminal event', () => {
     const encoder = new OpenAiChunkEncoder({ ...plain, includeUsage: false });
-    const sse = encoder.encodeBatch(
-      storedEvents([
-        {
-          type: 'response-error',
-          code: 'SLUICE_ERR_UPSTREAM_ERROR',
-          message: 'boom',
-          retryable: true,
-        },
-        { type: 'text-delta', delta: 'late' },
-      ]),
+    const sse = sseOf(
+      encoder.encode(
+        storedEvents([
+          {
+            type: 'response-error',
+            code: 'SLUICE_ERR_UPSTREAM_ERROR',
+            message: 'boom',
+            retryable: true,
+          },
+          { type: 'text-delta', delta: 'late' },
+        ]),
+      ),
     );
+    expect(encoder.isComplete()).toBe(true);
     expect(sse).toBe(
       'data: {"error":{"message":"boom","type":"server_error","code":"SLUICE_ERR_UPSTREAM_ERROR"}}\n\n',
     );

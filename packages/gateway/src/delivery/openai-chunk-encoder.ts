@@ -1,12 +1,25 @@
 /**
- * Generation events as OpenAI Chat Completions `chat.completion.chunk` SSE frames: role
- * chunk, content, `reasoning_content` and `tool_calls` chunks, finish chunk, optional usage
- * chunk, `[DONE]`. What the official `openai` SDK parses and assembles (its
- * `finalChatCompletion()` and `runTools` included).
+ * Generation events as OpenAI Chat Completions `chat.completion.chunk` frames (sent as
+ * SSE `data:` lines): role chunk, content, `reasoning_content` and `tool_calls` chunks,
+ * finish chunk, optional usage chunk, `[DONE]`. What the official `openai` SDK parses and
+ * assembles (its `finalChatCompletion()` and `runTools` included).
+ *
+ * Per-token events are read with the protocol codec's accessors: their text goes into the
+ * chunk as the JSON string literal the log already holds, with no parse and no stringify
+ * per token. A message in any other layout is decoded, so the log's bytes are an
+ * optimisation, never a requirement.
  */
-import type { FinishReason, GenerationEvent, Usage } from '@sluice/protocol';
-import type { StoredMessage } from '../store/stream-store.ts';
-import { messageText } from './generation-events.ts';
+import {
+  decodeGenerationEvent,
+  type FinishReason,
+  type GenerationEvent,
+  reasoningDeltaLiteral,
+  textDeltaLiteral,
+  toolCallDeltaLiterals,
+  type Usage,
+} from '@sluice/protocol';
+import type { ReadBatch } from '../store/stream-store.ts';
+import type { EventFrame, FrameEncoder } from './frame.ts';
 
 export function openAiFinishReason(reason: FinishReason | undefined): string {
   switch (reason) {
@@ -57,48 +70,16 @@ export interface ChunkEncoderOptions {
   includeUsage: boolean;
 }
 
-const data = (payload: unknown) => `data: ${JSON.stringify(payload)}\n\n`;
+const DONE: EventFrame = { data: '[DONE]' };
+const decoder = new TextDecoder();
 
-/**
- * How the producer serializes the per-token events (`JSON.stringify`, `type` first). A
- * message in one of these layouts carries its text as a ready JSON string literal, which
- * goes into the chunk as is: no parse and no stringify per token. Any other layout is
- * parsed, so the bytes of the log are an optimisation, never a requirement.
- */
-const TEXT_DELTA_PREFIX = '{"type":"text-delta","delta":"';
-const REASONING_DELTA_PREFIX = '{"type":"reasoning-delta","delta":"';
-const TOOL_CALL_DELTA_PREFIX = '{"type":"tool-call-delta","index":';
-const ARGUMENTS_DELTA_KEY = ',"argumentsDelta":"';
-/** A tool call index as JSON.stringify writes it. */
-const INDEX = /^(?:0|[1-9]\d*)$/;
-
-/**
- * Where the JSON string literal opening at `quote` ends (the index of its closing quote);
- * -1 when it does not close. Usually one `indexOf`: deltas rarely contain quotes.
- */
-function stringLiteralEnd(text: string, quote: number): number {
-  let at = text.indexOf('"', quote + 1);
-  while (at !== -1) {
-    let backslashes = 0;
-    while (text.charCodeAt(at - 1 - backslashes) === 92) backslashes += 1;
-    if (backslashes % 2 === 0) return at;
-    at = text.indexOf('"', at + 1);
-  }
-  return -1;
-}
-
-/** The literal from `quote` when it is the message's last member (`…"<literal>"}`). */
-function trailingLiteral(text: string, quote: number): string | undefined {
-  if (!text.endsWith('"}') || stringLiteralEnd(text, quote) !== text.length - 2) return undefined;
-  return text.slice(quote, -1);
-}
-
-export class OpenAiChunkEncoder {
+/** One encoder per response: it knows the chat completion's id, model and end. */
+export class OpenAiChunkEncoder implements FrameEncoder<EventFrame> {
   readonly #options: ChunkEncoderOptions;
   readonly #id: string;
   /** A chunk up to its delta object, and what follows the delta: built once. */
   readonly #deltaPrefix: string;
-  readonly #deltaSuffix = ',"logprobs":null,"finish_reason":null}]}\n\n';
+  readonly #deltaSuffix = ',"logprobs":null,"finish_reason":null}]}';
   #complete = false;
 
   constructor(options: ChunkEncoderOptions) {
@@ -106,113 +87,135 @@ export class OpenAiChunkEncoder {
     this.#id = chatCompletionId(options.generationId);
     // Field for field what #chunk serializes, so both paths give the same bytes.
     this.#deltaPrefix =
-      `data: {"id":${JSON.stringify(this.#id)},"object":"chat.completion.chunk",` +
+      `{"id":${JSON.stringify(this.#id)},"object":"chat.completion.chunk",` +
       `"created":${JSON.stringify(options.created)},"model":${JSON.stringify(options.model)},` +
       '"system_fingerprint":null,"choices":[{"index":0,"delta":';
   }
 
-  encodeBatch = (messages: readonly StoredMessage[]): string => {
-    let out = '';
-    for (const message of messages) {
+  encode(batch: ReadBatch): EventFrame[] {
+    const frames: EventFrame[] = [];
+    for (const message of batch.messages) {
       if (this.#complete) break;
-      const text = messageText(message);
-      out += this.#encodeFast(text) ?? this.encode(JSON.parse(text) as GenerationEvent);
+      const json = decoder.decode(message.data);
+      const fast = this.#encodeInPlace(json);
+      if (fast === undefined) this.#encodeEvent(decodeGenerationEvent(json), frames);
+      else frames.push(fast);
     }
-    return out;
-  };
+    return frames;
+  }
 
   /** True once `[DONE]` or an error frame was produced: the OpenAI stream is over. */
-  isComplete = (): boolean => this.#complete;
+  isComplete(): boolean {
+    return this.#complete;
+  }
 
-  encode(event: GenerationEvent): string {
+  /** The frames for one decoded event (the general path, and the reference in tests). */
+  encodeEvent(event: GenerationEvent): EventFrame[] {
+    const frames: EventFrame[] = [];
+    this.#encodeEvent(event, frames);
+    return frames;
+  }
+
+  #encodeEvent(event: GenerationEvent, frames: EventFrame[]): void {
     switch (event.type) {
       case 'response-start':
-        return this.#chunk({ role: 'assistant', content: '' }, null);
+        frames.push(this.#chunk({ role: 'assistant', content: '' }, null));
+        return;
       case 'text-delta':
-        return this.#chunk({ content: event.delta }, null);
+        frames.push(this.#chunk({ content: event.delta }, null));
+        return;
       case 'reasoning-delta':
-        return this.#chunk({ reasoning_content: event.delta }, null);
+        frames.push(this.#chunk({ reasoning_content: event.delta }, null));
+        return;
       case 'tool-call-start':
-        return this.#chunk(
-          {
-            tool_calls: [
-              {
-                index: event.index,
-                id: event.toolCallId,
-                type: 'function',
-                function: { name: event.toolName, arguments: '' },
-              },
-            ],
-          },
-          null,
+        frames.push(
+          this.#chunk(
+            {
+              tool_calls: [
+                {
+                  index: event.index,
+                  id: event.toolCallId,
+                  type: 'function',
+                  function: { name: event.toolName, arguments: '' },
+                },
+              ],
+            },
+            null,
+          ),
         );
+        return;
       case 'tool-call-delta':
-        return this.#chunk(
-          { tool_calls: [{ index: event.index, function: { arguments: event.argumentsDelta } }] },
-          null,
+        frames.push(
+          this.#chunk(
+            { tool_calls: [{ index: event.index, function: { arguments: event.argumentsDelta } }] },
+            null,
+          ),
         );
-      case 'response-finish': {
-        let out = this.#chunk({}, openAiFinishReason(event.finishReason));
-        if (this.#options.includeUsage) out += this.#usageChunk(event.usage);
+        return;
+      case 'response-finish':
+        frames.push(this.#chunk({}, openAiFinishReason(event.finishReason)));
+        if (this.#options.includeUsage) frames.push(this.#usageChunk(event.usage));
+        frames.push(DONE);
         this.#complete = true;
-        return `${out}data: [DONE]\n\n`;
-      }
+        return;
       case 'response-error':
         // The OpenAI SDK raises an APIError for a chunk carrying `error`.
+        frames.push({
+          data: JSON.stringify({
+            error: { message: event.message, type: 'server_error', code: event.code },
+          }),
+        });
         this.#complete = true;
-        return data({ error: { message: event.message, type: 'server_error', code: event.code } });
+        return;
       default:
         // tool-call-end adds nothing: OpenAI clients assemble calls from the deltas.
-        return '';
+        return;
     }
   }
 
-  /** The chunk for a per-token event in the producer's layout; undefined otherwise. */
-  #encodeFast(text: string): string | undefined {
-    if (text.startsWith(TEXT_DELTA_PREFIX)) {
-      const literal = trailingLiteral(text, TEXT_DELTA_PREFIX.length - 1);
-      if (literal === undefined) return undefined;
-      return `${this.#deltaPrefix}{"content":${literal}}${this.#deltaSuffix}`;
-    }
-    if (text.startsWith(TOOL_CALL_DELTA_PREFIX)) {
-      const key = text.indexOf(ARGUMENTS_DELTA_KEY, TOOL_CALL_DELTA_PREFIX.length);
-      if (key === -1) return undefined;
-      const index = text.slice(TOOL_CALL_DELTA_PREFIX.length, key);
-      const literal = trailingLiteral(text, key + ARGUMENTS_DELTA_KEY.length - 1);
-      if (literal === undefined || !INDEX.test(index)) return undefined;
-      return (
-        `${this.#deltaPrefix}{"tool_calls":[{"index":${index},"function":{"arguments":` +
-        `${literal}}}]}${this.#deltaSuffix}`
+  /** The chunk for a per-token event in the canonical layout; undefined otherwise. */
+  #encodeInPlace(json: string): EventFrame | undefined {
+    const text = textDeltaLiteral(json);
+    if (text !== undefined) return this.#deltaChunk(`{"content":${text}}`);
+    const call = toolCallDeltaLiterals(json);
+    if (call !== undefined) {
+      return this.#deltaChunk(
+        `{"tool_calls":[{"index":${call.index},"function":{"arguments":${call.argumentsDelta}}}]}`,
       );
     }
-    if (text.startsWith(REASONING_DELTA_PREFIX)) {
-      const literal = trailingLiteral(text, REASONING_DELTA_PREFIX.length - 1);
-      if (literal === undefined) return undefined;
-      return `${this.#deltaPrefix}{"reasoning_content":${literal}}${this.#deltaSuffix}`;
-    }
+    const reasoning = reasoningDeltaLiteral(json);
+    if (reasoning !== undefined) return this.#deltaChunk(`{"reasoning_content":${reasoning}}`);
     return undefined;
   }
 
-  #chunk(delta: Record<string, unknown>, finishReason: string | null): string {
-    return data({
-      id: this.#id,
-      object: 'chat.completion.chunk',
-      created: this.#options.created,
-      model: this.#options.model,
-      system_fingerprint: null,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
-    });
+  #deltaChunk(delta: string): EventFrame {
+    return { data: `${this.#deltaPrefix}${delta}${this.#deltaSuffix}` };
   }
 
-  #usageChunk(usage: Usage): string {
-    return data({
-      id: this.#id,
-      object: 'chat.completion.chunk',
-      created: this.#options.created,
-      model: this.#options.model,
-      system_fingerprint: null,
-      choices: [],
-      usage: openAiUsage(usage),
-    });
+  #chunk(delta: Record<string, unknown>, finishReason: string | null): EventFrame {
+    return {
+      data: JSON.stringify({
+        id: this.#id,
+        object: 'chat.completion.chunk',
+        created: this.#options.created,
+        model: this.#options.model,
+        system_fingerprint: null,
+        choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      }),
+    };
+  }
+
+  #usageChunk(usage: Usage): EventFrame {
+    return {
+      data: JSON.stringify({
+        id: this.#id,
+        object: 'chat.completion.chunk',
+        created: this.#options.created,
+        model: this.#options.model,
+        system_fingerprint: null,
+        choices: [],
+        usage: openAiUsage(usage),
+      }),
+    };
   }
 }

@@ -4,13 +4,13 @@
  * appender as one encoded event. The queue answers with a promise only when the producer
  * must wait for the store.
  */
-import type { GenerationEvent } from '@sluice/protocol';
+import { encodeGenerationEvent, type GenerationEvent } from '@sluice/protocol';
 import type { ProducerContext } from './producer-state.ts';
 import type { Block } from './stages/guardrail-stage.ts';
 import type { ToolCallStep } from './stages/tool-call-relay.ts';
 
 export function encodeEvent(event: GenerationEvent): Uint8Array {
-  return Buffer.from(JSON.stringify(event));
+  return Buffer.from(encodeGenerationEvent(event));
 }
 
 /** Queues an event for the log; a promise only when the producer must wait for the store. */

@@ -12,7 +12,7 @@ import { handleClientError } from '../control/limits/client-error-handler.ts';
 import { serverLimitOptions } from '../control/limits/connection-limits.ts';
 import { registerLingeringClose } from '../control/limits/lingering-close.ts';
 import { isLoopbackHost, resolveOpenMode } from '../control/tenants/open-mode.ts';
-import { registerDurableStreams } from '../delivery/durable-streams/register-durable-streams.ts';
+import { registerDurableStreams } from '../delivery/index.ts';
 import type { LanguageModelFactory } from '../generation/model-registry.ts';
 import type { GovernanceStores } from '../governance/database/governance-stores.ts';
 import type { PolicyDocument } from '../governance/policy-document.ts';
@@ -28,6 +28,7 @@ import { registerErrorHandling } from './error-handler.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { createGatewayServices } from './gateway-services.ts';
 import { registerJsonBodyParser } from './json-body-parser.ts';
+import { durableStreamReaders, readerSubject } from './reader-audit.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions-routes.ts';
 import { dataRoutes } from './routes/data-routes.ts';
 import { generationRoutes } from './routes/generation-routes.ts';
@@ -216,6 +217,12 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
       bodyLimit: config.limits.bodyBytes,
       isReadOnly: (path) => path.startsWith('generations/'),
       ...durableStreamAccess(context),
+      // Generation logs read here obey the same reader policy as every other transport.
+      readerPolicy: durableStreamReaders(context, async (id) => {
+        const record = await context.generations.record(id);
+        return record && readerSubject(record);
+      }),
+      readerLimits: config.streams,
     }),
   );
   // preClose runs before the server stops accepting sockets and waits for open ones:

@@ -1,71 +1,137 @@
 /**
- * Audit records for readers of a generation: attached (and resumed, when they start
- * past the beginning) and detached with the offset they reached, so an auditor can
- * tell what was delivered to whom.
+ * The reader policy of generation logs, whatever the transport (native SSE, OpenAI
+ * chunks, Durable Streams SSE and long-poll): the reader is admitted against the
+ * caller's connection limits, counted as the generation's reader (a generation nobody
+ * reads is abandoned after a while), and audited — attached (and resumed, when it starts
+ * past the beginning) and detached with the offset it reached and why — so an auditor can
+ * tell what was delivered to whom. The relay core applies it (`delivery/relay.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import { BEGINNING_OFFSET } from '@sluice/protocol';
-import type { CutReason, SseConnection } from '../delivery/sse-connection.ts';
+import type { FastifyRequest } from 'fastify';
+import type { LiveReadTransport } from '../delivery/durable-streams/durable-streams-context.ts';
+import type { DetachReason, ReaderAdmission } from '../delivery/frame.ts';
+import { StreamNotFoundError } from '../store/stream-store.ts';
 import type { GatewayContext } from './gateway-context.ts';
+import { admitStream } from './start-generation.ts';
 
-export type ReaderTransport = 'sse' | 'openai';
+export type ReaderTransport =
+  | 'sse'
+  | 'openai'
+  | 'durable-streams-sse'
+  | 'durable-streams-long-poll';
 
-export type DetachReason = 'completed' | 'client-disconnected' | `cut-${CutReason}`;
-
-/** Why a reader's connection ended: it finished, the client left, or it was cut as too slow. */
-export function detachReason(connection: SseConnection): DetachReason {
-  if (connection.cutReason) return `cut-${connection.cutReason}`;
-  return connection.disconnected ? 'client-disconnected' : 'completed';
+/** Whose generation a reader reads: what its audit rows are filed under. */
+export interface ReaderSubject {
+  generationId: string;
+  tenant: string;
+  sessionId?: string;
+  endUserId?: string;
 }
 
-/** Records the attach now; call the returned function with the final offset on detach. */
+/** The subject of a generation, from its record. */
+export function readerSubject(generation: {
+  id: string;
+  tenant: string;
+  sessionId?: string | undefined;
+  endUserId?: string | undefined;
+}): ReaderSubject {
+  return {
+    generationId: generation.id,
+    tenant: generation.tenant,
+    ...(generation.sessionId === undefined ? {} : { sessionId: generation.sessionId }),
+    ...(generation.endUserId === undefined ? {} : { endUserId: generation.endUserId }),
+  };
+}
+
+/** Metrics group the transports by protocol. */
+function protocolOf(transport: ReaderTransport): string {
+  return transport.startsWith('durable-streams') ? 'durable-streams' : transport;
+}
+
+/**
+ * Records the attach now (with the subject the route got from the generation's record);
+ * call the returned function with the final offset on detach.
+ */
 export function auditReader(
   context: GatewayContext,
-  generationId: string,
+  subject: ReaderSubject,
   transport: ReaderTransport,
   offset: string,
 ): (reached: string, reason: DetachReason) => void {
   const readerId = randomUUID();
-  // Who the reader reads about comes from the generation's record; the rows wait for it
-  // (in order), the reader does not.
-  const subject = context.generations.record(generationId).then(
-    (generation) => ({
-      generationId,
-      ...(generation === undefined ? {} : { tenant: generation.tenant }),
-      ...(generation?.sessionId === undefined ? {} : { sessionId: generation.sessionId }),
-      ...(generation?.endUserId === undefined ? {} : { endUserId: generation.endUserId }),
-    }),
-    () => ({ generationId }),
-  );
-  void subject.then((about) => {
+  const protocol = protocolOf(transport);
+  context.audit.record({
+    type: 'reader-attached',
+    ...subject,
+    payload: { readerId, transport, offset },
+  });
+  const resumed = offset !== BEGINNING_OFFSET;
+  context.observability.readerAttached({ protocol, resumed });
+  if (resumed) {
     context.audit.record({
-      type: 'reader-attached',
-      ...about,
-      payload: { readerId, transport, offset },
+      type: 'reader-resumed',
+      ...subject,
+      payload: { readerId, transport, fromOffset: offset },
     });
-    if (offset !== BEGINNING_OFFSET) {
-      context.audit.record({
-        type: 'reader-resumed',
-        ...about,
-        payload: { readerId, transport, fromOffset: offset },
-      });
-    }
-  });
-  context.observability.readerAttached({
-    protocol: transport,
-    resumed: offset !== BEGINNING_OFFSET,
-  });
-  // The producer's node counts readers, to cancel a generation nobody reads any more.
-  const leave = context.generations.readerAttached(generationId);
+  }
   return (reached, reason) => {
-    leave();
-    context.observability.readerDetached({ protocol: transport });
-    void subject.then((about) =>
-      context.audit.record({
-        type: 'reader-detached',
-        ...about,
-        payload: { readerId, transport, offset: reached, reason },
-      }),
-    );
+    context.observability.readerDetached({ protocol });
+    context.audit.record({
+      type: 'reader-detached',
+      ...subject,
+      payload: { readerId, transport, offset: reached, reason },
+    });
+  };
+}
+
+/**
+ * The one reader policy for a generation's log: a connection slot for the caller (a 429
+ * before anything is committed when none is left), the generation's reader count, then
+ * the audit rows.
+ */
+export function generationReaders(
+  context: GatewayContext,
+  request: FastifyRequest,
+  subject: ReaderSubject,
+  transport: ReaderTransport,
+): ReaderAdmission {
+  return {
+    async admit(offset) {
+      const lease = await admitStream(context, request);
+      // The producer's node counts readers, to cancel a generation nobody reads any more.
+      const leave = context.generations.readerAttached(subject.generationId);
+      const detach = auditReader(context, subject, transport, offset);
+      return {
+        detach(reached, reason) {
+          lease.release();
+          leave();
+          detach(reached, reason);
+        },
+      };
+    },
+  };
+}
+
+const GENERATION_LOGS = 'generations/';
+
+/**
+ * The Durable Streams reader policy: generation logs get theirs, other streams none.
+ * `subjectOf` finds a generation's subject (the route already checked the caller owns it).
+ */
+export function durableStreamReaders(
+  context: GatewayContext,
+  subjectOf: (generationId: string) => Promise<ReaderSubject | undefined>,
+) {
+  return async (
+    request: FastifyRequest,
+    storePath: string,
+    transport: LiveReadTransport,
+  ): Promise<ReaderAdmission | undefined> => {
+    if (!storePath.startsWith(GENERATION_LOGS)) return undefined;
+    const subject = await subjectOf(storePath.slice(GENERATION_LOGS.length));
+    // No record, no reading: as absent as a log the caller may not see.
+    if (subject === undefined) throw new StreamNotFoundError('The stream does not exist');
+    return generationReaders(context, request, subject, `durable-streams-${transport}`);
   };
 }

@@ -5,7 +5,7 @@
  * commits and a later failure becomes an in-stream event).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { SseConnection } from '../delivery/sse-connection.ts';
+import { openSse, type SseTransport } from '../delivery/index.ts';
 import type { GenerationRequest } from '../generation/generation.ts';
 import type { GenerationRecord } from '../generation/generation-record.ts';
 import {
@@ -167,19 +167,24 @@ export function wantsEventStream(accept: string | undefined): boolean {
   return accept?.includes('text/event-stream') ?? false;
 }
 
-/** Commits the 200 and opens an SSE connection for a generation's events. */
+/**
+ * Commits the 200 and opens the SSE transport for a generation's events (native or
+ * OpenAI chunks): a first byte at once, keep-alive comments, the slow-reader cut and the
+ * buffer cap.
+ */
 export function openGenerationSse(
   context: GatewayContext,
   request: FastifyRequest,
   reply: FastifyReply,
   generationId: string,
-): SseConnection {
-  reply.hijack();
-  return new SseConnection(request.raw, reply.raw, {
-    heartbeatIntervalMs: context.config.streams.heartbeatIntervalMs,
+): SseTransport {
+  const streams = context.config.streams;
+  return openSse(request, reply, {
     headers: { [GENERATION_ID_HEADER]: generationId, 'x-request-id': request.id },
+    openingComment: 'ok',
+    heartbeatIntervalMs: streams.heartbeatIntervalMs,
     shutdownSignal: context.shutdownSignal,
-    maxBufferedBytes: context.config.streams.maxBufferedBytes,
-    stalledReaderTimeoutMs: context.config.streams.stalledReaderTimeoutMs,
+    maxBufferedBytes: streams.maxBufferedBytes,
+    stalledReaderTimeoutMs: streams.stalledReaderTimeoutMs,
   });
 }

@@ -1,20 +1,27 @@
 /**
  * What Sluice adds around the Durable Streams protocol (the public conformance suite in
  * test/e2e covers the protocol itself): read-only paths, parser isolation from the rest
- * of the app, and live SSE reads that survive disconnects and end on shutdown.
+ * of the app, live SSE reads that survive disconnects and end on shutdown, and the reader
+ * policy every live read goes through.
  */
 import { once } from 'node:events';
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, test, vi } from 'vitest';
 import { MemoryStreamStore } from '../../store/memory-stream-store.ts';
+import type { DetachReason, ReaderAdmission } from '../frame.ts';
+import type { LiveReaderPolicy } from './durable-streams-context.ts';
 import { registerDurableStreams } from './register-durable-streams.ts';
 
 let app: FastifyInstance | undefined;
 let store: MemoryStreamStore | undefined;
 
 async function buildApp(
-  options: { heartbeatMs?: number } = {},
+  options: {
+    heartbeatMs?: number;
+    readerPolicy?: LiveReaderPolicy;
+    longPollTimeoutMs?: number;
+  } = {},
 ): Promise<{ app: FastifyInstance; store: MemoryStreamStore }> {
   store = new MemoryStreamStore();
   app = Fastify();
@@ -23,9 +30,41 @@ async function buildApp(
   await registerDurableStreams(app, {
     store,
     isReadOnly: (path) => path.startsWith('generations/'),
-    ...(options.heartbeatMs === undefined ? {} : { heartbeatMs: options.heartbeatMs }),
+    ...options,
   });
   return { app, store };
+}
+
+/** A reader policy that records what it admitted and how each reader ended. */
+function recordingPolicy() {
+  const readers: Array<{ path: string; transport: string; offset: string }> = [];
+  const detached: Array<{ reached: string; reason: DetachReason }> = [];
+  const waiters = new Set<() => void>();
+  const policy: LiveReaderPolicy = async (_request, path, transport): Promise<ReaderAdmission> => ({
+    async admit(offset) {
+      readers.push({ path, transport, offset });
+      return {
+        detach(reached, reason) {
+          detached.push({ reached, reason });
+          for (const wake of waiters) wake();
+        },
+      };
+    },
+  });
+  /** Resolves once `count` readers detached. */
+  const detachedCount = async (count: number) => {
+    while (detached.length < count) {
+      await new Promise<void>((resolve) => {
+        const wake = () => {
+          waiters.delete(wake);
+          resolve();
+        };
+        waiters.add(wake);
+      });
+    }
+    return detached;
+  };
+  return { policy, readers, detachedCount };
 }
 
 afterEach(async () => {
@@ -161,7 +200,7 @@ describe('live SSE reads', () => {
     await vi.waitFor(() => expect(connection.received()).toContain('"upToDate":true'));
     await store.append('live', [Buffer.from('hello')]);
     await vi.waitFor(() => expect(connection.received()).toContain('data:hello'));
-    await vi.waitFor(() => expect(connection.received()).toContain(': heartbeat'));
+    await vi.waitFor(() => expect(connection.received()).toContain(': keep-alive'));
     connection.close();
   });
 
@@ -189,5 +228,61 @@ describe('live SSE reads', () => {
     await app.close();
     await ended;
     expect((await longPoll).status).toBe(204);
+  });
+});
+
+describe('reader policy', () => {
+  test('live reads are admitted and detached with why they ended; catch-up reads are not', async () => {
+    const recorder = recordingPolicy();
+    const { app, store } = await buildApp({
+      readerPolicy: recorder.policy,
+      longPollTimeoutMs: 50,
+    });
+    const { info } = await store.create('watched', { contentType: 'text/plain' });
+    const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+
+    expect((await fetch(`${baseUrl}/v1/stream/watched?offset=-1`)).status).toBe(200);
+    expect(recorder.readers).toEqual([]);
+
+    const quiet = await fetch(`${baseUrl}/v1/stream/watched?offset=-1&live=long-poll`);
+    expect(quiet.status).toBe(204);
+    expect(await recorder.detachedCount(1)).toEqual([
+      { reached: info.tailOffset, reason: 'expired' },
+    ]);
+
+    const connection = await openSse(baseUrl, '/v1/stream/watched?offset=-1&live=sse');
+    await vi.waitFor(() => expect(connection.received()).toContain('event: control'));
+    connection.close();
+    expect((await recorder.detachedCount(2))[1]?.reason).toBe('client-disconnected');
+
+    const { offset } = await store.append('watched', [Buffer.from('hi')]);
+    const answered = await fetch(`${baseUrl}/v1/stream/watched?offset=-1&live=long-poll`);
+    expect(await answered.text()).toBe('hi');
+    expect((await recorder.detachedCount(3))[2]).toEqual({ reached: offset, reason: 'completed' });
+    expect(recorder.readers).toEqual([
+      { path: 'watched', transport: 'long-poll', offset: '-1' },
+      { path: 'watched', transport: 'sse', offset: '-1' },
+      { path: 'watched', transport: 'long-poll', offset: '-1' },
+    ]);
+  });
+
+  test("a reader the policy refuses is answered by the app's error handler", async () => {
+    store = new MemoryStreamStore();
+    app = Fastify();
+    app.setErrorHandler((error, _request, reply) =>
+      reply.code(429).send({ refused: (error as Error).message }),
+    );
+    await registerDurableStreams(app, {
+      store,
+      readerPolicy: async () => ({
+        admit: async () => {
+          throw new Error('no slot left');
+        },
+      }),
+    });
+    await store.create('busy', { contentType: 'text/plain' });
+    const response = await app.inject({ url: '/v1/stream/busy?offset=-1&live=sse' });
+    expect(response.statusCode).toBe(429);
+    expect(response.json()).toEqual({ refused: 'no slot left' });
   });
 });

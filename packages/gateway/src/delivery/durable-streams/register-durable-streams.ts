@@ -5,11 +5,11 @@
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StreamStore } from '../../store/stream-store.ts';
-import type { DurableStreamsContext } from './durable-streams-context.ts';
+import { DEFAULT_READER_LIMITS, type ReaderLimits } from '../reader-connection.ts';
+import type { DurableStreamsContext, LiveReaderPolicy } from './durable-streams-context.ts';
 import { sendError, sendKnownError } from './durable-streams-errors.ts';
 import { headStream, readStream } from './read-routes.ts';
 import { BASE_HEADERS, PREFLIGHT_HEADERS } from './response-headers.ts';
-import { SseHeartbeat } from './sse-heartbeat.ts';
 import { STREAM_URL_PREFIX } from './stream-path.ts';
 import { appendToStream, createStream, deleteStream } from './write-routes.ts';
 
@@ -29,14 +29,20 @@ export interface DurableStreamsOptions {
   heartbeatMs?: number;
   /** SSE connections end after this long so clients reconnect (CDN collapsing). */
   sseLifetimeMs?: number;
-  /** Upper bound on messages in one read response or SSE event. */
+  /** Upper bound on messages in one read response or SSE event; the store's when absent. */
   maxMessagesPerRead?: number;
+  /**
+   * The reader policy of live reads (SSE, long-poll) of a store path: admission and
+   * audit for generation logs. None by default.
+   */
+  readerPolicy?: LiveReaderPolicy;
+  /** The slow-reader cut and buffer cap of every live read. */
+  readerLimits?: ReaderLimits;
 }
 
 const DEFAULT_LONG_POLL_TIMEOUT_MS = 20_000;
 const DEFAULT_HEARTBEAT_MS = 15_000;
 const DEFAULT_SSE_LIFETIME_MS = 60_000;
-const DEFAULT_MAX_MESSAGES_PER_READ = 1000;
 
 type StreamRequest = FastifyRequest<{ Params: { '*': string } }>;
 
@@ -56,10 +62,13 @@ async function durableStreamsPlugin(
     store: options.store,
     longPollTimeoutMs: options.longPollTimeoutMs ?? DEFAULT_LONG_POLL_TIMEOUT_MS,
     sseLifetimeMs: options.sseLifetimeMs ?? DEFAULT_SSE_LIFETIME_MS,
-    maxMessagesPerRead: options.maxMessagesPerRead ?? DEFAULT_MAX_MESSAGES_PER_READ,
+    readBounds:
+      options.maxMessagesPerRead === undefined ? {} : { maxMessages: options.maxMessagesPerRead },
     isReadOnly: options.isReadOnly ?? (() => false),
     resolvePath: options.resolvePath ?? ((_request, path) => path),
-    heartbeat: new SseHeartbeat(options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS),
+    readerPolicy: options.readerPolicy ?? (async () => undefined),
+    readerLimits: options.readerLimits ?? DEFAULT_READER_LIMITS,
+    heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
     shutdown: shutdown.signal,
   };
 
@@ -82,15 +91,15 @@ async function durableStreamsPlugin(
   scope.addHook('preClose', async () => {
     shutdown.abort();
   });
-  scope.setErrorHandler((error: FastifyError, request, reply) => {
+  // The protocol's errors are answered here; anything else (the embedding app's own, such
+  // as a reader refused by a connection limit, or a real fault) goes on to the app's error
+  // handler, which knows its errors and logs the faults.
+  scope.setErrorHandler((error: FastifyError, _request, reply) => {
     if (sendKnownError(reply, error)) return reply;
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return sendError(reply, 'SLUICE_ERR_BODY_TOO_LARGE');
     }
-    const status = error.statusCode ?? 500;
-    if (status < 500) return sendError(reply, 'SLUICE_ERR_INVALID_REQUEST', error.message);
-    request.log.error({ err: error }, 'durable streams request failed');
-    return sendError(reply, 'SLUICE_ERR_INTERNAL');
+    throw error;
   });
 
   const url = `${STREAM_URL_PREFIX}*`;

@@ -1,74 +1,50 @@
 /**
- * Live reads as Server-Sent Events. The first batch is read before any byte is sent,
- * so a bad offset is still an ordinary 400; after that the response follows the
- * stream, writing each batch's events in one socket write, pausing while the socket
- * drains, and ending on close, deletion, disconnect, shutdown or the connection
- * lifetime (clients reconnect from the last control event's offset).
+ * Live reads as Server-Sent Events, through the relay core: the first batch is read
+ * before any byte is sent (a bad offset is still an ordinary 400), then the response
+ * follows the stream with the SSE transport — one write per batch, heartbeats, the
+ * slow-reader cut and buffer cap — and ends on close, deletion, disconnect, shutdown or
+ * the connection lifetime (clients reconnect from the last control event's offset).
  */
-import { once } from 'node:events';
-import type { OutgoingHttpHeaders } from 'node:http';
-import type { FastifyReply } from 'fastify';
-import type { ReadBatch, StreamInfo } from '../../store/stream-store.ts';
-import type { DurableStreamsContext } from './durable-streams-context.ts';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { StreamGoneError, StreamNotFoundError } from '../../store/stream-store.ts';
+import { relay } from '../relay.ts';
+import { openSse } from '../sse-transport.ts';
+import type { DurableStreamsContext, LiveReadTarget } from './durable-streams-context.ts';
 import { HEADER } from './protocol-headers.ts';
-import { createRequestSignal } from './request-signal.ts';
-import { encodeBatchEvents, sseEncodingOf } from './sse-events.ts';
+import { DurableSseEncoder, sseEncodingOf } from './sse-encoder.ts';
 import { nextCursor } from './stream-cursor.ts';
-
-export interface SseTarget {
-  path: string;
-  info: StreamInfo;
-  offset: string;
-  cursor: string | undefined;
-}
 
 export async function streamServerSentEvents(
   context: DurableStreamsContext,
+  request: FastifyRequest,
   reply: FastifyReply,
-  target: SseTarget,
+  target: LiveReadTarget,
 ): Promise<FastifyReply> {
-  const { store } = context;
-  const maxMessages = context.maxMessagesPerRead;
-  let batch: ReadBatch = await store.read(target.path, { offset: target.offset, maxMessages });
   const encoding = sseEncodingOf(target.info.contentType);
-  const cursor = nextCursor(target.cursor);
-  const raw = reply.raw;
-  reply.hijack();
-  const headers: OutgoingHttpHeaders = {};
-  for (const [name, value] of Object.entries(reply.getHeaders())) {
-    if (value !== undefined) headers[name] = value;
-  }
-  headers['content-type'] = 'text/event-stream';
-  headers['cache-control'] = 'no-cache, no-transform';
-  headers['x-accel-buffering'] = 'no';
-  if (encoding === 'base64') headers[HEADER.sseDataEncoding] = 'base64';
-  raw.writeHead(200, headers);
-  const live = createRequestSignal(reply, context.shutdown, context.sseLifetimeMs);
-  context.heartbeat.add(raw);
-  try {
-    let first = true;
-    for (;;) {
-      if (first || batch.messages.length > 0 || batch.closed) {
-        if (!raw.write(encodeBatchEvents(batch, encoding, { cursor }))) {
-          await once(raw, 'drain', { signal: live.signal });
-        }
-      }
-      first = false;
-      if (batch.closed || live.signal.aborted) break;
-      batch = await store.read(target.path, {
-        offset: batch.nextOffset,
-        wait: batch.upToDate,
-        signal: live.signal,
-        maxMessages,
-      });
-    }
-  } catch {
-    // Deletion, expiry, abort while draining or a store failure: end the response; the
-    // client reconnects from its last offset and gets a proper status then.
-  } finally {
-    live.dispose();
-    context.heartbeat.delete(raw);
-    if (!raw.destroyed) raw.end();
-  }
+  const reader = await context.readerPolicy(request, target.path, 'sse');
+  await relay(context.store, target.path, target.offset, {
+    encoder: new DurableSseEncoder(encoding, nextCursor(target.cursor)),
+    reader,
+    bounds: context.readBounds,
+    maxBufferedBytes: context.readerLimits.maxBufferedBytes,
+    onError: (error) => {
+      // A stream deleted or expired under its readers is the protocol at work, not a fault.
+      const gone = StreamNotFoundError.isInstance(error) || StreamGoneError.isInstance(error);
+      if (gone) request.log.debug({ err: error }, 'live SSE read ended: the stream is gone');
+      else request.log.warn({ err: error }, 'live SSE read failed');
+    },
+    open: () =>
+      openSse(request, reply, {
+        headers: {
+          'content-type': 'text/event-stream',
+          ...(encoding === 'base64' ? { [HEADER.sseDataEncoding]: 'base64' } : {}),
+        },
+        encoding: { compact: true },
+        heartbeatIntervalMs: context.heartbeatMs,
+        shutdownSignal: context.shutdown,
+        holdMs: context.sseLifetimeMs,
+        ...context.readerLimits,
+      }),
+  });
   return reply;
 }

@@ -5,12 +5,7 @@
  */
 import { BEGINNING_OFFSET } from '@sluice/protocol';
 import type { FastifyInstance } from 'fastify';
-import { OpenAiChunkEncoder } from '../../delivery/openai-chunk-encoder.ts';
-import {
-  READ_BATCH_BYTES,
-  READ_BATCH_MESSAGES,
-  streamToSse,
-} from '../../delivery/stream-to-sse.ts';
+import { OpenAiChunkEncoder, relay } from '../../delivery/index.ts';
 import type { GenerationRequest } from '../../generation/generation.ts';
 import { UnsupportedOptionsError } from '../../generation/generation-service.ts';
 import { requireScope } from '../auth/require-scope.ts';
@@ -26,9 +21,9 @@ import { chatCompletionFromGeneration } from '../openai/chat-completion-response
 import { generationRequestFromOpenAi } from '../openai/generation-request-from-openai.ts';
 import { openAiFieldPath } from '../openai/openai-field-path.ts';
 import { unsupportedOptionsError } from '../openai/unsupported-field.ts';
-import { auditReader, detachReason } from '../reader-audit.ts';
+import { generationReaders, readerSubject } from '../reader-audit.ts';
 import { checkMessageCount } from '../request-schemas.ts';
-import { admitStream, openGenerationSse, startGeneration } from '../start-generation.ts';
+import { openGenerationSse, startGeneration } from '../start-generation.ts';
 
 /** The provider kind of the requested model; undefined for an unknown one (a 404 later). */
 function providerOf(context: GatewayContext, body: unknown): string | undefined {
@@ -106,29 +101,15 @@ export async function chatCompletionsRoutes(
           created,
           includeUsage: body.stream_options?.include_usage === true,
         });
-        const first = await context.store.read(generation.streamPath, {
-          offset: BEGINNING_OFFSET,
-          maxMessages: READ_BATCH_MESSAGES,
-          maxBytes: READ_BATCH_BYTES,
+        const { reason } = await relay(context.store, generation.streamPath, BEGINNING_OFFSET, {
+          encoder,
+          reader: generationReaders(context, request, readerSubject(generation), 'openai'),
+          open: () => openGenerationSse(context, request, reply, generation.id),
+          maxBufferedBytes: context.config.streams.maxBufferedBytes,
+          onError: (error) => request.log.warn({ err: error }, 'chunk stream ended early'),
         });
-        const lease = await admitStream(context, request);
-        const detach = auditReader(context, generation.id, 'openai', BEGINNING_OFFSET);
-        try {
-          const connection = openGenerationSse(context, request, reply, generation.id);
-          const reached = await streamToSse({
-            store: context.store,
-            path: generation.streamPath,
-            first,
-            connection,
-            encode: encoder.encodeBatch,
-            isComplete: encoder.isComplete,
-          });
-          detach(reached, detachReason(connection));
-          if (connection.disconnected && generation.onDisconnect === 'cancel') {
-            void context.generations.stop(generation.id);
-          }
-        } finally {
-          lease.release();
+        if (reason === 'client-disconnected' && generation.onDisconnect === 'cancel') {
+          void context.generations.stop(generation.id);
         }
         return reply;
       }

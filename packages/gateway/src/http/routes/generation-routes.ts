@@ -3,19 +3,14 @@
  */
 import { BEGINNING_OFFSET } from '@sluice/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { encodeNativeSseBatch } from '../../delivery/native-sse-encoder.ts';
-import {
-  READ_BATCH_BYTES,
-  READ_BATCH_MESSAGES,
-  streamToSse,
-} from '../../delivery/stream-to-sse.ts';
+import { nativeEventEncoder, relay } from '../../delivery/index.ts';
 import { GenerationService } from '../../generation/generation-service.ts';
 import { InvalidOffsetError, StreamNotFoundError } from '../../store/stream-store.ts';
 import { requireScope } from '../auth/require-scope.ts';
 import { completesWithin, resolveDeliveryMode } from '../delivery-mode.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { HttpError } from '../http-error.ts';
-import { auditReader, detachReason } from '../reader-audit.ts';
+import { generationReaders, type ReaderSubject, readerSubject } from '../reader-audit.ts';
 import {
   checkMessageCount,
   generationRequestFromBody,
@@ -23,7 +18,6 @@ import {
   parseBody,
 } from '../request-schemas.ts';
 import {
-  admitStream,
   GENERATION_ID_HEADER,
   openGenerationSse,
   ownedGeneration,
@@ -84,9 +78,16 @@ export async function generationRoutes(
     }
     if (wantsEventStream(request.headers.accept)) {
       const cancelOnDisconnect = generation.onDisconnect === 'cancel';
-      await relayEvents(context, request, reply, generation.id, BEGINNING_OFFSET, () => {
-        if (cancelOnDisconnect) void context.generations.stop(generation.id);
-      });
+      await relayEvents(
+        context,
+        request,
+        reply,
+        readerSubject(generation),
+        BEGINNING_OFFSET,
+        () => {
+          if (cancelOnDisconnect) void context.generations.stop(generation.id);
+        },
+      );
       return reply;
     }
     const streamUrl = `/v1/stream/${GenerationService.streamPath(generation.id)}`;
@@ -107,7 +108,7 @@ export async function generationRoutes(
     async (request, reply) => {
       const { id } = request.params;
       if (!GENERATION_ID.test(id)) throw generationNotFound();
-      await ownedGeneration(context, request, id);
+      const generation = await ownedGeneration(context, request, id);
       // EventSource resends its original URL on reconnect, so Last-Event-ID is newer.
       const lastEventId = request.headers['last-event-id'];
       const offset =
@@ -115,7 +116,7 @@ export async function generationRoutes(
         request.query.offset ??
         BEGINNING_OFFSET;
       reply.header(GENERATION_ID_HEADER, id);
-      await relayEvents(context, request, reply, id, offset);
+      await relayEvents(context, request, reply, readerSubject(generation), offset);
       return reply;
     },
   );
@@ -133,44 +134,31 @@ export async function generationRoutes(
 }
 
 /**
- * Streams a generation's events as native SSE from `offset`. The first read happens
- * before the 200 is committed, so a bad offset or unknown id is still a 4xx.
+ * Streams a generation's events as native SSE from `offset`, through the relay core and
+ * the generation reader policy. The first read happens before the 200 is committed, so a
+ * bad offset or unknown id is still a 4xx.
  */
 async function relayEvents(
   context: GatewayContext,
   request: FastifyRequest,
   reply: FastifyReply,
-  id: string,
+  subject: ReaderSubject,
   offset: string,
   onDisconnect?: () => void,
 ): Promise<void> {
-  const path = GenerationService.streamPath(id);
-  let first: Awaited<ReturnType<typeof context.store.read>>;
+  const id = subject.generationId;
   try {
-    first = await context.store.read(path, {
-      offset,
-      maxMessages: READ_BATCH_MESSAGES,
-      maxBytes: READ_BATCH_BYTES,
+    const { reason } = await relay(context.store, GenerationService.streamPath(id), offset, {
+      encoder: nativeEventEncoder,
+      reader: generationReaders(context, request, subject, 'sse'),
+      open: () => openGenerationSse(context, request, reply, id),
+      maxBufferedBytes: context.config.streams.maxBufferedBytes,
+      onError: (error) => request.log.warn({ err: error }, 'generation events ended early'),
     });
+    if (reason === 'client-disconnected') onDisconnect?.();
   } catch (error) {
-    if (error instanceof StreamNotFoundError) throw generationNotFound();
-    if (error instanceof InvalidOffsetError) throw new HttpError('SLUICE_ERR_INVALID_OFFSET');
+    if (StreamNotFoundError.isInstance(error)) throw generationNotFound();
+    if (InvalidOffsetError.isInstance(error)) throw new HttpError('SLUICE_ERR_INVALID_OFFSET');
     throw error;
-  }
-  const lease = await admitStream(context, request);
-  const detach = auditReader(context, id, 'sse', offset);
-  try {
-    const connection = openGenerationSse(context, request, reply, id);
-    const reached = await streamToSse({
-      store: context.store,
-      path,
-      first,
-      connection,
-      encode: encodeNativeSseBatch,
-    });
-    detach(reached, detachReason(connection));
-    if (connection.disconnected) onDisconnect?.();
-  } finally {
-    lease.release();
   }
 }
