@@ -139,6 +139,22 @@ describe('POST /v1/chat/completions when the client goes away', () => {
     expect(view).toMatchObject({ status: 'finished', text: TOKENS.join('') });
   });
 
+  test('a non-streaming client that goes away cancels its upstream too', async () => {
+    const controller = new AbortController();
+    const pending = client.chat.completions.create(
+      { model: 'held-gpt', messages: [{ role: 'user', content: 'cancel whole' }] },
+      { signal: controller.signal },
+    );
+    // The upstream has sent its first token and holds the rest.
+    while (
+      !upstream.requests.some((recorded) => JSON.stringify(recorded.body).includes('cancel whole'))
+    )
+      await new Promise((resolve) => setImmediate(resolve));
+    controller.abort();
+    await expect(pending).rejects.toBeInstanceOf(APIUserAbortError);
+    await upstreamRequestFor('cancel whole').closed;
+  });
+
   test('any other Sluice-On-Disconnect value is a 400 naming the header', async () => {
     const refused = client.chat.completions.create(
       { model: 'held-gpt', messages: [{ role: 'user', content: 'hi' }], stream: true },

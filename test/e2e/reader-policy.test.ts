@@ -290,8 +290,11 @@ describe.each(TRANSPORTS)('$name', (transport) => {
     const holder = await openHttp(`${server.baseUrl}/v1/generations/${stuck}/events`);
     try {
       expect(holder.statusCode).toBe(200);
+      const runningBefore = server.gateway.context.generations.runningCount;
       const refused = await transport.open(server, source);
       expect(refused.response.statusCode).toBe(429);
+      // A refused POST started nothing: no generation runs for a stream nobody may read.
+      expect(server.gateway.context.generations.runningCount).toBe(runningBefore);
       expect(refused.response.headers['content-type']).toContain('application/json');
       const error = JSON.parse(await bodyOf(refused.response)) as { error: { code: string } };
       expect(error.error.code).toBe('SLUICE_ERR_TOO_MANY_CONCURRENT');

@@ -95,10 +95,12 @@ export function generationReaders(
   request: FastifyRequest,
   subject: ReaderSubject,
   transport: ReaderTransport,
+  /** A slot the route already took (before starting the generation it streams). */
+  admitted?: { release(): void },
 ): ReaderAdmission {
   return {
     async admit(offset) {
-      const lease = await admitStream(context, request);
+      const lease = admitted ?? (await admitStream(context, request));
       // The producer's node counts readers, to cancel a generation nobody reads any more.
       const leave = context.generations.readerAttached(subject.generationId);
       const detach = auditReader(context, subject, transport, offset);

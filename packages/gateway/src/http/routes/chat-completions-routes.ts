@@ -4,9 +4,10 @@
  * through `/v1/generations/{id}/events`).
  */
 import { BEGINNING_OFFSET } from '@sluice/protocol';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import { OpenAiChunkEncoder, relay } from '../../delivery/index.ts';
 import type { GenerationRequest } from '../../generation/generation.ts';
+import type { GenerationRecord } from '../../generation/generation-record.ts';
 import { UnsupportedOptionsError } from '../../generation/generation-service.ts';
 import { requireScope } from '../auth/require-scope.ts';
 import { completesWithin, resolveDeliveryMode } from '../delivery-mode.ts';
@@ -23,7 +24,7 @@ import { openAiFieldPath } from '../openai/openai-field-path.ts';
 import { unsupportedOptionsError } from '../openai/unsupported-field.ts';
 import { generationReaders, readerSubject } from '../reader-audit.ts';
 import { checkMessageCount } from '../request-schemas.ts';
-import { openGenerationSse, startGeneration } from '../start-generation.ts';
+import { admitStream, openGenerationSse, startGeneration } from '../start-generation.ts';
 
 /** The provider kind of the requested model; undefined for an unknown one (a 404 later). */
 function providerOf(context: GatewayContext, body: unknown): string | undefined {
@@ -52,6 +53,30 @@ function checkModelCanCarry(
   }
 }
 
+/**
+ * Waits for the finished answer of a single-body request. A client that goes away
+ * meanwhile cancels the generation (unless it opted in to resumable), as a streaming one
+ * does: nobody would read the answer.
+ */
+async function finishedUnlessAbandoned(
+  context: GatewayContext,
+  reply: FastifyReply,
+  generation: GenerationRecord,
+): Promise<GenerationRecord> {
+  // The response closing before it was written means the client went away.
+  const cancelOnClose = () => {
+    if (!reply.raw.writableFinished && generation.onDisconnect === 'cancel') {
+      void context.generations.stop(generation.id);
+    }
+  };
+  reply.raw.once('close', cancelOnClose);
+  try {
+    return (await context.generations.finalized(generation.id)) ?? generation;
+  } finally {
+    reply.raw.off('close', cancelOnClose);
+  }
+}
+
 export async function chatCompletionsRoutes(
   app: FastifyInstance,
   context: GatewayContext,
@@ -76,13 +101,22 @@ export async function chatCompletionsRoutes(
         : 'final';
       // A stream waits up to the commit window for the first token (a fast failure is still
       // a JSON error); a single body waits for the answer anyway.
-      const generation = await startGeneration(
-        context,
-        request,
-        reply,
-        generationRequest,
-        mode === 'final' ? {} : { waitForUpstreamMs: context.config.streams.commitWindowMs },
-      );
+      // A stream's connection slot is taken before the generation starts, so a caller at its
+      // stream limit gets a 429 without leaving a generation running.
+      const lease = mode === 'final' ? undefined : await admitStream(context, request);
+      let generation: GenerationRecord;
+      try {
+        generation = await startGeneration(
+          context,
+          request,
+          reply,
+          generationRequest,
+          mode === 'final' ? {} : { waitForUpstreamMs: context.config.streams.commitWindowMs },
+        );
+      } catch (error) {
+        lease?.release();
+        throw error;
+      }
       const created = Math.floor(Date.parse(generation.createdAt) / 1000);
       const completed =
         mode === 'auto'
@@ -103,7 +137,7 @@ export async function chatCompletionsRoutes(
         });
         const { reason } = await relay(context.store, generation.streamPath, BEGINNING_OFFSET, {
           encoder,
-          reader: generationReaders(context, request, readerSubject(generation), 'openai'),
+          reader: generationReaders(context, request, readerSubject(generation), 'openai', lease),
           open: () => openGenerationSse(context, request, reply, generation.id),
           maxBufferedBytes: context.config.streams.maxBufferedBytes,
           onError: (error) => request.log.warn({ err: error }, 'chunk stream ended early'),
@@ -114,8 +148,8 @@ export async function chatCompletionsRoutes(
         return reply;
       }
 
-      const finished =
-        completed ?? (await context.generations.finalized(generation.id)) ?? generation;
+      lease?.release();
+      const finished = completed ?? (await finishedUnlessAbandoned(context, reply, generation));
       if (finished.status === 'failed' && finished.error) {
         throw httpErrorFromCode(finished.error.code, finished.error.message);
       }

@@ -4,6 +4,7 @@
 import { BEGINNING_OFFSET } from '@sluice/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { nativeEventEncoder, relay } from '../../delivery/index.ts';
+import type { GenerationRecord } from '../../generation/generation-record.ts';
 import { GenerationService } from '../../generation/generation-service.ts';
 import { InvalidOffsetError, StreamNotFoundError } from '../../store/stream-store.ts';
 import { requireScope } from '../auth/require-scope.ts';
@@ -18,6 +19,7 @@ import {
   parseBody,
 } from '../request-schemas.ts';
 import {
+  admitStream,
   GENERATION_ID_HEADER,
   openGenerationSse,
   ownedGeneration,
@@ -60,13 +62,25 @@ export async function generationRoutes(
       : wantsEventStream(request.headers.accept)
         ? context.config.streams.commitWindowMs
         : 0;
-    const generation = await startGeneration(
-      context,
-      request,
-      reply,
-      generationRequestFromBody(body),
-      waitForUpstreamMs === undefined ? {} : { waitForUpstreamMs },
-    );
+    // A stream's connection slot is taken before the generation starts, so a caller at its
+    // stream limit gets a 429 without leaving a generation running.
+    const lease =
+      streams && wantsEventStream(request.headers.accept)
+        ? await admitStream(context, request)
+        : undefined;
+    let generation: GenerationRecord;
+    try {
+      generation = await startGeneration(
+        context,
+        request,
+        reply,
+        generationRequestFromBody(body),
+        waitForUpstreamMs === undefined ? {} : { waitForUpstreamMs },
+      );
+    } catch (error) {
+      lease?.release();
+      throw error;
+    }
     if (mode === 'final') {
       const finalized = await context.generations.finalized(generation.id);
       return context.generations.view(finalized ?? generation);
@@ -74,9 +88,12 @@ export async function generationRoutes(
     if (mode === 'auto') {
       const windowMs = context.config.delivery.autoWindowMs;
       const finalized = await completesWithin(context.generations, generation.id, windowMs);
-      if (finalized) return context.generations.view(finalized);
+      if (finalized) {
+        lease?.release();
+        return context.generations.view(finalized);
+      }
     }
-    if (wantsEventStream(request.headers.accept)) {
+    if (lease) {
       const cancelOnDisconnect = generation.onDisconnect === 'cancel';
       await relayEvents(
         context,
@@ -87,6 +104,7 @@ export async function generationRoutes(
         () => {
           if (cancelOnDisconnect) void context.generations.stop(generation.id);
         },
+        lease,
       );
       return reply;
     }
@@ -145,18 +163,21 @@ async function relayEvents(
   subject: ReaderSubject,
   offset: string,
   onDisconnect?: () => void,
+  admitted?: { release(): void },
 ): Promise<void> {
   const id = subject.generationId;
   try {
     const { reason } = await relay(context.store, GenerationService.streamPath(id), offset, {
       encoder: nativeEventEncoder,
-      reader: generationReaders(context, request, subject, 'sse'),
+      reader: generationReaders(context, request, subject, 'sse', admitted),
       open: () => openGenerationSse(context, request, reply, id),
       maxBufferedBytes: context.config.streams.maxBufferedBytes,
       onError: (error) => request.log.warn({ err: error }, 'generation events ended early'),
     });
     if (reason === 'client-disconnected') onDisconnect?.();
   } catch (error) {
+    // A slot taken for this stream goes back when it never opened (release is idempotent).
+    admitted?.release();
     if (StreamNotFoundError.isInstance(error)) throw generationNotFound();
     if (InvalidOffsetError.isInstance(error)) throw new HttpError('SLUICE_ERR_INVALID_OFFSET');
     throw error;
