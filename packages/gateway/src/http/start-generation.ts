@@ -82,6 +82,32 @@ export async function startGeneration(
   return generation;
 }
 
+/**
+ * `startGeneration` for a response that may stream: when `streams`, the caller's stream
+ * slot is taken first, so a caller at its stream limit gets a 429 without leaving a
+ * generation running; the slot is given back if the start fails. Hand the lease to the
+ * reader policy (or release it when the answer turns out to be one body).
+ */
+export async function startStreamingGeneration(
+  context: GatewayContext,
+  httpRequest: FastifyRequest,
+  reply: FastifyReply,
+  request: GenerationRequest,
+  streams: boolean,
+  options: StartGenerationOptions = {},
+): Promise<{ generation: GenerationRecord; lease: { release(): void } | undefined }> {
+  const lease = streams ? await admitStream(context, httpRequest) : undefined;
+  try {
+    return {
+      generation: await startGeneration(context, httpRequest, reply, request, options),
+      lease,
+    };
+  } catch (error) {
+    lease?.release();
+    throw error;
+  }
+}
+
 /** The accepted record if the upstream answered within `windowMs`, else the running one. */
 async function settledWithin(
   launched: LaunchedGeneration,

@@ -24,7 +24,7 @@ import { openAiFieldPath } from '../openai/openai-field-path.ts';
 import { unsupportedOptionsError } from '../openai/unsupported-field.ts';
 import { generationReaders, readerSubject } from '../reader-audit.ts';
 import { checkMessageCount } from '../request-schemas.ts';
-import { admitStream, openGenerationSse, startGeneration } from '../start-generation.ts';
+import { openGenerationSse, startStreamingGeneration } from '../start-generation.ts';
 
 /** The provider kind of the requested model; undefined for an unknown one (a 404 later). */
 function providerOf(context: GatewayContext, body: unknown): string | undefined {
@@ -101,22 +101,14 @@ export async function chatCompletionsRoutes(
         : 'final';
       // A stream waits up to the commit window for the first token (a fast failure is still
       // a JSON error); a single body waits for the answer anyway.
-      // A stream's connection slot is taken before the generation starts, so a caller at its
-      // stream limit gets a 429 without leaving a generation running.
-      const lease = mode === 'final' ? undefined : await admitStream(context, request);
-      let generation: GenerationRecord;
-      try {
-        generation = await startGeneration(
-          context,
-          request,
-          reply,
-          generationRequest,
-          mode === 'final' ? {} : { waitForUpstreamMs: context.config.streams.commitWindowMs },
-        );
-      } catch (error) {
-        lease?.release();
-        throw error;
-      }
+      const { generation, lease } = await startStreamingGeneration(
+        context,
+        request,
+        reply,
+        generationRequest,
+        mode !== 'final',
+        mode === 'final' ? {} : { waitForUpstreamMs: context.config.streams.commitWindowMs },
+      );
       const created = Math.floor(Date.parse(generation.createdAt) / 1000);
       const completed =
         mode === 'auto'

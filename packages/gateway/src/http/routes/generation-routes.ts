@@ -4,7 +4,6 @@
 import { BEGINNING_OFFSET } from '@sluice/protocol';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { nativeEventEncoder, relay } from '../../delivery/index.ts';
-import type { GenerationRecord } from '../../generation/generation-record.ts';
 import { GenerationService } from '../../generation/generation-service.ts';
 import { InvalidOffsetError, StreamNotFoundError } from '../../store/stream-store.ts';
 import { requireScope } from '../auth/require-scope.ts';
@@ -19,11 +18,10 @@ import {
   parseBody,
 } from '../request-schemas.ts';
 import {
-  admitStream,
   GENERATION_ID_HEADER,
   openGenerationSse,
   ownedGeneration,
-  startGeneration,
+  startStreamingGeneration,
   wantsEventStream,
 } from '../start-generation.ts';
 
@@ -62,25 +60,14 @@ export async function generationRoutes(
       : wantsEventStream(request.headers.accept)
         ? context.config.streams.commitWindowMs
         : 0;
-    // A stream's connection slot is taken before the generation starts, so a caller at its
-    // stream limit gets a 429 without leaving a generation running.
-    const lease =
-      streams && wantsEventStream(request.headers.accept)
-        ? await admitStream(context, request)
-        : undefined;
-    let generation: GenerationRecord;
-    try {
-      generation = await startGeneration(
-        context,
-        request,
-        reply,
-        generationRequestFromBody(body),
-        waitForUpstreamMs === undefined ? {} : { waitForUpstreamMs },
-      );
-    } catch (error) {
-      lease?.release();
-      throw error;
-    }
+    const { generation, lease } = await startStreamingGeneration(
+      context,
+      request,
+      reply,
+      generationRequestFromBody(body),
+      streams && wantsEventStream(request.headers.accept),
+      waitForUpstreamMs === undefined ? {} : { waitForUpstreamMs },
+    );
     if (mode === 'final') {
       const finalized = await context.generations.finalized(generation.id);
       return context.generations.view(finalized ?? generation);
