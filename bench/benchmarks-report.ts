@@ -1,13 +1,16 @@
 /**
  * Turns a bench session into Markdown: the machine and parameters, one side-by-side
- * table per concurrency (direct vs Sluice vs nginx), and a plain verdict on each
- * ARCHITECTURE.md budget. `--write` (or `--append`) puts it between markers in
- * BENCHMARKS.md, leaving the hand-written text around it untouched.
+ * table per concurrency (direct vs Sluice vs nginx, text and tool-call answers side by
+ * side when both ran), and a plain verdict on each ARCHITECTURE.md budget (judged on
+ * text answers). `--write` (or `--append`) puts it between markers in BENCHMARKS.md,
+ * leaving the hand-written text around it untouched.
  */
+import type { AnswerKind } from './answer-kinds.ts';
 import type { MachineInfo } from './machine-info.ts';
 import type { ProfileSummary } from './profile-summary.ts';
 import type { ScenarioResult } from './run-scenario.ts';
 import { type TargetName, targetLabel } from './targets.ts';
+import { TOOL_CALLS_PER_ANSWER } from './tool-call-frames.ts';
 
 export const SECTION_START = '<!-- bench:generated:start -->';
 export const SECTION_END = '<!-- bench:generated:end -->';
@@ -22,6 +25,7 @@ export interface SessionSettings {
   ttftMs: number;
   tokenIntervalMs: number;
   tokens: number;
+  answers: AnswerKind[];
   warmupSeconds: number;
   durationSeconds: number;
   maxRequests: number | undefined;
@@ -62,22 +66,28 @@ function coreShare(seconds: number | undefined, result: ScenarioResult): string 
 }
 
 function levelTable(results: ScenarioResult[]): string {
-  const direct = results.find((result) => result.target === 'direct');
-  const nginx = results.find((result) => result.target === 'nginx');
-  const added = (result: ScenarioResult, pick: 'p50' | 'p99') =>
-    direct === undefined || result.target === 'direct'
+  // Each result is compared with direct and nginx giving the same kind of answer.
+  const baseline = (result: ScenarioResult, target: TargetName) =>
+    results.find((other) => other.target === target && other.answer === result.answer);
+  const added = (result: ScenarioResult, pick: 'p50' | 'p99') => {
+    const direct = baseline(result, 'direct');
+    return direct === undefined || result.target === 'direct'
       ? '—'
       : signed(result.load.timeToFirstTokenMs[pick] - direct.load.timeToFirstTokenMs[pick]);
-  const versusNginx = (result: ScenarioResult) =>
-    nginx?.proxyCpuPerMillionTokens === undefined ||
-    result.proxyCpuPerMillionTokens === undefined ||
-    result.target === 'nginx'
+  };
+  const versusNginx = (result: ScenarioResult) => {
+    const nginx = baseline(result, 'nginx');
+    return nginx?.proxyCpuPerMillionTokens === undefined ||
+      result.proxyCpuPerMillionTokens === undefined ||
+      result.target === 'nginx'
       ? '—'
       : `${(result.proxyCpuPerMillionTokens / nginx.proxyCpuPerMillionTokens).toFixed(2)}×`;
+  };
+  const onlyText = results.every((result) => result.answer === 'text');
   const lines = [
     row(
       'metric',
-      results.map((result) => targetLabel(result.target, result.variant)),
+      results.map((result) => targetLabel(result.target, result.variant, result.answer)),
     ),
     row(
       '---',
@@ -112,7 +122,9 @@ function levelTable(results: ScenarioResult[]): string {
       ),
     ),
     row(
-      'text deltas per answer p50 (min)',
+      onlyText
+        ? 'text deltas per answer p50 (min)'
+        : 'text or argument deltas per answer p50 (min)',
       results.map(
         (result) =>
           `${count(result.load.deltasPerRequest.p50)} (${count(result.load.deltasPerRequest.min)})`,
@@ -188,7 +200,10 @@ function verdict(met: boolean): string {
   return met ? '**met**' : '**missed**';
 }
 
-function budgetLines(results: ScenarioResult[]): string[] {
+function budgetLines(allResults: ScenarioResult[]): string[] {
+  // The budgets are about text answers; tool-call answers are reported beside them.
+  const results = allResults.filter((result) => result.answer === 'text');
+  if (results.length === 0) return ['- Budgets are judged on text answers; this run had none.'];
   const lines: string[] = [];
   const levels = [...new Set(results.map((result) => result.concurrency))];
   const budgetLevel = levels.includes(BUDGET_CONCURRENCY)
@@ -275,6 +290,11 @@ export function renderSession(session: BenchSession): string {
     `- Machine: ${machine.cores} cores (${machine.cpuModel}), ${machine.memoryGibibytes} GiB RAM; Node ${machine.nodeVersion}${machine.nginxVersion ? `; ${machine.nginxVersion}` : ''}.`,
     `- Code: ${machine.commit}; measured ${machine.date}.`,
     `- Upstream: TTFT ${settings.ttftMs} ms, ${settings.tokenIntervalMs} ms between tokens, ${settings.tokens} tokens per answer (usage chunk on).`,
+    ...(settings.answers.includes('tool-calls')
+      ? [
+          `- Tool-call answers: ${TOOL_CALLS_PER_ANSWER} parallel \`write_file\` calls (the request declares the tool) whose JSON arguments stream in ${settings.tokens} fragments in all, one per token slot; for them "tokens" are argument fragments, counted from \`delta.tool_calls[].function.arguments\` (or \`tool-call-delta\` events). Budgets are judged on text answers only.`,
+        ]
+      : []),
     `- Load: warm-up ${settings.warmupSeconds} s, measured window ${settings.durationSeconds} s${settings.maxRequests === undefined ? '' : ` or ${settings.maxRequests} requests`}; each concurrency level holds C streams in flight over keep-alive connections.`,
     ...(settings.profiled
       ? [
@@ -296,7 +316,7 @@ export function renderSession(session: BenchSession): string {
     for (const result of errors) {
       lines.push(
         '',
-        `Errors (${targetLabel(result.target, result.variant)}): ${result.load.errorSamples.map((sample) => `\`${sample.replaceAll('`', "'").replaceAll('\n', ' ')}\``).join('; ')}`,
+        `Errors (${targetLabel(result.target, result.variant, result.answer)}): ${result.load.errorSamples.map((sample) => `\`${sample.replaceAll('`', "'").replaceAll('\n', ' ')}\``).join('; ')}`,
       );
     }
   }

@@ -1,10 +1,10 @@
 /**
  * The bench load client, run as its own process: keeps C streaming requests in flight
  * over keep-alive connections, parses their SSE incrementally, and records per request
- * the time to first token (first text delta), the gaps between deltas, the end-to-end
- * time and the deltas received. Streams start staggered over a ramp so they
- * do not tick in lockstep; only requests started inside the measured window count, and
- * the parent is told when that window opens and closes.
+ * the time to first token (first text or tool-call arguments delta), the gaps between
+ * deltas, the end-to-end time and the deltas received. Streams start staggered over a
+ * ramp so they do not tick in lockstep; only requests started inside the measured window
+ * count, and the parent is told when that window opens and closes.
  *
  * Usage: node bench/load-client.ts '<LoadClientOptions as JSON>'
  */
@@ -30,10 +30,10 @@ export interface LoadClientOptions {
   /** Upstream tokens in one answer. */
   expectedTokens: number;
   /**
-   * Characters of text in one complete answer; fewer is an error. Tokens relayed are
-   * counted as characters received over characters per token, so merged deltas still
-   * count every token. Undefined (simulator: text unknown here) counts deltas instead,
-   * which undercounts tokens when the gateway merges them.
+   * Characters of text (or tool-call arguments) in one complete answer; fewer is an
+   * error. Tokens relayed are counted as characters received over characters per token,
+   * so merged deltas still count every token. Undefined (simulator: text unknown here)
+   * counts deltas instead, which undercounts tokens when the gateway merges them.
    */
   expectedCharacters: number | undefined;
   /** A request taking longer than this fails. */

@@ -10,18 +10,18 @@ export interface LoadResult {
   measuredSeconds: number;
   /** Requests started inside the measured window. */
   requestsMeasured: number;
-  /** Of those, requests that ended with the stream's terminal frame and all the text. */
+  /** Of those, requests that ended with the stream's terminal frame and all the text (or arguments). */
   requestsCompleted: number;
   errors: number;
   /** A few error descriptions, to say what failed without flooding the report. */
   errorSamples: string[];
-  /** Upstream tokens whose text arrived inside the window, from any request. */
+  /** Upstream tokens (or argument fragments) whose characters arrived inside the window. */
   tokensInWindow: number;
   tokensPerSecond: number;
   timeToFirstTokenMs: Distribution;
-  /** Gaps between text deltas as the reader saw them. */
+  /** Gaps between text (or arguments) deltas as the reader saw them. */
   interTokenMs: Distribution;
   endToEndMs: Distribution;
-  /** Text deltas per complete answer: fewer than the upstream's tokens means merging. */
+  /** Deltas per complete answer: fewer than the upstream's tokens means merging. */
   deltasPerRequest: Distribution;
 }

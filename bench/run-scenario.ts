@@ -5,6 +5,7 @@
  * them over IPC), plus the proxy's memory idle and under load.
  */
 import { fileURLToPath } from 'node:url';
+import { type AnswerKind, answerCharacters } from './answer-kinds.ts';
 import { forkBenchModule, nextMessage, stopChild } from './child-processes.ts';
 import type { FastUpstreamSettings } from './fast-upstream.ts';
 import {
@@ -24,11 +25,9 @@ import {
 } from './process-usage.ts';
 import type { RunningProcess } from './running-process.ts';
 import { proxyOf, type TargetName, targetRequest } from './targets.ts';
-import { createUpstreamFrames } from './upstream-frames.ts';
 
 const LOAD_CLIENT_MODULE = fileURLToPath(new URL('./load-client.ts', import.meta.url));
 const UPSTREAM_MODEL = 'bench-model';
-const answerText = createUpstreamFrames(UPSTREAM_MODEL).text;
 
 export interface ScenarioSettings {
   concurrency: number;
@@ -38,6 +37,8 @@ export interface ScenarioSettings {
   upstream: FastUpstreamSettings;
   /** How the gateway is set up and what the client adds; ignored for direct and nginx. */
   variant: VariantName;
+  /** Text tokens or tool-call argument fragments. */
+  answer: AnswerKind;
 }
 
 export interface SessionContext {
@@ -65,6 +66,7 @@ export interface CpuSeconds {
 export interface ScenarioResult {
   target: TargetName;
   variant: VariantName;
+  answer: AnswerKind;
   concurrency: number;
   load: LoadResult;
   /** CPU seconds each process used inside the measured window. */
@@ -111,7 +113,13 @@ export async function runScenario(
   const setup = variantSetup(variant);
   const proxy = await startProxy(target, variant, context);
   try {
-    const request = targetRequest(target, UPSTREAM_MODEL, UPSTREAM_MODEL_NAME, settings.upstream);
+    const request = targetRequest(
+      target,
+      UPSTREAM_MODEL,
+      UPSTREAM_MODEL_NAME,
+      settings.upstream,
+      settings.answer,
+    );
     const origin = proxy?.origin ?? context.upstream.origin;
     const headers =
       proxy?.apiKey === undefined
@@ -134,7 +142,9 @@ export async function runScenario(
       maxRequests: settings.maxRequests,
       expectedTokens: settings.upstream.tokens,
       expectedCharacters:
-        target === 'simulator' ? undefined : answerText(settings.upstream.tokens).length,
+        target === 'simulator'
+          ? undefined
+          : answerCharacters(settings.answer, settings.upstream.tokens),
       requestTimeoutMs: 30_000,
       drainTimeoutMs: 60_000,
     };
@@ -187,6 +197,7 @@ export async function runScenario(
     return {
       target,
       variant,
+      answer: settings.answer,
       concurrency: settings.concurrency,
       load,
       cpuSeconds,

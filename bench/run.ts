@@ -9,12 +9,14 @@
  *   npm run bench -- --quick
  *   npm run bench -- --concurrency 100,1000 --duration 20 --write
  *   npm run bench -- --concurrency 1000 --targets direct,sluice --profile
+ *   npm run bench -- --concurrency 100 --targets direct,nginx,sluice --answer text,tool-calls
  */
 import { copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { type AnswerKind, parseAnswerKinds } from './answer-kinds.ts';
 import {
   type BenchSession,
   type ProfileReport,
@@ -29,7 +31,13 @@ import { nginxVersion } from './nginx-process.ts';
 import { type OtlpSink, startOtlpSink } from './otlp-sink.ts';
 import { formatProfileSummary, readProfile, summarizeProfile } from './profile-summary.ts';
 import { runScenario, type ScenarioResult, type SessionContext } from './run-scenario.ts';
-import { proxyOf, TARGET_NAMES, type TargetName, targetLabel } from './targets.ts';
+import {
+  answersToolCalls,
+  proxyOf,
+  TARGET_NAMES,
+  type TargetName,
+  targetLabel,
+} from './targets.ts';
 import { startUpstreamProcess } from './upstream-process.ts';
 
 const REPOSITORY_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -45,10 +53,16 @@ const USAGE = `Usage: npm run bench -- [options]
   --warmup SECONDS          unmeasured warm-up per scenario (default 5)
   --requests N              also end a window after N measured requests
   --targets LIST            of ${TARGET_NAMES.join(', ')}
-                            (default direct,sluice,simulator,nginx; nginx when installed)
+                            (default direct,sluice,simulator,nginx; nginx when installed,
+                            the simulator only when every answer is text)
   --ttft-ms N               upstream time to first token (default 20)
   --token-interval-ms N     upstream gap between tokens (default 10)
   --tokens N                tokens per answer (default 100)
+  --answer LIST             what the answers are made of, each run for every target:
+                            text (N content tokens) or tool-calls (two parallel
+                            write_file calls whose JSON arguments stream in N
+                            fragments of about a token each; the request declares the
+                            tool; not for the simulator target) (default: text)
   --variants LIST           gateway variants, each run for every gateway target:
                             default, no-redaction (every detector off), no-metrics
                             (metrics off: the observability baseline), tracing (OTLP
@@ -68,6 +82,7 @@ interface BenchOptions {
   maxRequests: number | undefined;
   targets: TargetName[];
   variants: VariantName[];
+  answers: AnswerKind[];
   upstream: FastUpstreamSettings;
   profile: boolean;
   write: boolean;
@@ -100,6 +115,7 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
       'ttft-ms': { type: 'string', default: '20' },
       'token-interval-ms': { type: 'string', default: '10' },
       tokens: { type: 'string', default: '100' },
+      answer: { type: 'string', default: 'text' },
       quick: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
       write: { type: 'boolean', default: false },
@@ -110,14 +126,20 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
   });
   if (values.help) return undefined;
   const quick = values.quick;
+  const answers = parseAnswerKinds(values.answer);
+  const toolCalls = answers.includes('tool-calls');
   const nginxAvailable = nginxVersion() !== undefined;
+  // The simulator's tool calls are not the upstream's: left out of tool-call sessions.
   const defaultTargets = quick
     ? 'direct,sluice'
-    : `direct,sluice,simulator${nginxAvailable ? ',nginx' : ''}`;
+    : `direct,sluice${toolCalls ? '' : ',simulator'}${nginxAvailable ? ',nginx' : ''}`;
   const targets = (values.targets ?? defaultTargets).split(',').map((name) => name.trim());
   for (const target of targets) {
     if (!(TARGET_NAMES as readonly string[]).includes(target)) {
       throw new Error(`Unknown target "${target}"; choose from ${TARGET_NAMES.join(', ')}`);
+    }
+    if (toolCalls && !answersToolCalls(target as TargetName)) {
+      throw new Error(`--answer tool-calls cannot run on the ${target} target`);
     }
   }
   if (targets.includes('nginx') && !nginxAvailable) {
@@ -133,6 +155,7 @@ function parseOptions(argv: string[]): BenchOptions | undefined {
     maxRequests: values.requests === undefined ? undefined : single(values.requests, 'requests'),
     targets: targets as TargetName[],
     variants: parseVariants(values.variants),
+    answers,
     upstream: {
       ttftMs: Number(values['ttft-ms']),
       tokenIntervalMs: Number(values['token-interval-ms']),
@@ -151,7 +174,7 @@ function progressLine(result: ScenarioResult): string {
       ? ''
       : `, proxy ${result.proxyCpuPerMillionTokens.toFixed(2)} CPU-s/1M tokens`;
   return (
-    `  ${targetLabel(result.target, result.variant).padEnd(40)} ${load.requestsCompleted} done, ${load.errors} errors, ` +
+    `  ${targetLabel(result.target, result.variant, result.answer).padEnd(40)} ${load.requestsCompleted} done, ${load.errors} errors, ` +
     `TTFT p50 ${load.timeToFirstTokenMs.p50.toFixed(2)} p99 ${load.timeToFirstTokenMs.p99.toFixed(2)} ms, ` +
     `gap p50 ${load.interTokenMs.p50.toFixed(2)} p99 ${load.interTokenMs.p99.toFixed(2)} ms, ` +
     `${Math.round(load.tokensPerSecond)} tokens/s${cpu}, machine busy ${machineShare(result)} of one core\n`
@@ -187,17 +210,19 @@ async function runSession(options: BenchOptions, command: string): Promise<Bench
   try {
     const upstream = await startUpstreamProcess(options.upstream);
     if (options.variants.includes('tracing')) sink = await startOtlpSink();
-    const runs = options.targets.flatMap((target) =>
-      proxyOf(target) === 'gateway'
-        ? options.variants.map((variant) => ({ target, variant }))
-        : [{ target, variant: 'default' as VariantName }],
+    const runs = options.answers.flatMap((answer) =>
+      options.targets.flatMap((target) =>
+        proxyOf(target) === 'gateway'
+          ? options.variants.map((variant) => ({ target, variant, answer }))
+          : [{ target, variant: 'default' as VariantName, answer }],
+      ),
     );
     for (const concurrency of options.concurrencies) {
       process.stdout.write(`${concurrency} concurrent streams:\n`);
-      for (const { target, variant } of runs) {
+      for (const { target, variant, answer } of runs) {
         const profileDirectory =
           options.profile && target !== 'direct' && target !== 'nginx'
-            ? join(workDirectory, `profile-${target}-${variant}-${concurrency}`)
+            ? join(workDirectory, `profile-${target}-${variant}-${answer}-${concurrency}`)
             : undefined;
         if (profileDirectory !== undefined) await mkdir(profileDirectory, { recursive: true });
         const context: SessionContext = {
@@ -216,6 +241,7 @@ async function runSession(options: BenchOptions, command: string): Promise<Bench
             maxRequests: options.maxRequests,
             upstream: options.upstream,
             variant,
+            answer,
           },
           context,
         );
@@ -224,7 +250,7 @@ async function runSession(options: BenchOptions, command: string): Promise<Bench
         if (profileDirectory !== undefined) {
           const profile = await collectProfile(
             profileDirectory,
-            `${targetLabel(target, variant)} at ${concurrency} streams`,
+            `${targetLabel(target, variant, answer)} at ${concurrency} streams`,
           );
           if (profile !== undefined) profiles.push(profile);
         }
@@ -251,6 +277,7 @@ async function runSession(options: BenchOptions, command: string): Promise<Bench
       ttftMs: options.upstream.ttftMs,
       tokenIntervalMs: options.upstream.tokenIntervalMs,
       tokens: options.upstream.tokens,
+      answers: options.answers,
       warmupSeconds: options.warmupSeconds,
       durationSeconds: options.durationSeconds,
       maxRequests: options.maxRequests,

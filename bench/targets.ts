@@ -1,11 +1,14 @@
 /**
  * The ways the bench can reach a token stream, all fed by the same fast upstream (or, for
  * `simulator`, by Sluice's built-in model with the same timing): what each one starts,
- * which URL and body the load client sends, and which SSE dialect comes back.
+ * which URL and body the load client sends, and which SSE dialect comes back. For a
+ * tool-call answer the body declares the bench's tool, in each API's own shape.
  */
+import { ANSWER_LABELS, type AnswerKind } from './answer-kinds.ts';
 import type { FastUpstreamSettings } from './fast-upstream.ts';
 import { VARIANT_LABELS, type VariantName } from './gateway-variants.ts';
 import type { StreamFormat } from './sse-token-counter.ts';
+import { BENCH_TOOL } from './tool-call-frames.ts';
 
 export const TARGET_NAMES = ['direct', 'sluice', 'sluice-native', 'simulator', 'nginx'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
@@ -18,10 +21,14 @@ export const TARGET_LABELS: Record<TargetName, string> = {
   nginx: 'nginx',
 };
 
-/** A column heading: the target, and the variant when it is not the default. */
-export function targetLabel(target: TargetName, variant: VariantName): string {
-  const suffix = VARIANT_LABELS[variant];
-  return suffix === '' ? TARGET_LABELS[target] : `${TARGET_LABELS[target]}, ${suffix}`;
+/** A column heading: the target, then the variant and the answer when not the defaults. */
+export function targetLabel(
+  target: TargetName,
+  variant: VariantName,
+  answer: AnswerKind = 'text',
+): string {
+  const suffixes = [VARIANT_LABELS[variant], ANSWER_LABELS[answer]].filter((text) => text !== '');
+  return [TARGET_LABELS[target], ...suffixes].join(', ');
 }
 
 /** Which process sits between the client and the tokens, and is charged CPU. */
@@ -41,17 +48,31 @@ export function proxyOf(target: TargetName): ProxyKind {
 
 const MESSAGES = [{ role: 'user', content: 'Tell me how streaming gateways relay tokens.' }];
 
+/** Targets that can give a tool-call answer: the simulator's calls have their own pacing. */
+export function answersToolCalls(target: TargetName): boolean {
+  return target !== 'simulator';
+}
+
 export function targetRequest(
   target: TargetName,
   upstreamModel: string,
   gatewayModel: string,
   upstream: FastUpstreamSettings,
+  answer: AnswerKind = 'text',
 ): TargetRequest {
-  const chat = {
-    messages: MESSAGES,
-    stream: true,
-    stream_options: { include_usage: true },
-  };
+  if (answer === 'tool-calls' && !answersToolCalls(target)) {
+    throw new Error(`the ${target} target cannot give a tool-call answer`);
+  }
+  // Declaring the tool is what makes the upstream answer with calls, as a model would.
+  const chat =
+    answer === 'text'
+      ? { messages: MESSAGES, stream: true, stream_options: { include_usage: true } }
+      : {
+          messages: MESSAGES,
+          tools: [{ type: 'function', function: BENCH_TOOL }],
+          stream: true,
+          stream_options: { include_usage: true },
+        };
   switch (target) {
     case 'direct':
       return {
@@ -77,7 +98,10 @@ export function targetRequest(
     case 'sluice-native':
       return {
         path: '/v1/generations',
-        body: { model: gatewayModel, messages: MESSAGES },
+        body:
+          answer === 'text'
+            ? { model: gatewayModel, messages: MESSAGES }
+            : { model: gatewayModel, messages: MESSAGES, tools: [BENCH_TOOL] },
         headers: { accept: 'text/event-stream' },
         format: 'native',
       };

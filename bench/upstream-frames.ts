@@ -6,7 +6,7 @@
  */
 
 /** Short common words, each one token, cycled through so answers read like text. */
-const WORDS = [
+export const ANSWER_WORDS: readonly string[] = [
   ' The',
   ' stream',
   ' keeps',
@@ -39,11 +39,12 @@ export interface UpstreamFrames {
 const ID = 'chatcmpl-bench';
 const CREATED = 1_700_000_000;
 
-function frame(payload: unknown): Buffer {
+export function frame(payload: unknown): Buffer {
   return Buffer.from(`data: ${JSON.stringify(payload)}\n\n`);
 }
 
-function chunk(model: string, delta: Record<string, string>, finishReason: string | null) {
+/** A `chat.completion.chunk` of the only choice; the envelope every bench answer shares. */
+export function chunk(model: string, delta: Record<string, unknown>, finishReason: string | null) {
   return {
     id: ID,
     object: 'chat.completion.chunk',
@@ -55,7 +56,7 @@ function chunk(model: string, delta: Record<string, string>, finishReason: strin
 }
 
 export function createUpstreamFrames(model: string): UpstreamFrames {
-  const contentFrames = WORDS.map((word) => frame(chunk(model, { content: word }, null)));
+  const contentFrames = ANSWER_WORDS.map((word) => frame(chunk(model, { content: word }, null)));
   return {
     role: frame(chunk(model, { role: 'assistant', content: '' }, null)),
     content: (index) => contentFrames[index % contentFrames.length] as Buffer,
@@ -77,7 +78,8 @@ export function createUpstreamFrames(model: string): UpstreamFrames {
     done: Buffer.from('data: [DONE]\n\n'),
     text: (tokens) => {
       let text = '';
-      for (let index = 0; index < tokens; index += 1) text += WORDS[index % WORDS.length];
+      for (let index = 0; index < tokens; index += 1)
+        text += ANSWER_WORDS[index % ANSWER_WORDS.length];
       return text;
     },
   };
