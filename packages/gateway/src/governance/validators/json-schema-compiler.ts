@@ -35,8 +35,40 @@ const linearTimeEngine: RegExpEngine = Object.assign(linearTimeRegExp, {
  * Compiles one schema with a fresh ajv instance, so schemas of different policy versions
  * never share a registry (two versions may reuse the same `$id`). Throws ajv's error
  * (or `UnsafePatternError`) when the schema is invalid.
+ *
+ * A compile costs milliseconds of CPU (ajv checks the schema against its meta-schema and
+ * generates code), and clients send the same tool schemas on every turn, so results are
+ * kept in a bounded cache keyed by the schema's JSON text: the request check and the
+ * finalizer of one request, and every later request with the same tools, compile once.
+ * Refusals are cached too (bad input stays cheap to refuse). Only schemas up to
+ * `CACHEABLE_SCHEMA_CHARS` are cached, and at most `CACHE_ENTRIES`, oldest out first, so
+ * clients cannot grow it without bound.
  */
 export function compileJsonSchema(schema: Record<string, unknown>): ValidateFunction {
+  const key = JSON.stringify(schema);
+  if (key.length > CACHEABLE_SCHEMA_CHARS) return compileFresh(schema);
+  let compiled = cache.get(key);
+  if (compiled === undefined) {
+    try {
+      compiled = compileFresh(schema);
+    } catch (error) {
+      compiled = error instanceof Error ? error : new Error(String(error));
+    }
+    if (cache.size >= CACHE_ENTRIES) {
+      const oldest = cache.keys().next();
+      if (!oldest.done) cache.delete(oldest.value);
+    }
+    cache.set(key, compiled);
+  }
+  if (compiled instanceof Error) throw compiled;
+  return compiled;
+}
+
+const CACHE_ENTRIES = 512;
+const CACHEABLE_SCHEMA_CHARS = 64 * 1024;
+const cache = new Map<string, ValidateFunction | Error>();
+
+function compileFresh(schema: Record<string, unknown>): ValidateFunction {
   const ajv = new Ajv({
     // Unknown keywords and malformed schemas are errors (they are usually typos that would
     // silently validate nothing); the stylistic strict checks stay off because ordinary
