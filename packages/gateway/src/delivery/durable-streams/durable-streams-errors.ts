@@ -30,26 +30,26 @@ export function sendError(reply: FastifyReply, code: ErrorCode, message?: string
 export function sendKnownError(reply: FastifyReply, error: unknown): boolean {
   if (error instanceof ProtocolRequestError) {
     sendError(reply, 'SLUICE_ERR_INVALID_REQUEST', error.message);
-  } else if (error instanceof InvalidOffsetError) {
+  } else if (InvalidOffsetError.isInstance(error)) {
     sendError(reply, 'SLUICE_ERR_INVALID_OFFSET', error.message);
-  } else if (error instanceof StreamNotFoundError) {
+  } else if (StreamNotFoundError.isInstance(error)) {
     sendError(reply, 'SLUICE_ERR_STREAM_NOT_FOUND');
-  } else if (error instanceof StreamGoneError) {
+  } else if (StreamGoneError.isInstance(error)) {
     sendError(reply, 'SLUICE_ERR_STREAM_GONE');
-  } else if (error instanceof StreamConflictError) {
+  } else if (StreamConflictError.isInstance(error)) {
     sendError(reply, 'SLUICE_ERR_STREAM_CONFLICT', error.message);
-  } else if (error instanceof StreamClosedError) {
+  } else if (StreamClosedError.isInstance(error)) {
     reply.header(HEADER.closed, 'true');
     if (error.tailOffset !== undefined) reply.header(HEADER.nextOffset, error.tailOffset);
     sendError(reply, 'SLUICE_ERR_STREAM_CLOSED');
-  } else if (error instanceof ContentTypeMismatchError) {
+  } else if (ContentTypeMismatchError.isInstance(error)) {
     sendError(reply, 'SLUICE_ERR_CONTENT_TYPE_MISMATCH');
-  } else if (error instanceof StreamSeqConflictError) {
+  } else if (StreamSeqConflictError.isInstance(error)) {
     sendError(reply, 'SLUICE_ERR_STREAM_SEQ_CONFLICT');
-  } else if (error instanceof ProducerEpochStaleError) {
+  } else if (ProducerEpochStaleError.isInstance(error)) {
     reply.header(HEADER.producerEpoch, String(error.currentEpoch));
     sendError(reply, 'SLUICE_ERR_PRODUCER_EPOCH_STALE');
-  } else if (error instanceof ProducerSequenceError) {
+  } else if (ProducerSequenceError.isInstance(error)) {
     if (error.expectedSeq === undefined) {
       sendError(reply, 'SLUICE_ERR_INVALID_REQUEST', error.message);
     } else {
