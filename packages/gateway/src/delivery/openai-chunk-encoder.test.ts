@@ -215,3 +215,31 @@ describe('OpenAiChunkEncoder chunks', () => {
     );
   });
 });
+
+describe('OpenAiChunkEncoder: events without an OpenAI shape', () => {
+  const silent: GenerationEvent[] = [
+    { type: 'tool-call-end', index: 0, toolCallId: 'c', toolName: 't', arguments: '{"a":1}' },
+    {
+      type: 'response-final',
+      verdict: 'approved',
+      checks: [],
+      contentSha256: 'x',
+      policyVersion: 'default@0',
+      model: 'm',
+      provider: 'p',
+      usage: { inputTokens: 1, outputTokens: 1 },
+      timings: { timeToFirstTokenMs: 1, durationMs: 2 },
+    },
+    { type: 'response-retract', reason: 'r' },
+    { type: 'guardrail-block', rule: 'r', kind: 'term' },
+    { type: 'quota-exceeded', limit: 'tokens-per-minute', scope: 'tenant', retryAfterMs: 5 },
+    { type: 'response-seam', from: 'a', to: 'b', reason: 'x', afterCharacters: 3 },
+    { type: 'review-decision', decision: 'approved', reviewer: 'r', note: '' },
+  ];
+
+  it.each(silent)('$type produces no chunk, read in place or decoded', (event) => {
+    const encoder = new OpenAiChunkEncoder(options);
+    expect(encoder.encode(storedEvents([event]))).toEqual([]);
+    expect(encoder.encodeEvent(event)).toEqual([]);
+  });
+});

@@ -10,6 +10,7 @@
  * optimisation, never a requirement.
  */
 import {
+  canonicalEventType,
   decodeGenerationEvent,
   type FinishReason,
   type GenerationEvent,
@@ -71,6 +72,17 @@ export interface ChunkEncoderOptions {
 }
 
 const DONE: EventFrame = { data: '[DONE]' };
+/** Event types that produce no OpenAI chunk (see the default case of `#encodeEvent`). */
+const SILENT_EVENT_TYPES: ReadonlySet<string> = new Set([
+  'tool-call-end',
+  'response-final',
+  'response-retract',
+  'guardrail-block',
+  'quota-exceeded',
+  'response-seam',
+  'review-decision',
+]);
+
 const decoder = new TextDecoder();
 
 /** One encoder per response: it knows the chat completion's id, model and end. */
@@ -98,8 +110,12 @@ export class OpenAiChunkEncoder implements FrameEncoder<EventFrame> {
       if (this.#complete) break;
       const json = decoder.decode(message.data);
       const fast = this.#encodeInPlace(json);
-      if (fast === undefined) this.#encodeEvent(decodeGenerationEvent(json), frames);
-      else frames.push(fast);
+      if (fast !== undefined) frames.push(fast);
+      // Events OpenAI clients never see (a call's end repeats its whole arguments) are
+      // recognised by their type, read in place, and not parsed at all.
+      else if (!SILENT_EVENT_TYPES.has(canonicalEventType(json) ?? '')) {
+        this.#encodeEvent(decodeGenerationEvent(json), frames);
+      }
     }
     return frames;
   }
@@ -168,7 +184,8 @@ export class OpenAiChunkEncoder implements FrameEncoder<EventFrame> {
         this.#complete = true;
         return;
       default:
-        // tool-call-end adds nothing: OpenAI clients assemble calls from the deltas.
+        // Nothing else has an OpenAI shape: a call's end (clients assemble calls from the
+        // deltas), verdicts, retractions and the other governance events.
         return;
     }
   }
