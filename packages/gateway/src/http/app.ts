@@ -209,6 +209,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   if (observability.metricsEnabled) {
     await app.register(async (scope) => registerObservabilityRoutes(scope, observability));
   }
+  const access = durableStreamAccess(context);
   await app.register(async (scope) =>
     registerDurableStreams(scope, {
       store,
@@ -216,10 +217,11 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
       heartbeatMs: config.streams.heartbeatIntervalMs,
       bodyLimit: config.limits.bodyBytes,
       isReadOnly: (path) => path.startsWith('generations/'),
-      ...durableStreamAccess(context),
+      resolvePath: access.resolvePath,
+      authorize: access.authorize,
       // Generation logs read here obey the same reader policy as every other transport.
-      readerPolicy: durableStreamReaders(context, async (id) => {
-        const record = await context.generations.record(id);
+      readerPolicy: durableStreamReaders(context, async (id, request) => {
+        const record = await access.recordFor(request, id);
         return record && readerSubject(record);
       }),
       readerLimits: config.streams,

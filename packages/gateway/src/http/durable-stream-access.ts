@@ -10,6 +10,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { HEADER } from '../delivery/durable-streams/protocol-headers.ts';
 import { forkSourcePath, toStorePath } from '../delivery/durable-streams/stream-path.ts';
+import type { GenerationRecord } from '../generation/generation-record.ts';
 import { GENERATION_STREAM_PREFIX } from '../generation/generation-service.ts';
 import { StreamNotFoundError } from '../store/stream-store.ts';
 import { callerOf } from './auth/caller.ts';
@@ -23,6 +24,9 @@ const writeScope = requireScope('generate');
 type StreamRequest = FastifyRequest<{ Params: { '*'?: string } }>;
 
 export function durableStreamAccess(context: GatewayContext) {
+  /** The records `authorize` looked up, kept for the rest of the request. */
+  const checked = new WeakMap<FastifyRequest, GenerationRecord>();
+
   /** Throws 404 unless the caller's tenant owns the generation whose log `path` is. */
   async function checkGenerationLog(request: FastifyRequest, path: string): Promise<void> {
     if (!path.startsWith(GENERATION_STREAM_PREFIX)) return;
@@ -30,9 +34,15 @@ export function durableStreamAccess(context: GatewayContext) {
     if (!record || !canAccessTenant(callerOf(request), record.tenant)) {
       throw new StreamNotFoundError('The stream does not exist');
     }
+    checked.set(request, record);
   }
 
   return {
+    /** A generation's record as this request's check found it, else from the store. */
+    async recordFor(request: FastifyRequest, id: string): Promise<GenerationRecord | undefined> {
+      const record = checked.get(request);
+      return record?.id === id ? record : context.generations.record(id);
+    },
     resolvePath(request: FastifyRequest, path: string): string {
       if (path.startsWith(GENERATION_STREAM_PREFIX)) return path;
       return `tenants/${callerOf(request).tenant}/${path}`;

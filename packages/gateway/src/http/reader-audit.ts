@@ -123,7 +123,7 @@ const GENERATION_LOGS = 'generations/';
  */
 export function durableStreamReaders(
   context: GatewayContext,
-  subjectOf: (generationId: string) => Promise<ReaderSubject | undefined>,
+  subjectOf: (generationId: string, request: FastifyRequest) => Promise<ReaderSubject | undefined>,
 ) {
   return async (
     request: FastifyRequest,
@@ -131,7 +131,7 @@ export function durableStreamReaders(
     transport: LiveReadTransport,
   ): Promise<ReaderAdmission | undefined> => {
     if (!storePath.startsWith(GENERATION_LOGS)) return undefined;
-    const subject = await subjectOf(storePath.slice(GENERATION_LOGS.length));
+    const subject = await subjectOf(storePath.slice(GENERATION_LOGS.length), request);
     // No record, no reading: as absent as a log the caller may not see.
     if (subject === undefined) throw new StreamNotFoundError('The stream does not exist');
     return generationReaders(context, request, subject, `durable-streams-${transport}`);
