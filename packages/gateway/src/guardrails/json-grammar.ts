@@ -6,6 +6,18 @@
  * end whether the whole text was one JSON value — the same answer `JSON.parse` gives.
  */
 
+/** The characters after a backslash in a JSON string that stand for one character. */
+export const JSON_SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
+  '"': '"',
+  '\\': '\\',
+  '/': '/',
+  b: '\b',
+  f: '\f',
+  n: '\n',
+  r: '\r',
+  t: '\t',
+};
+
 export type JsonToken =
   | 'open-object'
   | 'close-object'

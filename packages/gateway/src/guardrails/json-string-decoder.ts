@@ -10,17 +10,7 @@
  * four hex digits) is kept as literal text and noted in `valid`, so nothing is lost and
  * the caller can report the arguments as invalid.
  */
-
-const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
-  '"': '"',
-  '\\': '\\',
-  '/': '/',
-  b: '\b',
-  f: '\f',
-  n: '\n',
-  r: '\r',
-  t: '\t',
-};
+import { JSON_SIMPLE_ESCAPES } from './json-grammar.ts';
 
 const HEX_DIGIT = /^[0-9A-Fa-f]$/;
 
@@ -49,7 +39,7 @@ export class JsonStringDecoder {
         this.#hexDigits = '';
         return '';
       }
-      const simple = SIMPLE_ESCAPES[unit];
+      const simple = JSON_SIMPLE_ESCAPES[unit];
       if (simple !== undefined) return simple;
       this.#valid = false;
       return `\\${unit}`;

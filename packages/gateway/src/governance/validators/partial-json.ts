@@ -15,21 +15,12 @@
  * A Markdown fence around the JSON (```json … ```) is skipped. After invalid input the
  * parser stops and keeps the last good value, with `error` saying what and where.
  */
+import { JSON_SIMPLE_ESCAPES } from '../../guardrails/json-grammar.ts';
 
 export type PartialJsonState = 'empty' | 'partial' | 'complete' | 'invalid';
 
 const MAX_DEPTH = 512;
 const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
-const ESCAPES: Readonly<Record<string, string>> = {
-  '"': '"',
-  '\\': '\\',
-  '/': '/',
-  b: '\b',
-  f: '\f',
-  n: '\n',
-  r: '\r',
-  t: '\t',
-};
 
 type JsonObject = Record<string, unknown>;
 
@@ -232,7 +223,7 @@ export class PartialJsonParser {
           token.escape = 'unicode';
           token.hex = '';
         } else {
-          const escaped = ESCAPES[character];
+          const escaped = JSON_SIMPLE_ESCAPES[character];
           if (escaped === undefined) return this.#fail('invalid escape sequence', index);
           token.text += escaped;
           token.escape = 'none';

@@ -7,6 +7,7 @@
  */
 import fc from 'fast-check';
 import type { Redactor } from '../guardrails.ts';
+import { JSON_SIMPLE_ESCAPES } from '../json-grammar.ts';
 import { redactText } from '../redact-text.ts';
 import { digits, luhnComplete, plantedText } from './guardrails-arbitraries.ts';
 
@@ -136,16 +137,6 @@ export function textsOf(tree: JsonTree): string[] {
   return [];
 }
 
-const SIMPLE_ESCAPES: Readonly<Record<string, string>> = {
-  '"': '"',
-  '\\': '\\',
-  '/': '/',
-  b: '\b',
-  f: '\f',
-  n: '\n',
-  r: '\r',
-  t: '\t',
-};
 const SCALAR = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/;
 
 /**
@@ -180,7 +171,7 @@ export function parseJsonTree(text: string): JsonTree {
       }
       const escaped = text.charAt(position);
       position += 1;
-      const simple = SIMPLE_ESCAPES[escaped];
+      const simple = JSON_SIMPLE_ESCAPES[escaped];
       if (simple !== undefined) {
         value += simple;
         continue;
