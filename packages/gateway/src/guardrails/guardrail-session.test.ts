@@ -1,17 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { type GuardrailOutput, GuardrailSession } from './guardrail-session.ts';
-import {
-  compileGuardrails,
-  type GuardrailsPolicyInput,
-  guardrailsPolicySchema,
-} from './guardrails-policy.ts';
 import { redactText } from './redact-text.ts';
-import { chunk, plantedText } from './testing/guardrails-arbitraries.ts';
-
-function guardrailsOf(policy: GuardrailsPolicyInput = {}) {
-  return compileGuardrails(guardrailsPolicySchema.parse(policy), { hashKey: 'test-key' });
-}
+import {
+  chunk,
+  guardrailsOf,
+  MASKED_POLICY,
+  plantedText,
+} from './testing/guardrails-arbitraries.ts';
 
 /** Streams `pieces` through a fresh session; returns every output and the joined text. */
 function stream(policy: ReturnType<typeof guardrailsOf>, pieces: readonly string[]) {
@@ -37,17 +33,7 @@ const document = plantedText({ minParts: 1, maxParts: 24 }).map(({ text, planted
 
 describe('GuardrailSession: streaming equals whole-text redaction', () => {
   const guardrails = guardrailsOf();
-  const masked = guardrailsOf({
-    redaction: {
-      detectors: {
-        email: { replacement: 'mask' },
-        card: { replacement: 'hash' },
-        secret: { replacement: 'mask' },
-      },
-      customPatterns: [{ name: 'ticket', pattern: 'TICKET-\\d+' }],
-      terms: [{ name: 'codename', terms: ['project falcon', 'bluebird'] }],
-    },
-  });
+  const masked = guardrailsOf(MASKED_POLICY);
 
   test('for planted entities of every kind and random chunkings, including 1-char chunks', () => {
     fc.assert(

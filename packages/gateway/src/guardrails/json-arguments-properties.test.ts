@@ -1,14 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import type { Guardrails } from './guardrails.ts';
-import {
-  compileGuardrails,
-  type GuardrailsPolicyInput,
-  guardrailsPolicySchema,
-} from './guardrails-policy.ts';
 import { type ArgumentsOutput, JsonArgumentsRedactor } from './json-arguments-redactor.ts';
 import { redactText } from './redact-text.ts';
-import { chunk } from './testing/guardrails-arbitraries.ts';
+import { chunk, guardrailsOf, MASKED_POLICY } from './testing/guardrails-arbitraries.ts';
 import {
   expectedRedaction,
   type JsonTree,
@@ -19,22 +14,8 @@ import {
   textsOf,
 } from './testing/json-trees.ts';
 
-function guardrailsOf(policy: GuardrailsPolicyInput = {}) {
-  return compileGuardrails(guardrailsPolicySchema.parse(policy), { hashKey: 'test-key' });
-}
-
 const plain = guardrailsOf();
-const masked = guardrailsOf({
-  redaction: {
-    detectors: {
-      email: { replacement: 'mask' },
-      card: { replacement: 'hash' },
-      secret: { replacement: 'mask' },
-    },
-    customPatterns: [{ name: 'ticket', pattern: 'TICKET-\\d+' }],
-    terms: [{ name: 'codename', terms: ['project falcon', 'bluebird'] }],
-  },
-});
+const masked = guardrailsOf(MASKED_POLICY);
 
 function redactArguments(guardrails: Guardrails, pieces: readonly string[]) {
   const redactor = new JsonArgumentsRedactor(guardrails);

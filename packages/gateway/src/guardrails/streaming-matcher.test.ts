@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { SafePattern } from './safe-pattern.ts';
 import { StreamingMatcher } from './streaming-matcher.ts';
+import { chunk } from './testing/guardrails-arbitraries.ts';
 
 const PATTERNS = [
   'ab',
@@ -19,19 +20,6 @@ const PATTERNS = [
   '😀.b',
   '\\Bb+',
 ];
-
-/** Splits `text` at the given cut points (sorted, deduplicated, inside the text). */
-function chunk(text: string, cuts: number[]): string[] {
-  const points = [...new Set(cuts.map((cut) => cut % (text.length + 1)))].sort((a, b) => a - b);
-  const pieces: string[] = [];
-  let previous = 0;
-  for (const point of points) {
-    pieces.push(text.slice(previous, point));
-    previous = point;
-  }
-  pieces.push(text.slice(previous));
-  return pieces;
-}
 
 describe('StreamingMatcher', () => {
   test('agrees with RE2JS for any chunking, and never misplaces the pending start', () => {

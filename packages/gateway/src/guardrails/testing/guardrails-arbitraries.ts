@@ -4,6 +4,29 @@
  * them, separators, and a way to cut a text into fragments at arbitrary points.
  */
 import fc from 'fast-check';
+import {
+  compileGuardrails,
+  type GuardrailsPolicyInput,
+  guardrailsPolicySchema,
+} from '../guardrails-policy.ts';
+
+/** Compiled guardrails of a policy, with a fixed key for `hash` replacement. */
+export function guardrailsOf(policy: GuardrailsPolicyInput = {}) {
+  return compileGuardrails(guardrailsPolicySchema.parse(policy), { hashKey: 'test-key' });
+}
+
+/** A policy using every replacement mode, custom patterns and term lists. */
+export const MASKED_POLICY: GuardrailsPolicyInput = {
+  redaction: {
+    detectors: {
+      email: { replacement: 'mask' },
+      card: { replacement: 'hash' },
+      secret: { replacement: 'mask' },
+    },
+    customPatterns: [{ name: 'ticket', pattern: 'TICKET-\\d+' }],
+    terms: [{ name: 'codename', terms: ['project falcon', 'bluebird'] }],
+  },
+};
 
 /** Cuts `text` at the given points (taken modulo its length); empty pieces included. */
 export function chunk(text: string, cuts: readonly number[]): string[] {
