@@ -4,8 +4,10 @@
  * formats; sampling and reasoning options; the provider-options passthrough. (That the body
  * built here is what goes over the wire is checked in `openai-compatible-chat-model.test.ts`.)
  */
+
 import { describe, expect, it } from 'vitest';
 import type { LanguageModelCallOptions } from '../language-model.ts';
+import { messages, TIME_TOOL, WEATHER_TOOL } from '../testing/call-fixtures.ts';
 import {
   buildOpenAICompatibleRequest,
   type RequestSettings,
@@ -16,23 +18,6 @@ const SETTINGS: RequestSettings = {
   modelId: 'gpt-4o',
   maxTokensField: 'max_tokens',
   includeUsage: true,
-};
-const messages: LanguageModelCallOptions['messages'] = [
-  { role: 'system', content: 'Be brief.' },
-  { role: 'user', content: 'Say hello' },
-];
-const WEATHER_TOOL = {
-  name: 'get_weather',
-  description: 'The current weather in a city',
-  parameters: {
-    type: 'object',
-    properties: { city: { type: 'string' }, unit: { enum: ['celsius', 'fahrenheit'] } },
-    required: ['city'],
-  },
-};
-const TIME_TOOL = {
-  name: 'get_time',
-  parameters: { type: 'object', properties: { timezone: { type: 'string' } } },
 };
 
 function build(options: Partial<LanguageModelCallOptions>, settings = SETTINGS) {

@@ -3,8 +3,10 @@
  * wire fixtures, then what only Chat Completions has — the request as sent, the
  * `reasoning` field variant, usage details, servers' tool-call quirks, and error mapping.
  */
+
 import { afterEach, describe, expect, it } from 'vitest';
 import { type LanguageModelCallOptions, ProviderError } from '../language-model.ts';
+import { messages, TIME_TOOL, WEATHER_TOOL } from '../testing/call-fixtures.ts';
 import { collectStream, withinDeadline } from '../testing/collect-stream.ts';
 import {
   CONFORMANCE_SCENARIOS,
@@ -28,24 +30,6 @@ import { createOpenAICompatible } from './openai-compatible-provider.ts';
 
 const API_KEY = 'sk-test-SECRET-abc123';
 const fixture = (name: string) => readFixture(import.meta.url, name);
-const messages: LanguageModelCallOptions['messages'] = [
-  { role: 'system', content: 'Be brief.' },
-  { role: 'user', content: 'Say hello' },
-];
-
-const WEATHER_TOOL = {
-  name: 'get_weather',
-  description: 'The current weather in a city',
-  parameters: {
-    type: 'object',
-    properties: { city: { type: 'string' }, unit: { enum: ['celsius', 'fahrenheit'] } },
-    required: ['city'],
-  },
-};
-const TIME_TOOL = {
-  name: 'get_time',
-  parameters: { type: 'object', properties: { timezone: { type: 'string' } } },
-};
 
 /** What the request that got each recorded answer asked for. */
 const SCENARIO_OPTIONS: Partial<Record<ConformanceScenario, Partial<LanguageModelCallOptions>>> = {
