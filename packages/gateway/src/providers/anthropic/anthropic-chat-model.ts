@@ -24,7 +24,6 @@ import { abortReason } from '../shared/abort-reason.ts';
 import { parseJsonData } from '../shared/parse-json-data.ts';
 import { postEventStream, type UpstreamBody } from '../shared/post-event-stream.ts';
 import { readServerSentEvents } from '../shared/read-server-sent-events.ts';
-import { releaseBody } from '../shared/release-body.ts';
 import {
   errorFromStreamFailure,
   errorKindOf,
@@ -198,7 +197,7 @@ export class AnthropicChatModel implements LanguageModel {
       if (signal?.aborted) throw abortReason(signal);
       throw errorFromStreamFailure(error);
     } finally {
-      releaseBody(body, completed);
+      body.release(completed);
     }
   }
 }

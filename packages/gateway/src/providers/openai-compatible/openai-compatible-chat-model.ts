@@ -24,7 +24,6 @@ import {
   createServerSentEventDecoder,
   type ServerSentEvent,
 } from '../shared/read-server-sent-events.ts';
-import { releaseBody } from '../shared/release-body.ts';
 import {
   errorFromStreamFailure,
   errorKindOf,
@@ -162,7 +161,7 @@ export class OpenAICompatibleChatModel implements LanguageModel {
       if (signal?.aborted) throw abortReason(signal);
       throw errorFromStreamFailure(error);
     } finally {
-      releaseBody(body, completed);
+      body.release(completed);
     }
   }
 }
