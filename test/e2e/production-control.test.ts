@@ -13,6 +13,8 @@ beforeAll(async () => {
   server = await startGateway({
     config: {
       auth: { mode: 'keys' },
+      // The simulator is off by default where keys are required; these tests use it.
+      models: [{ name: 'simulator', enabled: true }],
       limits: {
         tenants: {
           metered: { tokensPerMinute: 60 },

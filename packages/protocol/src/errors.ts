@@ -22,6 +22,11 @@ export const ERROR_CATALOGUE = {
     message: 'The request sets a field the chosen model cannot carry',
     retryable: false,
   },
+  SLUICE_ERR_MAX_TOKENS_TOO_LARGE: {
+    status: 400,
+    message: 'The request asks for more output tokens than the model allows',
+    retryable: false,
+  },
   SLUICE_ERR_UNSUPPORTED_MEDIA_TYPE: {
     status: 415,
     message: 'The request body must be application/json',

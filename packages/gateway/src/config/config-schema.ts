@@ -13,10 +13,23 @@ export type DeliveryMode = (typeof DELIVERY_MODES)[number];
 
 export const PROVIDER_NAMES = ['simulator', 'openai-compatible', 'anthropic'] as const;
 
+/** The simulator's `maxTokens` cap unless its entry sets another. */
+export const SIMULATOR_MAX_TOKENS = 4_096;
+
 const modelEntrySchema = z
   .object({
     name: z.string().min(1),
     provider: z.enum(PROVIDER_NAMES),
+    /**
+     * False removes the model from the deployment (requests naming it are 404). The
+     * built-in simulator defaults to off when `auth.mode` is `keys`.
+     */
+    enabled: z.boolean().optional(),
+    /**
+     * Most output tokens one request may ask for (`maxTokens`); a request above it is a 400
+     * naming the cap. The simulator's default: 4,096.
+     */
+    maxTokens: z.number().int().positive().optional(),
     baseUrl: z.url().optional(),
     apiKey: z.string().min(1).optional(),
     apiKeyEnv: z.string().min(1).optional(),
@@ -119,6 +132,16 @@ export const configSchema = z
          * `abandoned`); 0 never abandons.
          */
         abandonAfterMs: z.number().int().min(0).default(300_000),
+        /**
+         * Memory that finished generations (records and logs) may hold together; past it the
+         * oldest finished are removed before their TTL. Estimated as twice the log's bytes
+         * (the log and the answer in the record) plus 2 KiB each.
+         */
+        retainedGenerationsBytes: z
+          .number()
+          .int()
+          .min(0)
+          .default(256 * 1024 * 1024),
       })
       .strict()
       .prefault({}),
@@ -201,7 +224,11 @@ export const configSchema = z
       .strict()
       .prefault({}),
     observability: observabilityConfigSchema.prefault({}),
-    models: z.array(modelEntrySchema).default([]),
+    /**
+     * Upstream models by public name. An entry `{ name: simulator, enabled: false }` (no
+     * provider needed) removes the built-in simulator.
+     */
+    models: z.array(z.preprocess(builtInSimulatorProvider, modelEntrySchema)).default([]),
   })
   .strict()
   .superRefine((config, context) => {
@@ -212,3 +239,11 @@ export const configSchema = z
 
 export type SluiceConfig = z.infer<typeof configSchema>;
 export type ModelEntry = z.infer<typeof modelEntrySchema>;
+
+/** An entry named `simulator` without a provider configures the built-in simulator. */
+function builtInSimulatorProvider(entry: unknown): unknown {
+  if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) return entry;
+  const fields = entry as Record<string, unknown>;
+  if (fields.name !== 'simulator' || fields.provider !== undefined) return entry;
+  return { ...fields, provider: 'simulator' };
+}

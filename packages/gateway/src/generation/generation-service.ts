@@ -16,11 +16,10 @@ import type {
   GenerationStoreEvent,
   ListOptions,
 } from '../store/generation-store.ts';
-import type { StreamStore } from '../store/stream-store.ts';
+import { StreamGoneError, StreamNotFoundError, type StreamStore } from '../store/stream-store.ts';
 import type { AuditTrail } from './audit-trail.ts';
 import type { GenerationRequest } from './generation.ts';
 import { appendReviewDecision } from './generation-finalization.ts';
-
 import type { GenerationRecord, StopCause } from './generation-record.ts';
 import { type GenerationView, viewGeneration } from './generation-view.ts';
 import {
@@ -34,6 +33,7 @@ import {
 import { readLogContent } from './log-content.ts';
 import type { ModelRegistry } from './model-registry.ts';
 import { auditSubject } from './producer-state.ts';
+import { RetainedGenerations } from './retained-generations.ts';
 
 export {
   type Admission,
@@ -55,6 +55,11 @@ export interface GenerationServiceOptions {
   ttlSeconds: number;
   /** Cancel a generation no reader has been attached to for this long; 0 never does. */
   abandonAfterMs?: number;
+  /**
+   * Memory budget for finished generations (records and logs), oldest evicted first.
+   * Default: unbounded (the gateway sets `streams.retainedGenerationsBytes`).
+   */
+  retainedBytes?: number;
 }
 
 /** What this node tracks of a producer it runs, besides the producer itself. */
@@ -67,6 +72,14 @@ export class UnknownModelError extends SluiceError {
   static override readonly isInstance = errorGuard<UnknownModelError>('UnknownModelError');
   override readonly name = 'UnknownModelError';
   readonly code = 'SLUICE_ERR_MODEL_NOT_FOUND' as const;
+}
+
+/** The request asks for more output tokens than the model's configured cap. */
+export class MaxTokensTooLargeError extends SluiceError {
+  static override readonly isInstance =
+    errorGuard<MaxTokensTooLargeError>('MaxTokensTooLargeError');
+  override readonly name = 'MaxTokensTooLargeError';
+  readonly code = 'SLUICE_ERR_MAX_TOKENS_TOO_LARGE' as const;
 }
 
 /**
@@ -103,6 +116,7 @@ export class GenerationService {
   readonly #producers = new Map<string, LocalProducer>();
   readonly #attendance = new Map<string, Attendance>();
   readonly #abandonAfterMs: number;
+  readonly #retained: RetainedGenerations;
   readonly #unsubscribe: () => void;
 
   constructor(options: GenerationServiceOptions) {
@@ -115,6 +129,7 @@ export class GenerationService {
     this.#observability = options.observability;
     this.#ttlSeconds = options.ttlSeconds;
     this.#abandonAfterMs = options.abandonAfterMs ?? 0;
+    this.#retained = new RetainedGenerations(options.retainedBytes ?? Number.POSITIVE_INFINITY);
     this.#unsubscribe = this.#records.subscribe((event) => this.#onStoreEvent(event));
   }
 
@@ -188,6 +203,8 @@ export class GenerationService {
           clearTimeout(attendance.abandonTimer);
           this.#attendance.delete(id);
           this.#producers.delete(id);
+          const bytes = RetainedGenerations.estimate(producer.logBytes());
+          for (const evicted of this.#retained.finished(id, bytes)) void this.#evict(evicted);
         });
       },
     );
@@ -275,6 +292,20 @@ export class GenerationService {
     }
   }
 
+  /** Removes a finished generation's record and log to keep retained memory in budget. */
+  async #evict(id: string): Promise<void> {
+    try {
+      await this.#store.delete(generationStreamPath(id));
+      await this.#records.delete(id);
+    } catch (error) {
+      // Already gone (expired, deleted by its session) is what eviction wants; any other
+      // failure is logged and counted, never thrown into the producer that just finished.
+      if (!StreamNotFoundError.isInstance(error) && !StreamGoneError.isInstance(error)) {
+        this.#observability.internalFailure('generation-eviction', error);
+      }
+    }
+  }
+
   /** Interrupts every generation this node runs (shutdown); partial content stays readable. */
   async interruptAll(): Promise<void> {
     await Promise.all([...this.#producers.keys()].map((id) => this.#stopLocal(id, 'interrupted')));
@@ -293,6 +324,12 @@ export class GenerationService {
   #registered(request: GenerationRequest) {
     const registered = this.#models.get(request.model);
     if (!registered) throw new UnknownModelError(`Model '${request.model}' is not configured`);
+    const cap = registered.maxTokens;
+    if (cap !== undefined && request.maxTokens !== undefined && request.maxTokens > cap) {
+      throw new MaxTokensTooLargeError(
+        `maxTokens ${request.maxTokens} is above the cap of ${cap} for model '${registered.name}'`,
+      );
+    }
     const unsupported = registered.model.unsupportedOptions(callOptionsOf(request));
     if (unsupported.length > 0) throw new UnsupportedOptionsError(registered.provider, unsupported);
     return registered;

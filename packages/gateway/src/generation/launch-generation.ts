@@ -57,6 +57,8 @@ export interface LocalProducer {
   readonly controller: AbortController;
   /** Resolves once the terminal event and the verdict are in the log and the record. */
   readonly done: Promise<void>;
+  /** Bytes the generation's log holds (final once `done` resolved). */
+  logBytes(): number;
 }
 
 /**
@@ -126,7 +128,7 @@ export async function launchGeneration(
   const done = new Promise<void>((resolve) => {
     resolveDone = resolve;
   });
-  register({ state, controller, done });
+  register({ state, controller, done, logBytes: () => context.appender.pushedBytes });
   const { observability, audit } = services;
   const context: ProducerContext = {
     state,

@@ -1,12 +1,14 @@
 /**
- * The configured models by public name. The built-in `simulator` is always present
- * unless a config entry of the same name replaces it; API keys named by `apiKeyEnv`
+ * The configured models by public name. The built-in `simulator` is present unless
+ * disabled (by its entry, or by default where keys are required); an entry of the same
+ * name with the simulator provider adjusts it. A model's `maxTokens` cap travels with it.
+ * API keys named by `apiKeyEnv`
  * are resolved here, once, and never logged. Every model is wrapped for resilience:
  * retries and fallbacks before the first token, continuation on a fallback mid-stream,
  * timeouts and a circuit breaker per upstream.
  */
 import { createHash } from 'node:crypto';
-import type { ModelEntry } from '../config/config-schema.ts';
+import { type ModelEntry, SIMULATOR_MAX_TOKENS } from '../config/config-schema.ts';
 import type {
   CircuitBreakerSnapshot,
   CircuitStateListener,
@@ -34,6 +36,8 @@ export interface RegisteredModel {
   model: LanguageModel;
   /** Changes whenever the entry's settings change; API keys are not part of it. */
   configurationVersion: string;
+  /** Most output tokens one request may ask for; absent, the upstream's own limit. */
+  maxTokens?: number;
 }
 
 export interface ModelRegistryOptions {
@@ -42,6 +46,8 @@ export interface ModelRegistryOptions {
   upstreamIdleTimeoutMs?: number;
   onCircuitStateChange?: CircuitStateListener;
   onResilienceEvent?: (model: string, event: ResilienceEvent) => void;
+  /** Whether the built-in simulator serves when no entry says. Default true. */
+  simulatorEnabledByDefault?: boolean;
 }
 
 /**
@@ -53,6 +59,7 @@ export const BUILT_IN_SIMULATOR: ModelEntry = {
   provider: 'simulator',
   retry: { attempts: 1 },
   circuitBreaker: { failureThreshold: Number.MAX_SAFE_INTEGER },
+  maxTokens: SIMULATOR_MAX_TOKENS,
 };
 
 export class ModelRegistry {
@@ -65,9 +72,20 @@ export class ModelRegistry {
     options: ModelRegistryOptions = {},
   ) {
     const env = options.env ?? process.env;
-    const byName = new Map<string, ModelEntry>([[BUILT_IN_SIMULATOR.name, BUILT_IN_SIMULATOR]]);
-    for (const entry of entries) byName.set(entry.name, entry);
-    const bare = [...byName.values()].map((entry) => ({
+    const byName = new Map<string, ModelEntry>([
+      [
+        BUILT_IN_SIMULATOR.name,
+        { ...BUILT_IN_SIMULATOR, enabled: options.simulatorEnabledByDefault ?? true },
+      ],
+    ]);
+    for (const entry of entries) {
+      const builtIn = byName.get(entry.name);
+      // An entry for the built-in simulator adjusts it; any other entry replaces.
+      const adjusts = builtIn?.provider === 'simulator' && entry.provider === 'simulator';
+      byName.set(entry.name, adjusts ? { ...builtIn, ...definedFields(entry) } : entry);
+    }
+    const enabled = [...byName.values()].filter((entry) => entry.enabled !== false);
+    const bare = enabled.map((entry) => ({
       entry,
       model: createModel(resolveEntry(entry, env, options.upstreamIdleTimeoutMs)),
     }));
@@ -89,6 +107,7 @@ export class ModelRegistry {
         provider: entry.provider,
         model: resilient.models.get(entry.name) ?? model,
         configurationVersion: configurationVersion(entry),
+        ...(entry.maxTokens === undefined ? {} : { maxTokens: entry.maxTokens }),
       });
     }
   }
@@ -123,6 +142,12 @@ function withoutUndefined<T extends object>(
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as {
     [K in keyof T]: Exclude<T[K], undefined>;
   };
+}
+
+function definedFields(entry: ModelEntry): Partial<ModelEntry> {
+  return Object.fromEntries(
+    Object.entries(entry).filter(([, value]) => value !== undefined),
+  ) as Partial<ModelEntry>;
 }
 
 function configurationVersion(entry: ModelEntry): string {

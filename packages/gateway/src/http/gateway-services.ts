@@ -78,6 +78,8 @@ export async function createGatewayServices(
     env,
     upstreamIdleTimeoutMs: upstreamIdleSettings(config.limits.idleTimeouts).idleTimeoutMs,
     onCircuitStateChange: (change) => observability.metrics.circuitState(change.name, change.to),
+    // Where every request needs a key, a model that answers anything is opt-in.
+    simulatorEnabledByDefault: config.auth.mode !== 'keys',
   });
   const governance =
     options.governance ??
@@ -114,6 +116,7 @@ export async function createGatewayServices(
     observability,
     ttlSeconds: config.streams.generationTtlSeconds,
     abandonAfterMs: config.streams.abandonAfterMs,
+    retainedBytes: config.streams.retainedGenerationsBytes,
   });
   return {
     observability,

@@ -20,9 +20,15 @@ export interface GenerationStart {
 export interface ReaderInfo {
   /** `sse`, `openai`, `durable-streams`, `websocket`, `ai-sdk`. */
   protocol: string;
+  /** Whose generation is read: `/v1/stats` counts readers per tenant too. */
+  tenant?: string | undefined;
 }
 
-export type InternalComponent = 'generation-record' | 'stream-log' | 'finalizer';
+export type InternalComponent =
+  | 'generation-record'
+  | 'stream-log'
+  | 'finalizer'
+  | 'generation-eviction';
 
 const silentLogger: RecordLogger = { info() {}, warn() {}, error() {} };
 
@@ -50,9 +56,14 @@ export class GatewayObservability {
     this.#logger = logger;
   }
 
+  /** The app's logger, silent until `useLogger`; read it per line, not once at start. */
+  get logger(): RecordLogger {
+    return this.#logger;
+  }
+
   generationStarted(start: GenerationStart): void {
     this.metrics.generationStarted(start);
-    this.stats.generationStarted();
+    this.stats.generationStarted(start.tenant);
   }
 
   /** Exactly once per generation, right after its terminal event is appended. */
@@ -84,12 +95,12 @@ export class GatewayObservability {
 
   readerAttached(reader: ReaderInfo & { resumed: boolean }): void {
     this.metrics.readerAttached(reader);
-    this.stats.readerAttached();
+    this.stats.readerAttached(reader.tenant);
   }
 
   readerDetached(reader: ReaderInfo): void {
     this.metrics.readerDetached(reader);
-    this.stats.readerDetached();
+    this.stats.readerDetached(reader.tenant);
   }
 
   async close(): Promise<void> {

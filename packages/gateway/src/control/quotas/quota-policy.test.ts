@@ -1,10 +1,12 @@
 /**
- * The quota policy: unlimited by default, defaults as templates merged under entries,
- * explicit `null` for unlimited, and names that are not own entries never resolve.
+ * The quota policy: unlimited by default except a tenant's concurrent generations,
+ * defaults as templates merged under entries, explicit `null` for unlimited, and names
+ * that are not own entries never resolve.
  */
 import { describe, expect, test } from 'vitest';
 import {
   clientIpStreamLimit,
+  DEFAULT_TENANT_CONCURRENT_GENERATIONS,
   keyLimits,
   parseQuotaPolicy,
   tenantLimits,
@@ -12,11 +14,24 @@ import {
 } from './quota-policy.ts';
 
 describe('quota policy', () => {
-  test('an empty policy limits nothing', () => {
+  test("an empty policy limits nothing but a tenant's concurrent generations", () => {
     const policy = parseQuotaPolicy({});
-    expect(tenantLimits(policy, 'acme')).toEqual(UNLIMITED);
+    expect(tenantLimits(policy, 'acme')).toEqual({
+      ...UNLIMITED,
+      concurrentGenerations: DEFAULT_TENANT_CONCURRENT_GENERATIONS,
+    });
     expect(keyLimits(policy, 'k1')).toEqual(UNLIMITED);
     expect(clientIpStreamLimit(policy)).toBeUndefined();
+  });
+
+  test('the built-in concurrent-generation default gives way to a number or an explicit null', () => {
+    const policy = parseQuotaPolicy({
+      tenants: { acme: { concurrentGenerations: 5 }, lab: { concurrentGenerations: null } },
+    });
+    expect(tenantLimits(policy, 'acme').concurrentGenerations).toBe(5);
+    expect(tenantLimits(policy, 'lab').concurrentGenerations).toBeUndefined();
+    const lifted = parseQuotaPolicy({ tenants: { default: { concurrentGenerations: null } } });
+    expect(tenantLimits(lifted, 'anyone').concurrentGenerations).toBeUndefined();
   });
 
   test('a tenant entry fills its gaps from default; null means unlimited', () => {
@@ -30,7 +45,7 @@ describe('quota policy', () => {
     expect(tenantLimits(policy, 'acme')).toEqual({
       requestsPerMinute: 60,
       tokensPerMinute: 50_000,
-      concurrentGenerations: undefined,
+      concurrentGenerations: DEFAULT_TENANT_CONCURRENT_GENERATIONS,
       concurrentStreams: undefined,
     });
     expect(tenantLimits(policy, 'unknown')).toMatchObject({ tokensPerMinute: 10_000 });

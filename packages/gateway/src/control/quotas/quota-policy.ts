@@ -1,8 +1,9 @@
 /**
  * Who may do how much: the quota policy per tenant, per API key and per client address,
- * as configured under `limits`. Every limit is optional and absent means unlimited, so
- * an empty policy changes nothing. `default` entries are templates that each tenant (or
- * key) gets its own copy of, never a budget shared between them.
+ * as configured under `limits`. Every limit is optional and absent means unlimited, except
+ * a tenant's concurrent generations: a finite built-in default (`null` lifts it), so one
+ * key cannot start generations without bound. `default` entries are templates that each
+ * tenant (or key) gets its own copy of, never a budget shared between them.
  */
 import { z } from 'zod';
 
@@ -73,6 +74,12 @@ export const UNLIMITED: SubjectLimits = Object.freeze({
 
 export const DEFAULT_ENTRY = 'default';
 
+/**
+ * Concurrent generations per tenant when neither its entry nor `default` sets a number:
+ * every running generation holds an upstream connection and memory until it ends.
+ */
+export const DEFAULT_TENANT_CONCURRENT_GENERATIONS = 5_000;
+
 type LimitsEntry = z.output<typeof subjectLimitsSchema>;
 
 /** Parses a policy; throws zod's error, whose issues carry the path of each problem. */
@@ -82,7 +89,15 @@ export function parseQuotaPolicy(input: unknown): QuotaPolicy {
 
 /** The limits of one tenant: its entry over the `default` entry. */
 export function tenantLimits(policy: QuotaPolicy, tenant: string): SubjectLimits {
-  return resolve(policy.tenants, tenant);
+  const limits = resolve(policy.tenants, tenant);
+  const own = Object.hasOwn(policy.tenants, tenant) ? policy.tenants[tenant] : undefined;
+  const fallback = Object.hasOwn(policy.tenants, DEFAULT_ENTRY)
+    ? policy.tenants[DEFAULT_ENTRY]
+    : undefined;
+  // `null` in either entry lifts the built-in default explicitly.
+  const lifted = own?.concurrentGenerations === null || fallback?.concurrentGenerations === null;
+  if (limits.concurrentGenerations !== undefined || lifted) return limits;
+  return { ...limits, concurrentGenerations: DEFAULT_TENANT_CONCURRENT_GENERATIONS };
 }
 
 /** The limits of one API key id: its entry over the `default` entry. */

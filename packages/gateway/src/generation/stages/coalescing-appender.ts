@@ -28,6 +28,8 @@ export class CoalescingAppender {
   #failed = false;
   /** Messages pushed, appends made and messages appended (the finalizer's consistency check). */
   pushed = 0;
+  /** Bytes pushed: the log's size once flushed (what the generation holds in the store). */
+  pushedBytes = 0;
   appends = 0;
   appended = 0;
 
@@ -51,6 +53,7 @@ export class CoalescingAppender {
     this.pushed += 1;
     this.#queue.push(message);
     this.#queuedBytes += message.byteLength;
+    this.pushedBytes += message.byteLength;
     this.#inFlight ??= this.#drain();
     return this.#queuedBytes > this.#highWaterMarkBytes ? this.#inFlight : undefined;
   }
