@@ -13,7 +13,11 @@ let server: RunningGateway;
 
 beforeAll(async () => {
   server = await startGateway({
-    config: { streams: { maxBufferedBytes: 64 * 1024, stalledReaderTimeoutMs: 300 } },
+    config: {
+      streams: { maxBufferedBytes: 64 * 1024, stalledReaderTimeoutMs: 300 },
+      // A long simulator answer stands in for a model that talks for a long time.
+      models: [{ name: 'simulator', maxTokens: 1_000_000 }],
+    },
   });
 });
 afterAll(async () => {
@@ -59,10 +63,10 @@ async function waitForDetach(id: string, reason: string): Promise<void> {
       `${server.baseUrl}/v1/audit/records?generationId=${id}&limit=1000`,
     );
     const { records } = (await response.json()) as {
-      records: Array<{ type: string; payload: { reason?: string } }>;
+      records: Array<{ type: string; payload: { reasons?: Record<string, number> } }>;
     };
-    const detached = records.filter((record) => record.type === 'reader-detached');
-    if (detached.some((record) => record.payload.reason === reason)) return;
+    const finished = records.filter((record) => record.type === 'reader-session');
+    if (finished.some((record) => (record.payload.reasons?.[reason] ?? 0) > 0)) return;
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

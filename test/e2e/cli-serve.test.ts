@@ -49,7 +49,11 @@ function serve(args: string[]) {
 
 test('serves the simulator and drains on SIGTERM with exit code 0', async () => {
   const config = join(dataDir, 'drain.yaml');
-  await writeFile(config, 'http:\n  drainTimeoutMs: 400\n');
+  // The long answer stands in for a model still talking when the drain starts.
+  await writeFile(
+    config,
+    'http:\n  drainTimeoutMs: 400\nmodels:\n  - name: simulator\n    maxTokens: 1000000\n',
+  );
   const server = serve(['--port', '0', '--host', '127.0.0.1', '--config', config]);
   const baseUrl = await server.listening;
   expect((await fetch(`${baseUrl}/healthz`)).status).toBe(200);

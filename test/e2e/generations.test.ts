@@ -9,7 +9,10 @@ import { readSse, terminalOf, textOf } from '../helpers/sse-client.ts';
 let server: RunningGateway;
 
 beforeAll(async () => {
-  server = await startGateway();
+  // Long simulator answers (10,000 tokens) stand in for models that talk for a long time.
+  server = await startGateway({
+    config: { models: [{ name: 'simulator', maxTokens: 1_000_000 }] },
+  });
 });
 afterAll(async () => {
   await server.close();

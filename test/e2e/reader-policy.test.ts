@@ -2,8 +2,9 @@
  * One reader policy, whatever carries a generation's log to the client: the same suite
  * runs against native SSE, OpenAI chunks, and Durable Streams SSE and long-poll of
  * `/v1/stream/generations/{id}`. Each transport must refuse a reader over the caller's
- * stream limit with a 429 before anything is committed, audit attach / resume / detach
- * under the generation's subject, cut a reader that stops taking data, and hold no reader
+ * stream limit with a 429 before anything is committed, audit each read as one
+ * `reader-session` record (from where, how far, why it ended) under the generation's
+ * subject, cut a reader that stops taking data, and hold no reader
  * to more than `maxBufferedBytes`. Waits are on events (audit rows as they are recorded,
  * responses), never on the clock.
  */
@@ -152,13 +153,13 @@ class AuditWatch {
     );
   }
 
-  /** The first detach of a reader of `generationId` over `transport`, once recorded. */
+  /** The first finished read of `generationId` over `transport`, once recorded. */
   async detached(generationId: string, transport: string) {
     for (;;) {
       const row = this.readerRows(generationId, transport).find(
-        (candidate) => candidate.type === 'reader-detached',
+        (candidate) => candidate.type === 'reader-session',
       );
-      if (row?.type === 'reader-detached') return row;
+      if (row?.type === 'reader-session') return row;
       await new Promise<void>((resolve) => {
         const wake = () => {
           this.#waiters.delete(wake);
@@ -259,7 +260,11 @@ const LIVE: Recipe = {
 };
 
 /** Admission and audit: one stream slot per client address. */
-const admission = new Harness({ config: { limits: { perClientIp: { concurrentStreams: 1 } } } });
+/** Long simulator answers stand in for a model that talks for a long time. */
+const LONG_ANSWERS = [{ name: 'simulator', maxTokens: 1_000_000 }];
+const admission = new Harness({
+  config: { limits: { perClientIp: { concurrentStreams: 1 } }, models: LONG_ANSWERS },
+});
 /** Slow readers: cut after 300 ms without progress; no cap in the way. */
 const slow = new Harness({
   // Lets one long-poll answer (one batch) hold the whole large log.
@@ -267,11 +272,16 @@ const slow = new Harness({
     maxMessagesPerRead: 1_000_000,
     maxBytesPerRead: 64 * 1024 * 1024,
   }),
-  config: { streams: { stalledReaderTimeoutMs: 300, maxBufferedBytes: 64 * 1024 * 1024 } },
+  config: {
+    streams: { stalledReaderTimeoutMs: 300, maxBufferedBytes: 64 * 1024 * 1024 },
+    models: LONG_ANSWERS,
+  },
 });
 /** The buffer cap at its smallest. */
 const CAP = 1024;
-const capped = new Harness({ config: { streams: { maxBufferedBytes: CAP } } });
+const capped = new Harness({
+  config: { streams: { maxBufferedBytes: CAP }, models: LONG_ANSWERS },
+});
 
 beforeAll(async () => {
   await Promise.all([admission.start(), slow.start(), capped.start()]);
@@ -311,7 +321,7 @@ describe.each(TRANSPORTS)('$name', (transport) => {
     await bodyOf(admitted.response);
   });
 
-  test('attach, resume and detach are audited under the generation subject', async () => {
+  test('a read is audited once, from where it started to where it ended, under the generation subject', async () => {
     const { server, audit } = admission;
     const source = await sourceFor(server, transport, {
       model: 'simulator',
@@ -339,17 +349,22 @@ describe.each(TRANSPORTS)('$name', (transport) => {
       sessionId: 'session-reader',
       endUserId: 'user-reader',
     };
-    const readerId = (detached.payload as { readerId: string }).readerId;
-    const payload = { readerId, transport: transport.transport };
     expect(audit.readerRows(reader.generationId, transport.transport)).toEqual([
-      { type: 'reader-attached', ...subject, payload: { ...payload, offset: offset ?? '-1' } },
-      ...(offset === undefined
-        ? []
-        : [{ type: 'reader-resumed', ...subject, payload: { ...payload, fromOffset: offset } }]),
       {
-        type: 'reader-detached',
+        type: 'reader-session',
         ...subject,
-        payload: { ...payload, offset: tail ?? expect.any(String), reason: 'completed' },
+        actor: expect.any(String),
+        payload: {
+          readerId: detached.payload.readerId,
+          transport: transport.transport,
+          reads: 1,
+          resumed: offset === undefined ? 0 : 1,
+          fromOffset: offset ?? '-1',
+          offset: tail ?? expect.any(String),
+          reasons: { completed: 1 },
+          attachedAt: expect.any(String),
+          detachedAt: expect.any(String),
+        },
       },
     ]);
   });
@@ -362,7 +377,7 @@ describe.each(TRANSPORTS)('$name', (transport) => {
     expect(reader.response.statusCode).toBe(200);
 
     const detached = await audit.detached(reader.generationId, transport.transport);
-    expect(detached.payload).toMatchObject({ reason: 'cut-stalled' });
+    expect(detached.payload).toMatchObject({ reasons: { 'cut-stalled': 1 } });
     // The connection is gone; the client holds only what its socket had taken.
     expect(await drainAfterCut(reader.response)).toBeGreaterThan(0);
     if (!transport.readsLog) await cancel(server, reader.generationId);
@@ -382,7 +397,7 @@ describe.each(TRANSPORTS)('$name', (transport) => {
       expect(reader.response.headers['stream-up-to-date']).toBeUndefined();
       const detached = await audit.detached(reader.generationId, transport.transport);
       expect(detached.payload).toMatchObject({
-        reason: 'completed',
+        reasons: { completed: 1 },
         offset: reader.response.headers['stream-next-offset'],
       });
       return;
@@ -390,7 +405,7 @@ describe.each(TRANSPORTS)('$name', (transport) => {
     // A streaming reader that stops taking data goes past the cap as events keep coming.
     reader.response.pause();
     const detached = await audit.detached(reader.generationId, transport.transport);
-    expect(detached.payload).toMatchObject({ reason: 'cut-buffer-limit' });
+    expect(detached.payload).toMatchObject({ reasons: { 'cut-buffer-limit': 1 } });
     expect(await drainAfterCut(reader.response)).toBeGreaterThan(0);
     if (!transport.readsLog) await cancel(server, reader.generationId);
   });

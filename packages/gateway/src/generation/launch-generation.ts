@@ -12,7 +12,6 @@ import { type TokenBudget, UNLIMITED_TOKEN_BUDGET } from '../control/quotas/toke
 import { errorGuard, SluiceError } from '../errors/sluice-error.ts';
 import type { ActivePolicy } from '../governance/policy-runtime.ts';
 import type { ReviewQueue } from '../governance/review/review-queue.ts';
-import { GuardrailSession } from '../guardrails/guardrail-session.ts';
 import type { GatewayObservability } from '../observability/observability.ts';
 import type { LanguageModelCallOptions } from '../providers/language-model.ts';
 import type { GenerationStore } from '../store/generation-store.ts';
@@ -135,10 +134,10 @@ export async function launchGeneration(
     records: services.records,
     signal: controller.signal,
     metering: new TokenMetering(tokens),
-    text: new GuardrailStage(new GuardrailSession(policy.guardrails), state.redactions, (waited) =>
+    text: new GuardrailStage(policy.guardrails, state.redactions, (waited) =>
       observability.metrics.holdbackDelay(waited),
     ),
-    reasoning: new GuardrailStage(new GuardrailSession(policy.guardrails), state.redactions),
+    reasoning: new GuardrailStage(policy.guardrails, state.redactions),
     toolCalls: new ToolCallRelay(toolCallPolicy(policy.guardrails)),
     content: new ReleasedContent(),
     appender: new CoalescingAppender(services.store, streamPath),

@@ -3,9 +3,14 @@
  * releasable redacted text out, with the redactions tallied by kind and a blocking rule or a
  * fail-closed holdback overflow reported as a block. For the answer it also measures how
  * long released text waited in the holdback (a metric), from a compact arrival clock.
+ *
+ * The guardrail session (a matcher per detector, with its state tables) is built on the
+ * first delta, not with the stage: a generation still waiting for its first token, or one
+ * whose model never reasons, holds none — a few KB per channel of every idle generation.
  */
 import type { GuardrailBlockKind } from '@sluice/protocol';
-import type { GuardrailOutput, GuardrailSession } from '../../guardrails/guardrail-session.ts';
+import { type GuardrailOutput, GuardrailSession } from '../../guardrails/guardrail-session.ts';
+import type { Guardrails } from '../../guardrails/guardrails.ts';
 import { HoldbackClock } from './holdback-clock.ts';
 
 export interface Block {
@@ -20,7 +25,10 @@ export interface StageOutput {
 }
 
 export class GuardrailStage {
-  readonly #session: GuardrailSession;
+  readonly #guardrails: Guardrails;
+  #session: GuardrailSession | undefined;
+  /** Ended before any delta came: there is no session, and nothing more comes out. */
+  #endedEmpty = false;
   readonly #redactions: Map<string, number>;
   readonly #holdback: { clock: HoldbackClock; observe: (waitedMs: number) => void } | undefined;
 
@@ -29,11 +37,11 @@ export class GuardrailStage {
    * @param observeHoldback told how long released text waited, when measured.
    */
   constructor(
-    session: GuardrailSession,
+    guardrails: Guardrails,
     redactions: Map<string, number>,
     observeHoldback?: (waitedMs: number) => void,
   ) {
-    this.#session = session;
+    this.#guardrails = guardrails;
     this.#redactions = redactions;
     this.#holdback =
       observeHoldback === undefined
@@ -43,17 +51,22 @@ export class GuardrailStage {
 
   /** True once the channel released everything it will (end, block or overflow). */
   get closed(): boolean {
-    return this.#session.closed;
+    return this.#session === undefined ? this.#endedEmpty : this.#session.closed;
   }
 
   push(delta: string): StageOutput {
+    if (this.#session === undefined) {
+      if (this.#endedEmpty) return { text: '' };
+      this.#session = new GuardrailSession(this.#guardrails);
+    }
+    const session = this.#session;
     const holdback = this.#holdback;
-    if (holdback === undefined) return this.#output(this.#session.push(delta));
+    if (holdback === undefined) return this.#output(session.push(delta));
     const arrived = performance.now();
     holdback.clock.received(delta.length, arrived);
-    const output = this.#session.push(delta);
+    const output = session.push(delta);
     if (output.text.length > 0) {
-      const waited = holdback.clock.released(this.#session.holdbackChars, arrived);
+      const waited = holdback.clock.released(session.holdbackChars, arrived);
       if (waited !== undefined) holdback.observe(waited);
     }
     return this.#output(output);
@@ -61,6 +74,10 @@ export class GuardrailStage {
 
   /** The text has ended (or is cut short): release what is still held. */
   end(): StageOutput {
+    if (this.#session === undefined) {
+      this.#endedEmpty = true;
+      return { text: '' };
+    }
     if (this.#session.closed) return { text: '' };
     return this.#output(this.#session.end());
   }

@@ -10,7 +10,6 @@ import { MemoryTokenMeter } from '../../control/quotas/memory-token-meter.ts';
 import { ManualClock } from '../../control/quotas/quota-clock.ts';
 import { parseQuotaPolicy } from '../../control/quotas/quota-policy.ts';
 import { contentSha256 } from '../../governance/finalizer/content-sha256.ts';
-import { GuardrailSession } from '../../guardrails/guardrail-session.ts';
 import { compileGuardrails, guardrailsPolicySchema } from '../../guardrails/guardrails-policy.ts';
 import { chunk } from '../../guardrails/testing/guardrails-arbitraries.ts';
 import { GuardrailStage } from './guardrail-stage.ts';
@@ -43,9 +42,7 @@ describe('GuardrailStage', () => {
   test('releases redacted text, tallies redactions and measures the holdback', () => {
     const redactions = new Map<string, number>();
     const waits: number[] = [];
-    const stage = new GuardrailStage(new GuardrailSession(guardrails), redactions, (waited) =>
-      waits.push(waited),
-    );
+    const stage = new GuardrailStage(guardrails, redactions, (waited) => waits.push(waited));
     const released = ['Mail ada@exa', 'mple.com now.'].map((delta) => stage.push(delta).text);
     released.push(stage.end().text);
     expect(released.join('')).toBe('Mail [EMAIL] now.');
@@ -54,8 +51,16 @@ describe('GuardrailStage', () => {
     expect(stage.closed).toBe(true);
   });
 
+  test('a channel that never gets a delta ends empty and closed', () => {
+    const stage = new GuardrailStage(guardrails, new Map());
+    expect(stage.closed).toBe(false);
+    expect(stage.end()).toEqual({ text: '' });
+    expect(stage.closed).toBe(true);
+    expect(stage.push('late')).toEqual({ text: '' });
+  });
+
   test('reports a blocking rule as a block and releases nothing of the match', () => {
-    const stage = new GuardrailStage(new GuardrailSession(guardrails), new Map());
+    const stage = new GuardrailStage(guardrails, new Map());
     const first = stage.push('I like pine');
     const second = stage.push('apple pie');
     expect(first.text + second.text).not.toContain('pine');
