@@ -37,6 +37,7 @@ import { classifyFailure, type FailureKind, isRetryableFailure } from './classif
 import { type Scheduler, systemScheduler } from './clock.ts';
 import { CombinedUsage } from './combined-usage.ts';
 import { continuationMessages } from './continuation-messages.ts';
+import { GapWatch } from './gap-watch.ts';
 import { CircuitOpenError, tokenGapTimeoutError } from './resilience-errors.ts';
 import {
   type ContinuationSupport,
@@ -220,18 +221,15 @@ export class ResilientLanguageModel implements LanguageModel {
         const { attempt } = active;
         let gapError: ProviderError | undefined;
         // The gap is the upstream's silence: time spent waiting in `next()`, not time the
-        // consumer spends with a part, so an expiry while no `next()` is pending is ignored
-        // and the timer restarts at the next wait.
-        let waiting = false;
+        // consumer spends with a part.
         const gapMs = link.tokenGapMs;
-        const gapTimer =
+        const gapWatch =
           gapMs === undefined
             ? undefined
-            : this.#scheduler.schedule(() => {
-                if (!waiting) return;
+            : new GapWatch(this.#scheduler, gapMs, () => {
                 gapError = tokenGapTimeoutError(gapMs);
                 attempt.abort(gapError);
-              }, gapMs);
+              });
         let headIndex = 0;
         try {
           for (;;) {
@@ -240,10 +238,9 @@ export class ResilientLanguageModel implements LanguageModel {
               part = attempt.head[headIndex] as LanguageModelStreamPart;
               headIndex += 1;
             } else {
-              gapTimer?.refresh();
-              waiting = true;
+              gapWatch?.waiting();
               const next = await attempt.iterator.next();
-              waiting = false;
+              gapWatch?.arrived();
               if (next.done) throw truncatedStreamError();
               part = next.value;
             }
@@ -297,7 +294,7 @@ export class ResilientLanguageModel implements LanguageModel {
           this.#emit({ ...seam, type: 'model-switched' });
           yield seam;
         } finally {
-          gapTimer?.cancel();
+          gapWatch?.stop();
         }
       }
     } finally {
