@@ -1,9 +1,11 @@
 /**
  * What the producer released to the log, kept as it goes: the answer text, the reasoning,
  * the completed tool calls, and a running SHA-256 of the text — so the finalizer knows the
- * content hash without reading the log back. A high surrogate at the end of a delta waits
- * for the next one, so a surrogate pair split across deltas hashes as the one character it
- * is (UTF-8 of the whole text, however it was split).
+ * content hash without reading the log back. The hash takes the text in slices of
+ * `HASH_SLICE_CHARS` rather than per delta (one `update` call costs more than hashing a
+ * token's bytes); a high surrogate at the end of a slice waits for the next one, so a
+ * surrogate pair split across deltas hashes as the one character it is (UTF-8 of the whole
+ * text, however it was split).
  */
 import { createHash, type Hash } from 'node:crypto';
 import { type ToolCall, toolCallsDigestInput } from '@sluice/protocol';
@@ -13,23 +15,31 @@ function endsWithHighSurrogate(text: string): boolean {
   return last >= 0xd800 && last <= 0xdbff;
 }
 
+/** Text gathered before the running hash takes it in: bounds what waits unhashed. */
+export const HASH_SLICE_CHARS = 16 * 1024;
+
 export class ReleasedContent {
   text = '';
   reasoning = '';
   readonly toolCalls: ToolCall[] = [];
   readonly #textHash: Hash = createHash('sha256');
-  #heldSurrogate = '';
+  /** Released text not hashed yet (a held high surrogate included). */
+  #unhashed = '';
 
   addText(delta: string): void {
     this.text += delta;
-    let hashed = this.#heldSurrogate + delta;
-    if (endsWithHighSurrogate(hashed)) {
-      this.#heldSurrogate = hashed.slice(-1);
-      hashed = hashed.slice(0, -1);
-    } else {
-      this.#heldSurrogate = '';
+    this.#unhashed += delta;
+    if (this.#unhashed.length >= HASH_SLICE_CHARS) this.#hashSlice();
+  }
+
+  #hashSlice(): void {
+    let slice = this.#unhashed;
+    this.#unhashed = '';
+    if (endsWithHighSurrogate(slice)) {
+      this.#unhashed = slice.slice(-1);
+      slice = slice.slice(0, -1);
     }
-    if (hashed !== '') this.#textHash.update(hashed, 'utf8');
+    if (slice !== '') this.#textHash.update(slice, 'utf8');
   }
 
   addReasoning(delta: string): void {
@@ -46,7 +56,8 @@ export class ReleasedContent {
    * Call once, at the end.
    */
   digest(): string {
-    if (this.#heldSurrogate !== '') this.#textHash.update(this.#heldSurrogate, 'utf8');
+    if (this.#unhashed !== '') this.#textHash.update(this.#unhashed, 'utf8');
+    this.#unhashed = '';
     const textSha256 = this.#textHash.digest('hex');
     if (this.toolCalls.length === 0) return textSha256;
     return createHash('sha256')

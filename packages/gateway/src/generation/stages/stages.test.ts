@@ -13,7 +13,7 @@ import { contentSha256 } from '../../governance/finalizer/content-sha256.ts';
 import { compileGuardrails, guardrailsPolicySchema } from '../../guardrails/guardrails-policy.ts';
 import { chunk } from '../../guardrails/testing/guardrails-arbitraries.ts';
 import { GuardrailStage } from './guardrail-stage.ts';
-import { ReleasedContent } from './released-content.ts';
+import { HASH_SLICE_CHARS, ReleasedContent } from './released-content.ts';
 import { TokenMetering } from './token-metering.ts';
 
 describe('TokenMetering', () => {
@@ -89,6 +89,19 @@ describe('ReleasedContent', () => {
       ),
       { numRuns: 500 },
     );
+  });
+
+  test('a long answer hashes in slices, a surrogate pair cut at a slice edge included', () => {
+    // The high surrogate of 😀 is the last character of the first slice.
+    const text = `${'a'.repeat(HASH_SLICE_CHARS - 1)}😀${'b'.repeat(3 * HASH_SLICE_CHARS)}é😀`;
+    for (const size of [1, 7, 1000, HASH_SLICE_CHARS]) {
+      const content = new ReleasedContent();
+      for (let start = 0; start < text.length; start += size) {
+        content.addText(text.slice(start, start + size));
+      }
+      expect(content.text).toBe(text);
+      expect(content.digest()).toBe(createHash('sha256').update(text, 'utf8').digest('hex'));
+    }
   });
 
   test('without tool calls the hash is of the text alone', () => {
