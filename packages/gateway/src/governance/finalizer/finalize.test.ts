@@ -9,6 +9,7 @@ import {
   compileValidatorsDocument,
 } from '../validators/compile-validators.ts';
 import type { Validator } from '../validators/validator.ts';
+import { createWebhookDispatcher } from '../validators/webhook-dispatcher.ts';
 import { type FinalizationInput, finalize } from './finalize.ts';
 
 const noValidators: CompiledValidators = {
@@ -220,17 +221,23 @@ describe('finalize', () => {
     });
     hanging.listen(0, '127.0.0.1');
     await once(hanging, 'listening');
+    // The webhook is on loopback: opt in, as `governance.webhooks.allowPrivateNetworks` does.
+    const privateNetworks = createWebhookDispatcher({ allowPrivateNetworks: true });
     try {
       const { port } = hanging.address() as AddressInfo;
-      const validators = compileValidatorsDocument('v1', {
-        forbiddenPatterns: [{ name: 'word', pattern: 'world', onFail: 'flag' }],
-        webhook: {
-          url: `http://127.0.0.1:${port}/check`,
-          timeoutMs: 50,
-          failMode: 'open',
-          onFail: 'reject',
+      const validators = compileValidatorsDocument(
+        'v1',
+        {
+          forbiddenPatterns: [{ name: 'word', pattern: 'world', onFail: 'flag' }],
+          webhook: {
+            url: `http://127.0.0.1:${port}/check`,
+            timeoutMs: 50,
+            failMode: 'open',
+            onFail: 'reject',
+          },
         },
-      });
+        { webhook: { dispatcher: privateNetworks } },
+      );
       const { final } = await finalize(input({ validators }));
       expect(final.verdict).toBe('flagged');
       expect(final.checks.map((check) => [check.name, check.passed])).toEqual([
@@ -242,6 +249,7 @@ describe('finalize', () => {
     } finally {
       hanging.closeAllConnections();
       hanging.close();
+      await privateNetworks.destroy();
     }
   });
 });

@@ -12,13 +12,20 @@
  *   of at most 64 KiB; other fields are ignored. `reason` is recorded in the audit trail
  *   (cut to 200 characters), so it must describe the problem, not quote the answer.
  * - Anything else (timeout, refused connection, non-2xx status, redirect, oversized or
- *   malformed answer) means the webhook is unavailable: with `failMode: 'open'` the check
- *   passes and says why; with `failMode: 'closed'` it fails.
+ *   malformed answer, an address the gateway may not call) means the webhook is
+ *   unavailable: with `failMode: 'open'` the check passes; with `failMode: 'closed'` it
+ *   fails. The check detail says only that: whoever reads verdicts learns nothing about
+ *   what answered, or did not, at that address (no port-scan oracle). Why it was
+ *   unavailable goes to the operator log.
+ *
+ * Requests go through `webhook-dispatcher.ts`, which refuses private and metadata
+ * addresses unless the gateway was configured to allow private networks.
  */
 import { type Dispatcher, request } from 'undici';
 import { z } from 'zod';
 import type { ValidationContext, Validator } from './validator.ts';
-import type { WebhookRule } from './validators-policy.ts';
+import { isForbiddenWebhookHeader, type WebhookRule } from './validators-policy.ts';
+import { createWebhookDispatcher, WEBHOOK_ADDRESS_REFUSED } from './webhook-dispatcher.ts';
 
 export const WEBHOOK_CHECK_NAME = 'webhook';
 const MAX_ANSWER_BYTES = 64 * 1024;
@@ -33,21 +40,42 @@ type WebhookOutcome =
   | { kind: 'answer'; verdict: 'pass' | 'fail'; reason: string | undefined }
   | { kind: 'unavailable'; why: string };
 
+/** Where the reasons a webhook was unavailable are logged (pino and Fastify loggers fit). */
+export interface WebhookLogger {
+  warn(fields: object, message: string): void;
+}
+
 export interface WebhookValidatorOptions {
-  /** The undici dispatcher to send with; the global one by default. */
+  /**
+   * What requests are sent through: one made by `createWebhookDispatcher`, by default a
+   * shared one that refuses private networks.
+   */
   dispatcher?: Dispatcher;
+  /** The operator log; without one the reasons are not recorded anywhere. */
+  logger?: WebhookLogger;
+}
+
+let defaultDispatcher: Dispatcher | undefined;
+
+function dispatcherOf(options: WebhookValidatorOptions): Dispatcher {
+  if (options.dispatcher !== undefined) return options.dispatcher;
+  defaultDispatcher ??= createWebhookDispatcher({ allowPrivateNetworks: false });
+  return defaultDispatcher;
 }
 
 export function createWebhookValidator(
   rule: WebhookRule,
   options: WebhookValidatorOptions = {},
 ): Validator {
+  const send: SendOptions = { dispatcher: dispatcherOf(options), headers: headersOf(rule) };
+  // Only the origin: a path or query may carry a token.
+  const target = new URL(rule.url).origin;
   return {
     name: WEBHOOK_CHECK_NAME,
     onFail: rule.onFail,
     needsCompleteText: false,
     validate: async (text, context) => {
-      const outcome = await callWithDeadline(rule, options, text, context);
+      const outcome = await callWithDeadline(rule, send, text, context);
       if (outcome.kind === 'answer') {
         if (outcome.verdict === 'pass') return { name: WEBHOOK_CHECK_NAME, passed: true };
         const reason = outcome.reason === undefined ? '' : `: ${sanitizeReason(outcome.reason)}`;
@@ -57,18 +85,50 @@ export function createWebhookValidator(
           detail: `webhook failed the answer${reason}`,
         };
       }
+      options.logger?.warn(
+        {
+          event: 'webhook-unavailable',
+          generationId: context.generationId,
+          policyVersion: context.policyVersion,
+          webhook: target,
+          failMode: rule.failMode,
+          why: outcome.why,
+        },
+        'webhook unavailable',
+      );
       return rule.failMode === 'open'
         ? {
             name: WEBHOOK_CHECK_NAME,
             passed: true,
-            detail: `webhook unavailable (${outcome.why}); passed because failMode is open`,
+            detail: 'webhook unavailable; passed because failMode is open',
           }
         : {
             name: WEBHOOK_CHECK_NAME,
             passed: false,
-            detail: `webhook unavailable (${outcome.why}); failed because failMode is closed`,
+            detail: 'webhook unavailable; failed because failMode is closed',
           };
     },
+  };
+}
+
+interface SendOptions {
+  dispatcher: Dispatcher;
+  headers: Record<string, string>;
+}
+
+/**
+ * The policy's extra headers and the contract's own. Policies with `Host` or hop-by-hop
+ * headers are refused when published; dropping them here too covers documents stored
+ * by older versions or other policy stores.
+ */
+function headersOf(rule: WebhookRule): Record<string, string> {
+  const extra = Object.entries(rule.headers ?? {}).filter(
+    ([name]) => !isForbiddenWebhookHeader(name),
+  );
+  return {
+    ...Object.fromEntries(extra),
+    'content-type': 'application/json',
+    accept: 'application/json',
   };
 }
 
@@ -78,7 +138,7 @@ export function createWebhookValidator(
  */
 async function callWithDeadline(
   rule: WebhookRule,
-  options: WebhookValidatorOptions,
+  send: SendOptions,
   text: string,
   context: ValidationContext,
 ): Promise<WebhookOutcome> {
@@ -91,7 +151,7 @@ async function callWithDeadline(
     }, rule.timeoutMs);
   });
   try {
-    return await Promise.race([call(rule, options, text, context, controller.signal), deadline]);
+    return await Promise.race([call(rule, send, text, context, controller.signal), deadline]);
   } finally {
     clearTimeout(timer);
     controller.abort();
@@ -101,7 +161,7 @@ async function callWithDeadline(
 /** Never rejects: every failure becomes an `unavailable` outcome. */
 async function call(
   rule: WebhookRule,
-  options: WebhookValidatorOptions,
+  send: SendOptions,
   text: string,
   context: ValidationContext,
   signal: AbortSignal,
@@ -119,17 +179,13 @@ async function call(
   try {
     response = await request(rule.url, {
       method: 'POST',
-      headers: {
-        ...rule.headers,
-        'content-type': 'application/json',
-        accept: 'application/json',
-      },
+      headers: send.headers,
       body,
       signal,
-      ...(options.dispatcher === undefined ? {} : { dispatcher: options.dispatcher }),
+      dispatcher: send.dispatcher,
     });
   } catch (error) {
-    return { kind: 'unavailable', why: `request failed: ${errorCode(error)}` };
+    return { kind: 'unavailable', why: requestFailure(error) };
   }
   try {
     if (response.statusCode < 200 || response.statusCode > 299) {
@@ -180,6 +236,15 @@ function sanitizeReason(reason: string): string {
   return printable.length > MAX_REASON_LENGTH
     ? `${printable.slice(0, MAX_REASON_LENGTH)}…`
     : printable;
+}
+
+/** A refused address says which and why (operator log only); other failures give their code. */
+function requestFailure(error: unknown): string {
+  const code = errorCode(error);
+  const message = (error as { message?: unknown } | null)?.message;
+  return code === WEBHOOK_ADDRESS_REFUSED && typeof message === 'string'
+    ? message
+    : `request failed: ${code}`;
 }
 
 /** A short, content-free cause: the error code or name, never a message that might echo input. */
