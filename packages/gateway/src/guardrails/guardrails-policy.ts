@@ -12,8 +12,11 @@
  * - `redact`: detected values inside the arguments' strings (keys included) and numbers are
  *   replaced as in text, keeping the arguments valid JSON (`JsonArgumentsRedactor`).
  * - `block`: any detection in the arguments stops the generation like a blocking rule.
+ *
+ * Patterns and term lists are compiled when the policy is parsed (on publish), within
+ * `PATTERN_LIMITS`, and their streaming tables are built then: the compiled patterns are
+ * cached, so `compileGuardrails` at a generation's start finds them ready.
  */
-import { RE2JS } from 're2js';
 import { z } from 'zod';
 import { BUILT_IN_DETECTORS, BUILT_IN_KINDS, type BuiltInKind } from './detectors.ts';
 import {
@@ -24,7 +27,7 @@ import {
   type WindowRule,
 } from './guardrails.ts';
 import { GuardrailsPolicyError } from './guardrails-policy-error.ts';
-import { canMatchEmpty } from './pattern-program.ts';
+import { checkPatterns, checkTermLists, compileTermList } from './policy-pattern-checks.ts';
 import { createReplace, maskGeneric, REPLACEMENT_MODES } from './replacement.ts';
 import { SafePattern } from './safe-pattern.ts';
 
@@ -37,23 +40,6 @@ const ruleNameSchema = z
   .string()
   .regex(/^[a-z][a-z0-9-]{0,39}$/, 'must be 1-40 lowercase letters, digits or "-"');
 
-/** Compiles on the linear-time engine or reports why, at `path`. */
-function checkPattern(
-  source: string,
-  caseInsensitive: boolean,
-  context: z.RefinementCtx,
-  path: PropertyKey[],
-): void {
-  try {
-    if (canMatchEmpty(SafePattern.compile(source, { caseInsensitive }).program)) {
-      context.addIssue({ code: 'custom', path, message: 'pattern can match empty text' });
-    }
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    context.addIssue({ code: 'custom', path, message });
-  }
-}
-
 const patternRuleShape = {
   name: ruleNameSchema,
   pattern: z.string().min(1).max(MAX_PATTERN_LENGTH),
@@ -65,11 +51,6 @@ const termListShape = {
   terms: z.array(z.string().trim().min(1).max(MAX_TERM_LENGTH)).min(1).max(10_000),
   caseInsensitive: z.boolean().default(true),
 };
-
-const refinePattern = (
-  rule: { pattern: string; caseInsensitive: boolean },
-  context: z.RefinementCtx,
-) => checkPattern(rule.pattern, rule.caseInsensitive, context, ['pattern']);
 
 function uniqueNames<T extends { name: string }>(schema: z.ZodType<T[]>) {
   return schema.superRefine((rules, context) => {
@@ -102,12 +83,7 @@ const redactionSchema = z
   .object({
     detectors: detectorsSchema,
     customPatterns: uniqueNames(
-      z.array(
-        z
-          .object({ ...patternRuleShape, replacement: replacementSchema })
-          .strict()
-          .superRefine(refinePattern),
-      ),
+      z.array(z.object({ ...patternRuleShape, replacement: replacementSchema }).strict()),
     ).default([]),
     terms: uniqueNames(
       z.array(z.object({ ...termListShape, replacement: replacementSchema }).strict()),
@@ -142,8 +118,7 @@ const windowSchema = z
             ...patternRuleShape,
             minMatches: z.number().int().min(1).max(1_000).default(1),
           })
-          .strict()
-          .superRefine(refinePattern),
+          .strict(),
       ),
     ).default([]),
   })
@@ -158,9 +133,7 @@ const windowSchema = z
 const blockingSchema = z
   .object({
     terms: uniqueNames(z.array(z.object(termListShape).strict())).default([]),
-    patterns: uniqueNames(
-      z.array(z.object(patternRuleShape).strict().superRefine(refinePattern)),
-    ).default([]),
+    patterns: uniqueNames(z.array(z.object(patternRuleShape).strict())).default([]),
     window: windowSchema,
   })
   .strict()
@@ -172,7 +145,10 @@ export const guardrailsPolicySchema = z
     blocking: blockingSchema,
     toolArguments: z.enum(TOOL_ARGUMENTS_MODES).default('pass'),
   })
-  .strict();
+  .strict()
+  .superRefine((policy, context) => {
+    if (checkPatterns(policy, context)) checkTermLists(policy, context);
+  });
 
 export type GuardrailsPolicy = z.output<typeof guardrailsPolicySchema>;
 export type GuardrailsPolicyInput = z.input<typeof guardrailsPolicySchema>;
@@ -180,19 +156,6 @@ export type GuardrailsPolicyInput = z.input<typeof guardrailsPolicySchema>;
 export interface CompileGuardrailsOptions {
   /** HMAC key for `hash` replacement; required when any kind uses it. */
   hashKey?: string | Uint8Array;
-}
-
-const WORD_CHARACTER = /^[A-Za-z0-9_]$/;
-
-/** One alternation of quoted terms; `\b` only where the term's edge is a word character. */
-export function termsPattern(terms: readonly string[]): string {
-  return terms
-    .map((term) => {
-      const before = WORD_CHARACTER.test(term.slice(0, 1)) ? '\\b' : '';
-      const after = WORD_CHARACTER.test(term.slice(-1)) ? '\\b' : '';
-      return `${before}${RE2JS.quote(term)}${after}`;
-    })
-    .join('|');
 }
 
 /** Order of built-ins on ties: the most specific kinds first. */
@@ -245,9 +208,7 @@ export function compileGuardrails(
   for (const list of redaction.terms) {
     redactors.push({
       kind: list.name,
-      pattern: SafePattern.compile(termsPattern(list.terms), {
-        caseInsensitive: list.caseInsensitive,
-      }),
+      pattern: compileTermList(list),
       check: (value) => value.length,
       replace: createReplace(list.replacement, customSource(list.name), hashKey),
     });
@@ -256,9 +217,7 @@ export function compileGuardrails(
     ...blocking.terms.map((list) => ({
       name: list.name,
       kind: 'term' as const,
-      pattern: SafePattern.compile(termsPattern(list.terms), {
-        caseInsensitive: list.caseInsensitive,
-      }),
+      pattern: compileTermList(list),
     })),
     ...blocking.patterns.map((rule) => ({
       name: rule.name,

@@ -25,6 +25,30 @@ describe('SafePattern', () => {
     expect(() => SafePattern.compile(source)).toThrow(UnsafePatternError);
   });
 
+  test('compiled patterns are cached by source and flags', () => {
+    const first = SafePattern.compile('ticket-\\d+');
+    expect(SafePattern.compile('ticket-\\d+')).toBe(first);
+    expect(SafePattern.compile('ticket-\\d+', { caseInsensitive: true })).not.toBe(first);
+  });
+
+  test('a program over the size limit is refused, naming the limit', () => {
+    let caught: unknown;
+    try {
+      // Refused from its syntax: compiling it would take about a second.
+      SafePattern.compile('\\w{1,1000}'.repeat(200));
+    } catch (error) {
+      caught = error;
+    }
+    expect(UnsafePatternError.isInstance(caught)).toBe(true);
+    expect((caught as UnsafePatternError).limit).toBe('maxPatternInstructions');
+    expect((caught as Error).message).toMatch(/^limit maxPatternInstructions exceeded: /);
+    // A cached pattern is still held to a smaller allowance.
+    SafePattern.compile('[a-z]{500}');
+    expect(() => SafePattern.compile('[a-z]{500}', { maxInstructions: 100 })).toThrow(
+      /compiles to \d+ instructions, more than the 100 allowed/,
+    );
+  });
+
   test('empty matches terminate', () => {
     expect([...SafePattern.compile('x*').matches('ab')].length).toBeLessThanOrEqual(3);
   });

@@ -36,6 +36,24 @@ interface StartClosure {
 /** Start states under each set of assertion flags, per program, shared by every session. */
 const startClosureCaches = new WeakMap<PatternProgram, Array<StartClosure | undefined>>();
 /**
+ * Per program, the assertion flags any of its instructions tests: start states differ
+ * only in those, so a program without assertions has one start state instead of 64 (a
+ * large term list would otherwise take seconds to prepare).
+ */
+const assertionMasks = new WeakMap<PatternProgram, number>();
+
+function assertionMaskOf(program: PatternProgram): number {
+  let mask = assertionMasks.get(program);
+  if (mask === undefined) {
+    mask = 0;
+    for (const instruction of program.instructions) {
+      if (instruction.op === Operation.emptyWidth) mask |= instruction.arg;
+    }
+    assertionMasks.set(program, mask);
+  }
+  return mask;
+}
+/**
  * Per program, the ASCII runes at which no match can start whatever the assertion flags:
  * an idle matcher passes over them without computing flags (most text, for detectors
  * that start on a digit or a fixed prefix).
@@ -90,6 +108,7 @@ function runeBefore(view: TextView, position: number): number {
 export class StreamingMatcher {
   readonly #program: PatternProgram;
   readonly #startClosures: Array<StartClosure | undefined>;
+  readonly #assertionMask: number;
   readonly #asciiSkip: Uint8Array;
   #threadPcs: number[] = [];
   #threadStarts: number[] = [];
@@ -106,6 +125,7 @@ export class StreamingMatcher {
   constructor(program: PatternProgram, position = 0) {
     this.#program = program;
     this.#startClosures = startClosuresOf(program);
+    this.#assertionMask = assertionMaskOf(program);
     this.#position = position;
     this.#seen = new Uint32Array(program.instructions.length);
     this.#asciiSkip = this.#asciiSkipOf(program);
@@ -216,7 +236,8 @@ export class StreamingMatcher {
     return closure.consuming.some((instruction) => consumes(instruction, rune));
   }
 
-  #startClosure(flags: number): StartClosure {
+  #startClosure(allFlags: number): StartClosure {
+    const flags = allFlags & this.#assertionMask;
     const cached = this.#startClosures[flags];
     if (cached) return cached;
     this.#closurePcs = [];

@@ -6,16 +6,26 @@ import { errorGuard, SluiceError } from '../../errors/sluice-error.ts';
 
 export type PolicyValidationIssue = { path: string; message: string };
 
-/** The document (or the policy name) was rejected; nothing was stored. */
+/** An issue the guardrails or validators wrote for an exceeded size limit (`limitExceeded`). */
+const LIMIT_ISSUE = /^limit [A-Za-z]+ exceeded: /;
+
+/**
+ * The document (or the policy name) was rejected; nothing was stored. When an issue is
+ * an exceeded size limit (`limit <name> exceeded: …`: too many patterns or terms, or
+ * patterns that compile too large), the code is `SLUICE_ERR_POLICY_TOO_LARGE` (413):
+ * the operator shrinks or splits the policy rather than fixing a mistake.
+ */
 export class PolicyValidationError extends SluiceError {
   static override readonly isInstance = errorGuard<PolicyValidationError>('PolicyValidationError');
   override readonly name = 'PolicyValidationError';
-  readonly code = 'SLUICE_ERR_POLICY_INVALID' as const;
+  readonly code: 'SLUICE_ERR_POLICY_INVALID' | 'SLUICE_ERR_POLICY_TOO_LARGE';
   readonly issues: readonly PolicyValidationIssue[];
 
   constructor(policyName: string, issues: readonly PolicyValidationIssue[]) {
     const summary = issues.map((issue) => `${issue.path || '(root)'}: ${issue.message}`);
-    super(`Policy ${policyName} is invalid: ${summary.join('; ')}`);
+    const tooLarge = issues.some((issue) => LIMIT_ISSUE.test(issue.message));
+    super(`Policy ${policyName} is ${tooLarge ? 'too large' : 'invalid'}: ${summary.join('; ')}`);
+    this.code = tooLarge ? 'SLUICE_ERR_POLICY_TOO_LARGE' : 'SLUICE_ERR_POLICY_INVALID';
     this.issues = issues;
   }
 }

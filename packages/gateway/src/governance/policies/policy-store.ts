@@ -57,7 +57,9 @@ export interface PolicyStore<Document> {
 
   /**
    * Validates and stores version n+1 of `name` and makes it active (creating the policy
-   * at version 1). Throws `PolicyValidationError` with paths; the active version stays.
+   * at version 1). Throws `PolicyValidationError` with paths (code
+   * `SLUICE_ERR_POLICY_TOO_LARGE` when an issue is an exceeded size limit); the active
+   * version stays.
    */
   publish(name: string, document: unknown, actor: string): Promise<PolicyVersion<Document>>;
 

@@ -86,4 +86,35 @@ describe('SqlitePolicyStore on a file', () => {
     );
     await expect(stricter.active('default')).resolves.toMatchObject({ version: 2 });
   });
+
+  test('a document over a size limit is refused as too large, naming the limit', async () => {
+    const store = open((document) => {
+      const result = validateTestPolicy(document);
+      if (result.ok && result.value.redact.length > 2) {
+        const message = 'limit maxTerms exceeded: 3 terms in all term lists, more than 2';
+        return { ok: false, issues: [{ path: 'redact', message }] };
+      }
+      return result;
+    });
+    await store.publish('default', { redact: ['a'] }, 'alice');
+    let caught: unknown;
+    try {
+      await store.publish('default', { redact: ['a', 'b', 'c'] }, 'alice');
+    } catch (error) {
+      caught = error;
+    }
+    expect(PolicyValidationError.isInstance(caught)).toBe(true);
+    expect(caught).toMatchObject({
+      code: 'SLUICE_ERR_POLICY_TOO_LARGE',
+      status: 413,
+      message:
+        'Policy default is too large: redact: limit maxTerms exceeded: 3 terms in all term lists, more than 2',
+    });
+    // An ordinary problem is still an invalid policy, and nothing was stored either way.
+    await expect(store.publish('default', { redact: 'x' }, 'alice')).rejects.toMatchObject({
+      code: 'SLUICE_ERR_POLICY_INVALID',
+      status: 400,
+    });
+    await expect(store.active('default')).resolves.toMatchObject({ version: 1 });
+  });
 });

@@ -1,9 +1,11 @@
 /**
  * A pattern the final answer must not contain. The detail gives the rule and how often it
  * matched, never the matched text: that is typically the secret or personal data the
- * rule exists to keep out of logs.
+ * rule exists to keep out of logs. The answer is scanned a slice per event-loop turn
+ * (`pattern-scan.ts`), so a long answer and a large pattern cannot stall the gateway.
  */
 import { SafePattern } from '../../guardrails/safe-pattern.ts';
+import { scanMatches } from './pattern-scan.ts';
 import type { Validator } from './validator.ts';
 import type { PatternRule } from './validators-policy.ts';
 
@@ -16,7 +18,7 @@ export function createForbiddenPatternValidator(rule: PatternRule): Validator {
     needsCompleteText: false,
     validate: async (text) => {
       let count = 0;
-      for (const _ of pattern.matches(text)) count += 1;
+      for await (const _ of scanMatches(pattern, text)) count += 1;
       return count === 0
         ? { name, passed: true }
         : {

@@ -1,6 +1,7 @@
 /**
  * The public face of the finalization validators: the policy section's schema, its
- * compilation (once per policy version) and the streaming partial-JSON parser.
+ * compilation (once per policy version), the streaming partial-JSON parser and the
+ * guarded HTTP client policy webhooks are sent through.
  */
 export {
   type CompiledValidators,
@@ -18,4 +19,8 @@ export {
   validatorsPolicySchema,
 } from './validators-policy.ts';
 export { type PolicyIssue, ValidatorsPolicyError } from './validators-policy-error.ts';
-export type { WebhookValidatorOptions } from './webhook-validator.ts';
+export {
+  createWebhookDispatcher,
+  type WebhookDispatcherOptions,
+} from './webhook-dispatcher.ts';
+export type { WebhookLogger, WebhookValidatorOptions } from './webhook-validator.ts';

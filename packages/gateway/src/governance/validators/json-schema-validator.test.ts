@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createJsonSchemaValidator } from './json-schema-validator.ts';
 import { stripJsonFence } from './strip-json-fence.ts';
 import { validationContext } from './validation-context-fixture.ts';
+import { OVER_BUDGET_DETAIL } from './validation-limits.ts';
 
 const validator = createJsonSchemaValidator({
   schema: {
@@ -55,6 +56,31 @@ describe('JSON Schema validator', () => {
       name: 'json-schema',
       passed: false,
       detail: 'output is not valid JSON',
+    });
+  });
+
+  it('does not parse an answer over the size limit', async () => {
+    const limited = createJsonSchemaValidator(
+      { schema: { type: 'array' }, onFail: 'reject' },
+      { maxOutputBytes: 100, maxSteps: 1_000 },
+    );
+    expect(await limited.validate(`[${'1,'.repeat(100)}1]`, validationContext())).toEqual({
+      name: 'json-schema',
+      passed: false,
+      detail: 'output too large to validate: 203 bytes, more than the 100 this gateway validates',
+    });
+  });
+
+  it('fails, with a reason, an answer that costs more than the budget', async () => {
+    const limited = createJsonSchemaValidator(
+      { schema: { type: 'array', items: { type: 'integer' } }, onFail: 'reject' },
+      { maxOutputBytes: 1_000_000, maxSteps: 1_000 },
+    );
+    const text = JSON.stringify(Array.from({ length: 2_000 }, (_, index) => index));
+    expect(await limited.validate(text, validationContext())).toEqual({
+      name: 'json-schema',
+      passed: false,
+      detail: OVER_BUDGET_DETAIL,
     });
   });
 

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { PartialJsonParser } from './partial-json.ts';
+import { maxEventLoopLagMs } from '../../guardrails/testing/event-loop-lag-probe.ts';
+import { MAX_NUMBER_CHARS, PartialJsonParser } from './partial-json.ts';
 
 function feedAll(chunks: string[]): PartialJsonParser {
   const parser = new PartialJsonParser();
@@ -78,6 +79,59 @@ describe('PartialJsonParser', () => {
     expect(Object.getPrototypeOf(value)).toBe(Object.prototype);
     expect(Object.hasOwn(value, '__proto__')).toBe(true);
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+  });
+
+  it('fails a number at its first impossible character', () => {
+    expect(feedAll(['[--1]']).error).toBe('invalid number at offset 2');
+    expect(feedAll(['[01]']).error).toBe('invalid number at offset 2');
+    expect(feedAll(['[1.e5]']).error).toBe('invalid number at offset 3');
+    expect(feedAll(['[1e+-5]']).error).toBe('invalid number at offset 4');
+    expect(feedAll(['[1.', ']']).error).toBe('invalid number at offset 3');
+    expect(feedAll(['[-0.5e-3, 12E+2]']).value).toEqual([-0.0005, 1200]);
+  });
+
+  it('refuses a number longer than its limit, and keeps what it had shown', () => {
+    const digits = '3'.repeat(MAX_NUMBER_CHARS - 2);
+    expect(feedAll(['[0.', digits, ']']).value).toEqual([Number(`0.${digits}`)]);
+    const parser = feedAll(['[0.', digits, '3']);
+    expect(parser.error).toBe(`number too long at offset ${MAX_NUMBER_CHARS + 1}`);
+    expect(parser.value).toEqual([Number(`0.${digits}`)]);
+  });
+
+  it('streams 100,000 "-" one delta at a time without stalling the event loop', async () => {
+    // The attack: each delta used to re-run a regular expression over the whole unfinished
+    // number, so the stream cost grew with the square of its length (38 s for this one).
+    // Deltas arrive a thousand per turn of the event loop; a turn must stay cheap however
+    // much came before it.
+    const stream = async (text: string) => {
+      const parser = new PartialJsonParser();
+      for (let start = 0; start < text.length; start += 1_000) {
+        for (const character of text.slice(start, start + 1_000)) parser.feed(character);
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      return parser;
+    };
+    const attacks: Array<[string, string]> = [
+      ['-'.repeat(100_000), 'invalid number at offset 1'],
+      [`[${'-'.repeat(100_000)}1]`, 'invalid number at offset 2'],
+      [`{"a": ${'1'.repeat(100_000)}`, `number too long at offset ${6 + MAX_NUMBER_CHARS}`],
+    ];
+    // And all at once, as the record view reads an answer: `[---…1` made the old regular
+    // expression backtrack quadratically (38 s at this length).
+    let whole: PartialJsonParser | undefined;
+    const wholeLag = await maxEventLoopLagMs(() => {
+      whole = feedAll([`[${'-'.repeat(100_000)}1]`]);
+    });
+    expect(whole?.error).toBe('invalid number at offset 2');
+    expect(wholeLag).toBeLessThan(100);
+    for (const [text, error] of attacks) {
+      let parser: PartialJsonParser | undefined;
+      const lag = await maxEventLoopLagMs(async () => {
+        parser = await stream(text);
+      });
+      expect(parser?.error).toBe(error);
+      expect(lag).toBeLessThan(100);
+    }
   });
 
   it('refuses nesting deeper than its limit instead of exhausting memory or stack', () => {

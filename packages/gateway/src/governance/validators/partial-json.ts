@@ -14,13 +14,25 @@
  * `false` and `null` appear once complete; an object key appears once its value starts.
  * A Markdown fence around the JSON (```json … ```) is skipped. After invalid input the
  * parser stops and keeps the last good value, with `error` saying what and where.
+ *
+ * The input is model output, so it may be hostile: numbers are checked one character at
+ * a time by a small state machine (a run of `-` fails at the second one, not after a
+ * regular expression rescans it on every delta) and may be at most `MAX_NUMBER_CHARS`
+ * long, so no delta costs more than its own length plus a bounded constant.
  */
 import { JSON_SIMPLE_ESCAPES } from '../../guardrails/json-grammar.ts';
+import {
+  isCompleteNumber,
+  isNumberCharacter,
+  type NumberState,
+  nextNumberState,
+} from './json-number-grammar.ts';
 
 export type PartialJsonState = 'empty' | 'partial' | 'complete' | 'invalid';
 
 const MAX_DEPTH = 512;
-const NUMBER = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?$/;
+/** Longer than any number a model writes on purpose (a double needs at most 24). */
+export const MAX_NUMBER_CHARS = 512;
 
 type JsonObject = Record<string, unknown>;
 
@@ -41,7 +53,15 @@ type Token =
       escape: 'none' | 'backslash' | 'unicode';
       hex: string;
     }
-  | { kind: 'number'; text: string }
+  | {
+      kind: 'number';
+      text: string;
+      state: NumberState;
+      /** Length of the longest prefix that is a complete number (0: none yet). */
+      complete: number;
+      /** The `complete` length last shown in the value. */
+      shown: number;
+    }
   | { kind: 'literal'; text: string; target: 'true' | 'false' | 'null' };
 
 /** Where the value being parsed goes: a key of an object, an index of an array, or the root. */
@@ -99,12 +119,17 @@ export class PartialJsonParser {
     if (token?.kind === 'string') return this.#continueString(token, input, index);
     const character = input[index] as string;
     if (token?.kind === 'number') {
-      if (/[0-9+\-.eE]/.test(character)) {
+      if (isNumberCharacter(character)) {
+        const next = nextNumberState(token.state, character);
+        if (next === undefined) return this.#fail('invalid number', index);
+        if (token.text.length >= MAX_NUMBER_CHARS) return this.#fail('number too long', index);
         token.text += character;
+        token.state = next;
+        if (isCompleteNumber(next)) token.complete = token.text.length;
         return index + 1;
       }
       this.#token = undefined;
-      if (!NUMBER.test(token.text)) return this.#fail(`invalid number`, index);
+      if (!isCompleteNumber(token.state)) return this.#fail('invalid number', index);
       this.#completeValue(Number(token.text), false);
       return index; // The delimiter still has to be handled.
     }
@@ -206,7 +231,9 @@ export class PartialJsonParser {
       }
       default:
         if (character === '-' || (character >= '0' && character <= '9')) {
-          this.#token = { kind: 'number', text: character };
+          const state = nextNumberState(undefined, character) as NumberState;
+          const complete = isCompleteNumber(state) ? 1 : 0;
+          this.#token = { kind: 'number', text: character, state, complete, shown: 0 };
           return index + 1;
         }
         return this.#fail('expected a JSON value', index);
@@ -322,9 +349,10 @@ export class PartialJsonParser {
     const token = this.#token;
     if (token === undefined || this.#phase === 'failed') return;
     if (token.kind === 'string' && !token.isKey) this.#assign(token.text);
-    if (token.kind === 'number') {
-      const known = token.text.replace(/[.eE+-]+$/, '');
-      if (NUMBER.test(known)) this.#assign(Number(known));
+    // Only when it grew: the number is at most MAX_NUMBER_CHARS, but need not be re-read.
+    if (token.kind === 'number' && token.complete > token.shown) {
+      token.shown = token.complete;
+      this.#assign(Number(token.text.slice(0, token.complete)));
     }
   }
 

@@ -137,6 +137,66 @@ describe('validators policy', () => {
     expect(issues[0]?.path).toBe('webhook.headers.x-token');
   });
 
+  it('refuses webhook headers that would retarget the request or touch its connection, naming each', () => {
+    const webhook = (headers: Record<string, string>) => ({
+      webhook: { url: 'https://checks.example/v', failMode: 'open', onFail: 'flag', headers },
+    });
+    const issues = issuesOf(
+      webhook({
+        Host: 'metadata.google.internal',
+        connection: 'keep-alive, x-token',
+        'Transfer-Encoding': 'chunked',
+        'content-length': '0',
+        'x-token': 'fine',
+      }),
+    );
+    expect(issues).toEqual([
+      {
+        path: 'webhook.headers.Host',
+        message: 'the "Host" header cannot be set: the request goes to the host the URL names',
+      },
+      {
+        path: 'webhook.headers.connection',
+        message: `the "connection" header cannot be set: it belongs to the gateway's connection`,
+      },
+      {
+        path: 'webhook.headers.Transfer-Encoding',
+        message: `the "Transfer-Encoding" header cannot be set: it belongs to the gateway's connection`,
+      },
+      {
+        path: 'webhook.headers.content-length',
+        message: `the "content-length" header cannot be set: it belongs to the gateway's connection`,
+      },
+    ]);
+    for (const name of ['keep-alive', 'proxy-connection', 'te', 'trailer', 'upgrade', 'expect']) {
+      expect(issuesOf(webhook({ [name]: 'x' })).map((issue) => issue.path)).toEqual([
+        `webhook.headers.${name}`,
+      ]);
+    }
+    expect(parseValidatorsPolicy(webhook({ 'x-token': 'fine' })).webhook?.headers).toEqual({
+      'x-token': 'fine',
+    });
+  });
+
+  it('limits the size of each pattern and of all of them, naming the limit', () => {
+    const rule = (name: string, pattern: string) => ({ name, pattern, onFail: 'flag' });
+    expect(issuesOf({ forbiddenPatterns: [rule('huge', '\\w{1,1000}'.repeat(100))] })).toEqual([
+      {
+        path: 'forbiddenPatterns.0.pattern',
+        message: expect.stringMatching(/^limit maxPatternInstructions exceeded: /),
+      },
+    ]);
+    const large = Array.from({ length: 12 }, (_, index) =>
+      rule(`p${index}`, `[a-z]{${900 + index}}`),
+    );
+    expect(issuesOf({ requiredPatterns: large })).toEqual([
+      {
+        path: expect.stringMatching(/^requiredPatterns\.\d+\.pattern$/),
+        message: expect.stringMatching(/^limit maxValidatorInstructions exceeded: /),
+      },
+    ]);
+  });
+
   it('says every problem in the error message, and leaves compiled validators alone', () => {
     const running = compileValidatorsDocument('v1', {
       forbiddenPatterns: [{ name: 'ok', pattern: 'ok', onFail: 'reject' }],

@@ -2,12 +2,13 @@
  * The validators section of a policy: which checks the finalizer runs on a finished
  * answer and what a failure does to the verdict. Everything that could fail later is
  * checked here, at load time, with the path of the problem: patterns must compile on the
- * linear-time engine and JSON Schemas must compile with ajv. `{}` means no validators.
+ * linear-time engine within the size limits (`PATTERN_LIMITS`) and JSON Schemas must
+ * compile with ajv within its limits. `{}` means no validators.
  */
 import { z } from 'zod';
-import { SafePattern } from '../../guardrails/safe-pattern.ts';
 import { compileJsonSchema } from './json-schema-compiler.ts';
 import { ON_FAIL_VALUES } from './validator.ts';
+import { checkValidatorPatterns } from './validator-pattern-checks.ts';
 import { type PolicyIssue, ValidatorsPolicyError } from './validators-policy-error.ts';
 
 /** Longest webhook wait a policy may ask for: finalization must stay prompt. */
@@ -27,14 +28,7 @@ const patternRuleSchema = z
     caseInsensitive: z.boolean().default(false),
     onFail: onFailSchema,
   })
-  .strict()
-  .superRefine((rule, context) => {
-    try {
-      SafePattern.compile(rule.pattern, { caseInsensitive: rule.caseInsensitive });
-    } catch (error) {
-      context.addIssue({ code: 'custom', path: ['pattern'], message: messageOf(error) });
-    }
-  });
+  .strict();
 
 const patternRulesSchema = z
   .array(patternRuleSchema)
@@ -93,13 +87,53 @@ const headerValueSchema = z
   .string()
   .regex(/^[^\r\n\0]*$/, 'header values cannot contain CR, LF or NUL');
 
+/**
+ * Headers a policy may not set on its webhook request: `Host` would send the request to
+ * another virtual host than the URL names, and hop-by-hop and framing headers belong to
+ * the connection the gateway manages (overriding them can smuggle a second request).
+ */
+const FORBIDDEN_WEBHOOK_HEADERS: ReadonlySet<string> = new Set([
+  'host',
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'proxy-authenticate',
+  'proxy-authorization',
+  'te',
+  'trailer',
+  'transfer-encoding',
+  'upgrade',
+  'content-length',
+  'expect',
+]);
+
+export function isForbiddenWebhookHeader(name: string): boolean {
+  return FORBIDDEN_WEBHOOK_HEADERS.has(name.toLowerCase());
+}
+
+const webhookHeadersSchema = z
+  .record(headerNameSchema, headerValueSchema)
+  .superRefine((headers, context) => {
+    for (const name of Object.keys(headers)) {
+      if (!isForbiddenWebhookHeader(name)) continue;
+      context.addIssue({
+        code: 'custom',
+        path: [name],
+        message:
+          name.toLowerCase() === 'host'
+            ? `the "${name}" header cannot be set: the request goes to the host the URL names`
+            : `the "${name}" header cannot be set: it belongs to the gateway's connection`,
+      });
+    }
+  });
+
 const webhookSchema = z
   .object({
     url: z.url({ protocol: /^https?$/, error: 'must be an http or https URL' }).max(2_000),
     timeoutMs: z.number().int().min(1).max(MAX_WEBHOOK_TIMEOUT_MS).default(2_000),
     failMode: z.enum(['open', 'closed']),
     onFail: onFailSchema,
-    headers: z.record(headerNameSchema, headerValueSchema).optional(),
+    headers: webhookHeadersSchema.optional(),
   })
   .strict();
 
@@ -118,7 +152,9 @@ export const validatorsPolicySchema = z
     jsonSchema: jsonSchemaRuleSchema.optional(),
     webhook: webhookSchema.optional(),
   })
-  .strict();
+  .strict()
+  // Patterns compile here, together, so their total size is bounded before it is spent.
+  .superRefine(checkValidatorPatterns);
 
 /** A validated validators policy (defaults applied). */
 export type ValidatorsPolicy = z.output<typeof validatorsPolicySchema>;
