@@ -1,44 +1,67 @@
 /**
- * `sluice audit` as a child process on a real data directory: exit codes, the one-line
- * verification result naming a tampered record, and JSON export.
+ * `sluice audit` as a child process on a real data directory (its key file and checkpoint
+ * beside the database, as the gateway leaves them): exit codes, the one-line verification
+ * result naming a tampered record, a truncated chain, a NULLed payload and a chain
+ * re-hashed without the key; JSON export within a tenant or, when asked, across tenants.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
+import {
+  hashAuditPayload,
+  hashLegacyAuditRecord,
+} from '../../packages/gateway/src/governance/audit/audit-hash.ts';
+import { auditKeyFilePath } from '../../packages/gateway/src/governance/audit/load-audit-keyring.ts';
 import { governanceDatabasePath } from '../../packages/gateway/src/governance/database/open-governance-database.ts';
 import { openSqliteGovernance } from '../../packages/gateway/src/governance/database/open-sqlite-governance.ts';
 import { sluice } from '../helpers/sluice-cli.ts';
 
 describe('sluice audit', () => {
   let dataDir: string;
+  let ids: string[];
 
   beforeEach(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'sluice-audit-cli-'));
     const stores = openSqliteGovernance({
       location: { dataDir },
       validatePolicy: (document) => ({ ok: true, value: document }),
+      onWarning: () => {},
     });
-    await stores.auditLog.append({
-      type: 'request-accepted',
-      generationId: 'generation-1',
-      sessionId: 'session-1',
-      endUserId: 'user-1',
-      payload: { model: 'simulator', policyVersion: 'default@1', requestSha256: 'a' },
-    });
-    await stores.auditLog.append({
-      type: 'redaction-applied',
-      generationId: 'generation-1',
-      payload: { kind: 'email', count: 2 },
-    });
-    await stores.auditLog.append({
-      type: 'request-accepted',
-      generationId: 'generation-2',
-      sessionId: 'session-2',
-      endUserId: 'user-1',
-      payload: { model: 'simulator', policyVersion: 'default@1', requestSha256: 'b' },
-    });
+    const records = [
+      await stores.auditLog.append({
+        type: 'request-accepted',
+        tenant: 'acme',
+        generationId: 'generation-1',
+        sessionId: 'session-1',
+        endUserId: 'user-1',
+        payload: { model: 'simulator', policyVersion: 'default@1', requestSha256: 'a' },
+      }),
+      await stores.auditLog.append({
+        type: 'redaction-applied',
+        tenant: 'acme',
+        generationId: 'generation-1',
+        payload: { kind: 'email', count: 2 },
+      }),
+      await stores.auditLog.append({
+        type: 'request-accepted',
+        tenant: 'acme',
+        generationId: 'generation-2',
+        sessionId: 'session-2',
+        endUserId: 'user-1',
+        payload: { model: 'simulator', policyVersion: 'default@1', requestSha256: 'b' },
+      }),
+      await stores.auditLog.append({
+        type: 'request-accepted',
+        tenant: 'globex',
+        generationId: 'generation-3',
+        sessionId: 'session-1',
+        endUserId: 'user-1',
+        payload: { model: 'simulator', policyVersion: 'default@1', requestSha256: 'c' },
+      }),
+    ];
+    ids = records.map((record) => record.id);
     await stores.close();
   });
 
@@ -46,45 +69,108 @@ describe('sluice audit', () => {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
+  /** A connection to the file without the guard triggers, as an intruder would have. */
+  function intrude(work: (database: DatabaseSync) => void): void {
+    const database = new DatabaseSync(governanceDatabasePath(dataDir));
+    for (const trigger of ['append_only', 'skeleton_immutable', 'payload_purge_only']) {
+      database.exec(`DROP TRIGGER audit_records_${trigger}`);
+    }
+    work(database);
+    database.close();
+  }
+
+  const verify = () => sluice(['audit', 'verify', '--data-dir', dataDir]);
+
   test('verify prints one line and exits 0 on an intact chain', async () => {
-    const result = await sluice(['audit', 'verify', '--data-dir', dataDir]);
+    const result = await verify();
     expect(result.code).toBe(0);
-    expect(result.stdout).toMatch(/^audit chain ok: 3 records, head [0-9a-f]{64}\n$/);
+    expect(result.stdout).toMatch(
+      /^audit chain ok: 4 records, head [0-9a-f]{64}, checkpoint at record 4\n$/,
+    );
   });
 
   test('verify names the edited record and exits 1', async () => {
-    const database = new DatabaseSync(governanceDatabasePath(dataDir));
-    const { id } = database.prepare('SELECT id FROM audit_records WHERE sequence = 2').get() as {
-      id: string;
-    };
-    database.exec('DROP TRIGGER audit_records_payload_purge_only');
-    database.exec(
-      `UPDATE audit_records SET payload = '{"count":0,"kind":"email"}' WHERE sequence = 2`,
+    intrude((database) =>
+      database.exec(
+        `UPDATE audit_records SET payload = '{"count":0,"kind":"email"}' WHERE sequence = 2`,
+      ),
     );
-    database.close();
-    const result = await sluice(['audit', 'verify', '--data-dir', dataDir]);
+    const result = await verify();
     expect(result.code).toBe(1);
     expect(result.stdout).toBe(
-      `audit chain broken at record 2 (${id}): payload-hash-mismatch; 1 records verified before it\n`,
+      `audit chain broken: record 2 (${ids[1]}) fails: payload-hash-mismatch; 1 records before it verify\n`,
     );
   });
 
-  test('export prints the JSON records of a session or an end user', async () => {
-    const bySession = await sluice([
-      'audit',
-      'export',
-      '--session',
-      'session-1',
-      '--data-dir',
-      dataDir,
+  test('verify reports the removal of the last records', async () => {
+    intrude((database) => database.exec('DELETE FROM audit_records WHERE sequence > 2'));
+    const result = await verify();
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe(
+      'audit chain broken: the chain ends at 2 but the checkpoint says 4: records were removed from its end\n',
+    );
+  });
+
+  test('verify fails a payload set to NULL without an erasure on record', async () => {
+    const database = new DatabaseSync(governanceDatabasePath(dataDir));
+    // The guard triggers allow it: it is what a purge does.
+    database.exec('UPDATE audit_records SET payload = NULL WHERE sequence = 3');
+    database.close();
+    const result = await verify();
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain(`record 3 (${ids[2]}) fails: payload-missing`);
+  });
+
+  test('verify fails a record re-hashed with plain SHA-256', async () => {
+    intrude((database) => {
+      const row = database
+        .prepare('SELECT * FROM audit_records WHERE sequence = 4')
+        .get() as Record<string, string | number | null>;
+      const payload = '{"model":"other","policyVersion":"default@1","requestSha256":"c"}';
+      const payloadSha256 = hashAuditPayload(payload);
+      const hash = hashLegacyAuditRecord({
+        sequence: 4,
+        id: String(row.id),
+        recordedAt: String(row.recorded_at),
+        type: 'request-accepted',
+        tenant: 'globex',
+        generationId: 'generation-3',
+        sessionId: 'session-1',
+        payloadSha256,
+        previousHash: String(row.previous_hash),
+      });
+      database
+        .prepare(
+          'UPDATE audit_records SET payload = ?, payload_sha256 = ?, hash = ?, key_id = NULL WHERE sequence = 4',
+        )
+        .run(payload, payloadSha256, hash);
+    });
+    const result = await verify();
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('record 4');
+    expect(result.stdout).toContain('unkeyed-record');
+  });
+
+  test('export prints JSON records within a tenant, or across tenants when asked', async () => {
+    const exported = async (...args: string[]) => {
+      const result = await sluice(['audit', 'export', ...args, '--data-dir', dataDir]);
+      expect(result.code, result.stderr).toBe(0);
+      return (JSON.parse(result.stdout) as Array<{ sequence: number; tenant: string }>).map(
+        (record) => [record.sequence, record.tenant],
+      );
+    };
+    await expect(exported('--session', 'session-1', '--tenant', 'acme')).resolves.toEqual([
+      [1, 'acme'],
+      [2, 'acme'],
     ]);
-    expect(bySession.code).toBe(0);
-    const records = JSON.parse(bySession.stdout) as Array<{ sequence: number; type: string }>;
-    expect(records.map((record) => [record.sequence, record.type])).toEqual([
-      [1, 'request-accepted'],
-      [2, 'redaction-applied'],
+    await expect(exported('--end-user', 'user-1', '--tenant', 'acme')).resolves.toEqual([
+      [1, 'acme'],
+      [2, 'acme'],
+      [3, 'acme'],
     ]);
-    const byEndUser = await sluice([
+    await expect(exported('--end-user', 'user-1', '--all-tenants')).resolves.toHaveLength(4);
+    await expect(exported('--generation', 'generation-3')).resolves.toEqual([[4, 'globex']]);
+    const implied = await sluice([
       'audit',
       'export',
       '--end-user',
@@ -92,7 +178,8 @@ describe('sluice audit', () => {
       '--data-dir',
       dataDir,
     ]);
-    expect((JSON.parse(byEndUser.stdout) as unknown[]).length).toBe(3);
+    expect(implied.code).toBe(2);
+    expect(implied.stderr).toMatch(/--tenant T or --all-tenants/);
   });
 
   test('purge erases old payloads and the chain still verifies', async () => {
@@ -104,13 +191,13 @@ describe('sluice audit', () => {
       '--data-dir',
       dataDir,
     ]);
-    expect(purged).toMatchObject({ code: 0, stdout: 'purged 3 audit payloads\n' });
-    const verified = await sluice(['audit', 'verify', '--data-dir', dataDir]);
+    expect(purged).toMatchObject({ code: 0, stdout: 'purged 4 audit payloads\n' });
+    const verified = await verify();
     expect(verified.code).toBe(0);
-    expect(verified.stdout).toMatch(/ok: 4 records/);
+    expect(verified.stdout).toMatch(/ok: 5 records, .*checkpoint at record 5/);
   });
 
-  test('usage errors exit 2; a missing database exits 1', async () => {
+  test('usage errors exit 2; a missing database or key exits 1', async () => {
     await expect(sluice(['audit'])).resolves.toMatchObject({ code: 2 });
     await expect(sluice(['audit', 'verify', '--bogus'])).resolves.toMatchObject({ code: 2 });
     await expect(
@@ -119,5 +206,9 @@ describe('sluice audit', () => {
     const missing = await sluice(['audit', 'verify', '--data-dir', join(dataDir, 'nowhere')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toMatch(/No governance database/);
+    rmSync(auditKeyFilePath(dataDir));
+    const keyless = await verify();
+    expect(keyless.code).toBe(1);
+    expect(keyless.stderr).toMatch(/No audit key: set SLUICE_AUDIT_KEY/);
   });
 });

@@ -294,7 +294,7 @@ describe('audit and data-subject controls', () => {
       expect.arrayContaining([
         'request-accepted',
         'generation-started',
-        'reader-attached',
+        'reader-session',
         'final-verdict',
       ]),
     );

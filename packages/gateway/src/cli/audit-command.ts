@@ -1,10 +1,18 @@
 /**
- * `sluice audit`: verify the hash chain, export a session's or end user's records, and
- * purge old payloads, working directly on `sluice.db` in the data directory (the gateway
- * may be running; WAL lets both use the file). Exit codes: 0 ok, 1 broken chain or
+ * `sluice audit`: verify the hash chain against its checkpoint, export a session's or end
+ * user's records, and purge old payloads, working directly on `sluice.db` in the data
+ * directory (the gateway may be running; WAL lets both use the file). It uses the
+ * gateway's audit keys (`SLUICE_AUDIT_KEY`, `SLUICE_AUDIT_PREVIOUS_KEYS`, else the key
+ * file beside the database) and never makes a key. Exit codes: 0 ok, 1 broken chain or
  * failure, 2 usage.
  */
 import { existsSync } from 'node:fs';
+import {
+  auditCheckpointPath,
+  FileAuditCheckpointStore,
+} from '../governance/audit/audit-checkpoint-file.ts';
+import type { AuditExportSelector } from '../governance/audit/audit-record.ts';
+import { loadAuditKeyring } from '../governance/audit/load-audit-keyring.ts';
 import { SqliteAuditLog } from '../governance/audit/sqlite-audit-log.ts';
 import {
   governanceDatabasePath,
@@ -20,7 +28,8 @@ import {
 
 const USAGE = `Usage:
   sluice audit verify [--data-dir DIR] [--config FILE]
-  sluice audit export (--session ID | --end-user ID | --generation ID) [--data-dir DIR] [--config FILE]
+  sluice audit export --generation ID [--data-dir DIR] [--config FILE]
+  sluice audit export (--session ID | --end-user ID) (--tenant T | --all-tenants) [--data-dir DIR] [--config FILE]
   sluice audit purge --older-than-days N [--data-dir DIR] [--config FILE]`;
 
 const DAY_MS = 86_400_000;
@@ -31,6 +40,8 @@ type AuditOptions = {
   session?: string | undefined;
   'end-user'?: string | undefined;
   generation?: string | undefined;
+  tenant?: string | undefined;
+  'all-tenants'?: boolean | undefined;
   'older-than-days'?: string | undefined;
 };
 
@@ -39,6 +50,8 @@ function parseOptions(argv: string[]): AuditOptions {
     session: { type: 'string' },
     'end-user': { type: 'string' },
     generation: { type: 'string' },
+    tenant: { type: 'string' },
+    'all-tenants': { type: 'boolean' },
     'older-than-days': { type: 'string' },
   });
 }
@@ -46,15 +59,29 @@ function parseOptions(argv: string[]): AuditOptions {
 /** Opens the audit log of an existing database; a missing file is an error, not an empty chain. */
 async function openAuditLog(
   options: AuditOptions,
-): Promise<{ auditLog: SqliteAuditLog; close: () => void }> {
+): Promise<{ auditLog: SqliteAuditLog; close: () => Promise<void> }> {
   const dataDir = await resolveGovernanceDataDir({
     dataDir: options['data-dir'],
     config: options.config,
   });
   const path = governanceDatabasePath(dataDir);
   if (!existsSync(path)) throw new Error(`No governance database at ${path}`);
+  const onWarning = (message: string) => process.stderr.write(`warning: ${message}\n`);
+  const { keyring } = loadAuditKeyring({ env: process.env, dataDir, onWarning });
   const database = openGovernanceDatabase({ path });
-  return { auditLog: new SqliteAuditLog(database), close: () => database.close() };
+  const auditLog = new SqliteAuditLog(database, {
+    keyring,
+    checkpoints: new FileAuditCheckpointStore(auditCheckpointPath(dataDir, process.env)),
+    onWarning,
+  });
+  return {
+    auditLog,
+    close: async () => {
+      // The checkpoint of anything this command appended is written before it exits.
+      await auditLog.flush();
+      database.close();
+    },
+  };
 }
 
 async function verify(options: AuditOptions): Promise<number> {
@@ -62,36 +89,52 @@ async function verify(options: AuditOptions): Promise<number> {
   try {
     const result = await auditLog.verify();
     if (result.ok) {
-      process.stdout.write(`audit chain ok: ${result.count} records, head ${result.headHash}\n`);
+      const anchor =
+        result.checkpoint.status === 'matched'
+          ? `checkpoint at record ${result.checkpoint.sequence}`
+          : `no checkpoint (${result.checkpoint.status})`;
+      process.stdout.write(
+        `audit chain ok: ${result.count} records, head ${result.headHash}, ${anchor}\n`,
+      );
       return 0;
     }
-    const { sequence, id, reason } = result.firstBroken;
-    process.stdout.write(
-      `audit chain broken at record ${sequence} (${id}): ${reason}; ${result.count} records verified before it\n`,
-    );
+    process.stdout.write(`audit chain broken: ${result.message}\n`);
     return 1;
   } finally {
-    close();
+    await close();
   }
 }
 
-async function exportRecords(options: AuditOptions): Promise<number> {
-  const selectors = [
+function exportSelector(options: AuditOptions): AuditExportSelector {
+  const subjects = [
     options.session === undefined ? [] : [{ sessionId: options.session }],
     options['end-user'] === undefined ? [] : [{ endUserId: options['end-user'] }],
     options.generation === undefined ? [] : [{ generationId: options.generation }],
   ].flat();
-  const [selector] = selectors;
-  if (selectors.length !== 1 || selector === undefined) {
+  const [subject] = subjects;
+  if (subjects.length !== 1 || subject === undefined) {
     throw new UsageError('Give exactly one of --session, --end-user or --generation');
   }
+  if (options.tenant !== undefined && options['all-tenants'] === true) {
+    throw new UsageError('Give --tenant or --all-tenants, not both');
+  }
+  if (options.tenant !== undefined) return { ...subject, tenant: options.tenant };
+  // Session and end-user ids are the tenants' own: spanning tenants is asked for, never implied.
+  if (!('generationId' in subject) && options['all-tenants'] !== true) {
+    throw new UsageError('A session or end user is exported with --tenant T or --all-tenants');
+  }
+  return subject;
+}
+
+async function exportRecords(options: AuditOptions): Promise<number> {
+  const selector = exportSelector(options);
   const { auditLog, close } = await openAuditLog(options);
   try {
     const records = await auditLog.exportBy(selector);
     process.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
     return 0;
   } finally {
-    close();
+    await close();
   }
 }
 
@@ -108,7 +151,7 @@ async function purge(options: AuditOptions): Promise<number> {
     process.stdout.write(`purged ${result.purgedCount} audit payloads\n`);
     return 0;
   } finally {
-    close();
+    await close();
   }
 }
 

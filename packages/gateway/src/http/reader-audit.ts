@@ -2,9 +2,12 @@
  * The reader policy of generation logs, whatever the transport (native SSE, OpenAI
  * chunks, Durable Streams SSE and long-poll): the reader is admitted against the
  * caller's connection limits, counted as the generation's reader (a generation nobody
- * reads is abandoned after a while), and audited — attached (and resumed, when it starts
- * past the beginning) and detached with the offset it reached and why — so an auditor can
- * tell what was delivered to whom. The relay core applies it (`delivery/relay.ts`).
+ * reads is abandoned after a while), and audited — one `reader-session` record when it
+ * ends, with where it started, the offset it reached and why it ended — so an auditor can
+ * tell what was delivered to whom. Past its key's rate of reader records, a key's reads
+ * are folded into one record per generation a minute (`reader-session-aggregator.ts`),
+ * so reconnect loops and long-polls do not fill the permanent log. The relay core
+ * applies it (`delivery/relay.ts`).
  */
 import { randomUUID } from 'node:crypto';
 import { BEGINNING_OFFSET } from '@sluice/protocol';
@@ -49,38 +52,40 @@ function protocolOf(transport: ReaderTransport): string {
   return transport.startsWith('durable-streams') ? 'durable-streams' : transport;
 }
 
+/** Whose reads these are, for the rate of reader records: the API key. */
+function readerKeyOf(request: FastifyRequest): string {
+  return request.caller?.keyId ?? 'unauthenticated';
+}
+
 /**
- * Records the attach now (with the subject the route got from the generation's record);
- * call the returned function with the final offset on detach.
+ * Counts the attach now (with the subject the route got from the generation's record);
+ * call the returned function with the final offset on detach, which audits the read.
  */
 export function auditReader(
   context: GatewayContext,
+  keyId: string,
   subject: ReaderSubject,
   transport: ReaderTransport,
   offset: string,
 ): (reached: string, reason: DetachReason) => void {
   const readerId = randomUUID();
   const protocol = protocolOf(transport);
-  context.audit.record({
-    type: 'reader-attached',
-    ...subject,
-    payload: { readerId, transport, offset },
-  });
+  const attachedAt = new Date();
   const resumed = offset !== BEGINNING_OFFSET;
-  context.observability.readerAttached({ protocol, resumed });
-  if (resumed) {
-    context.audit.record({
-      type: 'reader-resumed',
-      ...subject,
-      payload: { readerId, transport, fromOffset: offset },
-    });
-  }
+  context.observability.readerAttached({ protocol, resumed, tenant: subject.tenant });
   return (reached, reason) => {
-    context.observability.readerDetached({ protocol });
-    context.audit.record({
-      type: 'reader-detached',
-      ...subject,
-      payload: { readerId, transport, offset: reached, reason },
+    context.observability.readerDetached({ protocol, tenant: subject.tenant });
+    context.audit.readerFinished({
+      keyId,
+      subject,
+      readerId,
+      transport,
+      fromOffset: offset,
+      reached,
+      reason,
+      resumed,
+      attachedAt,
+      detachedAt: new Date(),
     });
   };
 }
@@ -88,7 +93,7 @@ export function auditReader(
 /**
  * The one reader policy for a generation's log: a connection slot for the caller (a 429
  * before anything is committed when none is left), the generation's reader count, then
- * the audit rows.
+ * the reader's audit.
  */
 export function generationReaders(
   context: GatewayContext,
@@ -103,7 +108,7 @@ export function generationReaders(
       const lease = admitted ?? (await admitStream(context, request));
       // The producer's node counts readers, to cancel a generation nobody reads any more.
       const leave = context.generations.readerAttached(subject.generationId);
-      const detach = auditReader(context, subject, transport, offset);
+      const detach = auditReader(context, readerKeyOf(request), subject, transport, offset);
       return {
         detach(reached, reason) {
           lease.release();

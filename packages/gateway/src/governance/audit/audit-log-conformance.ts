@@ -1,12 +1,13 @@
 /**
  * The behavioural suite every AuditLog must pass (SQLite now, PostgreSQL later). It uses
  * only the AuditLog interface; tampering with stored rows is store-specific and tested
- * next to each store.
+ * next to each store. Covers keyed hashes (no bare SHA-256 of a payload or request),
+ * end-user pseudonyms and their erasure, and tenant-scoped export and deletion.
  */
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { GENESIS_HASH, hashAuditPayload } from './audit-hash.ts';
+import { GENESIS_HASH, hashAuditPayload, sha256Hex } from './audit-hash.ts';
 import type { AuditLog } from './audit-log.ts';
-import type { AuditRecordInput } from './audit-record.ts';
+import type { AuditRecord, AuditRecordInput } from './audit-record.ts';
 import { canonicalJson } from './canonical-json.ts';
 
 export interface AuditLogHarness {
@@ -39,7 +40,7 @@ export function runAuditLogConformance(name: string, create: CreateAuditLog): vo
     });
 
     test('an empty log verifies with the genesis head', async () => {
-      await expect(auditLog.verify()).resolves.toEqual({
+      await expect(auditLog.verify()).resolves.toMatchObject({
         ok: true,
         count: 0,
         headHash: GENESIS_HASH,
@@ -67,11 +68,55 @@ export function runAuditLogConformance(name: string, create: CreateAuditLog): vo
       expect(second.sequence).toBe(2);
       expect(second.previousHash).toBe(first.hash);
       expect(second.payload).toEqual({ kind: 'email', count: 2 });
-      expect(second.payloadSha256).toBe(hashAuditPayload(canonicalJson(second.payload)));
-      await expect(auditLog.verify()).resolves.toEqual({
+      // Keyed: a purged payload cannot be confirmed by hashing a guess at it.
+      expect(second.payloadSha256).toMatch(/^[0-9a-f]{64}$/);
+      expect(second.payloadSha256).not.toBe(hashAuditPayload(canonicalJson(second.payload)));
+      expect(second.keyId).toEqual(expect.any(String));
+      await expect(auditLog.verify()).resolves.toMatchObject({
         ok: true,
         count: 2,
         headHash: second.hash,
+      });
+    });
+
+    test('a request hash is stored keyed, the same for the same request', async () => {
+      const plain = sha256Hex('{"messages":[{"role":"user","content":"yes"}]}');
+      const accepted = (requestSha256: string) =>
+        auditLog.append({
+          type: 'request-accepted',
+          payload: { model: 'simulator', policyVersion: 'default@1', requestSha256 },
+        });
+      const first = await accepted(plain);
+      const again = await accepted(plain);
+      const other = await accepted(sha256Hex('{"messages":[{"role":"user","content":"no"}]}'));
+      const stored = (record: AuditRecord) => record.payload?.requestSha256;
+      expect(stored(first)).toMatch(/^[0-9a-f]{64}$/);
+      expect(stored(first)).not.toBe(plain);
+      expect(stored(again)).toBe(stored(first));
+      expect(stored(other)).not.toBe(stored(first));
+      const listed = await auditLog.list();
+      expect(JSON.stringify(listed)).not.toContain(plain);
+    });
+
+    test('an end user is in the chain as a pseudonym, per tenant', async () => {
+      const record = (tenant: string) =>
+        auditLog.append({
+          type: 'generation-cancelled',
+          tenant,
+          generationId: `generation-${tenant}`,
+          endUserId: 'user-1',
+          payload: { reason: 'client' },
+        });
+      const acme = await record('acme');
+      const again = await record('acme');
+      const globex = await record('globex');
+      expect(acme.endUserPseudonym).toMatch(/^[0-9a-f]{64}$/);
+      expect(again.endUserPseudonym).toBe(acme.endUserPseudonym);
+      expect(globex.endUserPseudonym).not.toBe(acme.endUserPseudonym);
+      const [listed] = await auditLog.list();
+      expect(listed).toMatchObject({
+        endUserId: 'user-1',
+        endUserPseudonym: acme.endUserPseudonym,
       });
     });
 
@@ -161,6 +206,55 @@ export function runAuditLogConformance(name: string, create: CreateAuditLog): vo
       await expect(sequences({ sessionId: 'unknown' })).resolves.toEqual([]);
     });
 
+    test('export within a tenant leaves out another tenant with the same ids', async () => {
+      for (const tenant of ['acme', 'globex']) {
+        await auditLog.append({
+          type: 'request-accepted',
+          tenant,
+          generationId: `generation-${tenant}`,
+          sessionId: 'session-1',
+          endUserId: 'user-1',
+          payload: { model: 'simulator', policyVersion: 'default@1', requestSha256: tenant },
+        });
+        await auditLog.append({
+          type: 'reader-session',
+          tenant,
+          generationId: `generation-${tenant}`,
+          payload: {
+            readerId: `reader-${tenant}`,
+            transport: 'sse',
+            reads: 1,
+            resumed: 0,
+            fromOffset: '-1',
+            offset: '9',
+            reasons: { completed: 1 },
+            attachedAt: '2025-01-01T00:00:00.000Z',
+            detachedAt: '2025-01-01T00:00:01.000Z',
+          },
+        });
+      }
+      const generations = async (selector: Parameters<AuditLog['exportBy']>[0]) => [
+        ...new Set((await auditLog.exportBy(selector)).map((record) => record.generationId)),
+      ];
+      for (const subject of [{ sessionId: 'session-1' }, { endUserId: 'user-1' }]) {
+        await expect(generations({ ...subject, tenant: 'acme' })).resolves.toEqual([
+          'generation-acme',
+        ]);
+        await expect(generations({ ...subject, tenant: 'globex' })).resolves.toEqual([
+          'generation-globex',
+        ]);
+        await expect(generations({ ...subject, tenant: 'initech' })).resolves.toEqual([]);
+        // Spanning tenants is what a selector without a tenant asks for.
+        await expect(generations(subject)).resolves.toEqual([
+          'generation-acme',
+          'generation-globex',
+        ]);
+      }
+      await expect(
+        auditLog.exportBy({ generationId: 'generation-acme', tenant: 'globex' }),
+      ).resolves.toEqual([]);
+    });
+
     test('purging old payloads keeps skeletons and a verifiable chain', async () => {
       const old = await auditLog.append(redaction('generation-1', 1));
       clock = new Date('2025-02-01T00:00:00.000Z');
@@ -182,6 +276,13 @@ export function runAuditLogConformance(name: string, create: CreateAuditLog): vo
       const nothing = await auditLog.purgePayloads(new Date('2025-01-15T00:00:00.000Z'));
       expect(nothing).toEqual({ purgedCount: 0 });
       await expect(auditLog.list()).resolves.toHaveLength(3);
+
+      // The erasure records keep theirs: they are what accounts for the missing payloads.
+      clock = new Date('2025-06-01T00:00:00.000Z');
+      await auditLog.purgePayloads(new Date('2025-05-01T00:00:00.000Z'));
+      const [, , retention] = await auditLog.list();
+      expect(retention?.payload).toEqual({ cutoff: '2025-01-15T00:00:00.000Z', purgedCount: 1 });
+      await expect(auditLog.verify()).resolves.toMatchObject({ ok: true, count: 4 });
     });
 
     test('a tombstone records a session deletion and can erase its payloads', async () => {
@@ -230,9 +331,76 @@ export function runAuditLogConformance(name: string, create: CreateAuditLog): vo
       expect(first?.payload).not.toBeNull();
       expect(tombstone?.payload).toEqual({
         scope: 'session',
-        generationIds: [],
+        generationIds: ['generation-a'],
         purgedAuditPayloads: 0,
       });
+    });
+
+    test("a tenant's tombstone purges only that tenant's records", async () => {
+      for (const tenant of ['acme', 'globex']) {
+        await auditLog.append({
+          ...redaction(`generation-${tenant}`, 1),
+          tenant,
+          sessionId: 'session-1',
+        });
+      }
+      const tombstone = await auditLog.recordTombstone({
+        sessionId: 'session-1',
+        tenant: 'acme',
+        actor: 'operator',
+        purgeAuditPayloads: true,
+      });
+      expect(tombstone).toMatchObject({
+        tenant: 'acme',
+        payload: { generationIds: ['generation-acme'], purgedAuditPayloads: 1 },
+      });
+      const [acme, globex] = await auditLog.list();
+      expect(acme?.payload).toBeNull();
+      expect(globex?.payload).toEqual({ kind: 'email', count: 1 });
+      await expect(auditLog.verify()).resolves.toMatchObject({ ok: true, count: 3 });
+    });
+
+    test('erasing an end user leaves an unlinkable pseudonym and a verifiable chain', async () => {
+      const accepted = (tenant: string, generationId: string) =>
+        auditLog.append({
+          type: 'request-accepted',
+          tenant,
+          generationId,
+          endUserId: 'user-1',
+          payload: { model: 'simulator', policyVersion: 'default@1', requestSha256: 'a' },
+        });
+      const erased = await accepted('acme', 'generation-1');
+      await auditLog.append({ ...redaction('generation-1', 1), tenant: 'acme' });
+      const kept = await accepted('globex', 'generation-2');
+      const tombstone = await auditLog.recordTombstone({
+        endUserId: 'user-1',
+        tenant: 'acme',
+        actor: 'operator',
+        purgeAuditPayloads: true,
+      });
+      expect(tombstone).toMatchObject({
+        type: 'content-deleted',
+        tenant: 'acme',
+        endUserPseudonym: erased.endUserPseudonym,
+        payload: {
+          scope: 'end-user',
+          generationIds: ['generation-1'],
+          purgedAuditPayloads: 2,
+          endUserPseudonyms: [erased.endUserPseudonym],
+        },
+      });
+      expect(JSON.stringify(tombstone)).not.toContain('user-1');
+      const [first] = await auditLog.list();
+      expect(first).toMatchObject({ endUserPseudonym: erased.endUserPseudonym, payload: null });
+      expect(first?.endUserId).toBeUndefined();
+      // Nothing links the pseudonym back to the id any more; the other tenant's user stays.
+      await expect(auditLog.exportBy({ endUserId: 'user-1', tenant: 'acme' })).resolves.toEqual([]);
+      const others = await auditLog.exportBy({ endUserId: 'user-1', tenant: 'globex' });
+      expect(others.map((record) => record.sequence)).toEqual([kept.sequence]);
+      await expect(auditLog.verify()).resolves.toMatchObject({ ok: true, count: 4 });
+      // A returning end user starts afresh, under a new pseudonym.
+      const returning = await accepted('acme', 'generation-3');
+      expect(returning.endUserPseudonym).not.toBe(erased.endUserPseudonym);
     });
 
     test('flush commits queued appends', async () => {

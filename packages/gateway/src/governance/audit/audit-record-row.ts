@@ -1,7 +1,9 @@
 /**
- * The SQLite row of an audit record and its mapping to `AuditRecord`. A stored payload
- * that is not a JSON object (edited by hand) is kept visible as `{ unparseablePayload }`
- * rather than thrown on, so verification names the record instead of crashing.
+ * The SQLite row of an audit record and its mapping to `AuditRecord`. Rows are read with
+ * the clear end-user id joined from `audit_end_users` (absent once erased). A stored
+ * payload that is not a JSON object (edited by hand) is kept visible as
+ * `{ unparseablePayload }` rather than thrown on, so verification names the record
+ * instead of crashing.
  */
 import type { AuditRecord, AuditRecordType } from './audit-record.ts';
 import { isJsonObject, type JsonObject } from './canonical-json.ts';
@@ -15,15 +17,23 @@ export type AuditRecordRow = {
   actor: string | null;
   generation_id: string | null;
   session_id: string | null;
+  /** In clear on records from before keyed chains only. */
   end_user_id: string | null;
+  end_user_pseudonym: string | null;
+  key_id: string | null;
+  /** From `audit_end_users`, by pseudonym. */
+  mapped_end_user_id: string | null;
   payload: string | null;
   payload_sha256: string;
   previous_hash: string;
   hash: string;
 };
 
-export const AUDIT_RECORD_COLUMNS =
-  'sequence, id, recorded_at, type, tenant, actor, generation_id, session_id, end_user_id, payload, payload_sha256, previous_hash, hash';
+/** The columns of `AuditRecordRow`, for `FROM audit_records r LEFT JOIN audit_end_users m`. */
+export const AUDIT_RECORD_SELECT = `SELECT r.sequence, r.id, r.recorded_at, r.type, r.tenant,
+  r.actor, r.generation_id, r.session_id, r.end_user_id, r.end_user_pseudonym, r.key_id,
+  m.end_user_id AS mapped_end_user_id, r.payload, r.payload_sha256, r.previous_hash, r.hash
+  FROM audit_records r LEFT JOIN audit_end_users m ON m.pseudonym = r.end_user_pseudonym`;
 
 function parseStoredPayload(text: string): JsonObject {
   try {
@@ -36,6 +46,8 @@ function parseStoredPayload(text: string): JsonObject {
 }
 
 export function auditRecordFromRow(row: AuditRecordRow): AuditRecord {
+  // A keyed record's clear id is the mapping's, never a value someone put in its row.
+  const endUserId = row.key_id === null ? row.end_user_id : row.mapped_end_user_id;
   return {
     sequence: row.sequence,
     id: row.id,
@@ -46,7 +58,9 @@ export function auditRecordFromRow(row: AuditRecordRow): AuditRecord {
     ...(row.actor === null ? {} : { actor: row.actor }),
     ...(row.generation_id === null ? {} : { generationId: row.generation_id }),
     ...(row.session_id === null ? {} : { sessionId: row.session_id }),
-    ...(row.end_user_id === null ? {} : { endUserId: row.end_user_id }),
+    ...(row.key_id === null ? {} : { keyId: row.key_id }),
+    ...(row.end_user_pseudonym === null ? {} : { endUserPseudonym: row.end_user_pseudonym }),
+    ...(endUserId === null ? {} : { endUserId }),
     payload: row.payload === null ? null : parseStoredPayload(row.payload),
     payloadSha256: row.payload_sha256,
     previousHash: row.previous_hash,

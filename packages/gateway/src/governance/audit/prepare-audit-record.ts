@@ -1,8 +1,10 @@
 /**
  * Checks and encodes an append before it reaches the store, so a bad payload fails its
- * own caller and never a batch it would have shared with others.
+ * own caller and never a batch it would have shared with others. Keys what must not be
+ * confirmable by guessing: the payload's hash, and a request's hash inside its payload.
  */
-import { hashAuditPayload } from './audit-hash.ts';
+import { hashRecordPayload } from './audit-hash.ts';
+import type { AuditKey } from './audit-keyring.ts';
 import {
   AUDIT_RECORD_TYPES,
   type AuditRecordContext,
@@ -15,6 +17,8 @@ export type PreparedAuditRecord = AuditRecordContext & {
   id: string;
   recordedAt: string;
   type: AuditRecordType;
+  /** The key the record is hashed with. */
+  keyId: string;
   /** Canonical JSON of the payload. */
   payloadJson: string;
   payloadSha256: string;
@@ -27,6 +31,7 @@ export function prepareAuditRecord(
   input: AuditRecordInput,
   id: string,
   recordedAt: Date,
+  key: AuditKey,
 ): PreparedAuditRecord {
   if (!KNOWN_TYPES.has(input.type)) {
     throw new TypeError(`Unknown audit record type ${String(input.type)}`);
@@ -55,7 +60,16 @@ export function prepareAuditRecord(
       throw new TypeError('A redaction-applied record has an unknown scope or action');
     }
   }
-  const payloadJson = canonicalJson(input.payload);
+  let payload: object = input.payload;
+  if (input.type === 'request-accepted') {
+    const { requestSha256 } = input.payload as { requestSha256?: unknown };
+    if (typeof requestSha256 !== 'string') {
+      throw new TypeError('A request-accepted record needs a requestSha256');
+    }
+    // A bare SHA-256 of a short prompt can be confirmed by hashing guesses; keyed, it cannot.
+    payload = { ...input.payload, requestSha256: key.mac('request', requestSha256) };
+  }
+  const payloadJson = canonicalJson(payload);
   return {
     id,
     recordedAt: recordedAt.toISOString(),
@@ -65,7 +79,8 @@ export function prepareAuditRecord(
     ...(input.generationId === undefined ? {} : { generationId: input.generationId }),
     ...(input.sessionId === undefined ? {} : { sessionId: input.sessionId }),
     ...(input.endUserId === undefined ? {} : { endUserId: input.endUserId }),
+    keyId: key.id,
     payloadJson,
-    payloadSha256: hashAuditPayload(payloadJson),
+    payloadSha256: hashRecordPayload(key, payloadJson),
   };
 }

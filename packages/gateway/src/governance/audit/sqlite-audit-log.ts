@@ -4,6 +4,10 @@
  * chain head read under the write lock — so the gateway and the `sluice` CLI can both
  * append to one file without forking the chain. Statements are prepared once.
  *
+ * Records are hashed with the current audit key; each committed head is then noted for
+ * the checkpoint kept outside the database (`audit-checkpointer.ts`). End users are
+ * filed under keyed pseudonyms (`sqlite-end-user-pseudonyms.ts`).
+ *
  * Other SQLite stores on the same connection (policies, review queue) use `transaction()`
  * to change their tables and append the matching audit record atomically.
  */
@@ -12,7 +16,11 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { runImmediateTransaction } from '../database/immediate-transaction.ts';
 import { AuditChainVerifier } from './audit-chain-verifier.ts';
-import { GENESIS_HASH, hashAuditRecord } from './audit-hash.ts';
+import type { AuditCheckpointStore } from './audit-checkpoint.ts';
+import { AuditCheckpointer } from './audit-checkpointer.ts';
+import { AuditErasureIndex } from './audit-erasures.ts';
+import { type AuditRecordSkeleton, GENESIS_HASH, hashKeyedAuditRecord } from './audit-hash.ts';
+import { type AuditKeyring, processAuditKeyring } from './audit-keyring.ts';
 import type { AuditLog } from './audit-log.ts';
 import type {
   AuditExportSelector,
@@ -24,19 +32,40 @@ import type {
   AuditVerification,
 } from './audit-record.ts';
 import {
-  AUDIT_RECORD_COLUMNS,
+  AUDIT_RECORD_SELECT,
   type AuditRecordRow,
   auditRecordFromRow,
 } from './audit-record-row.ts';
 import { type PreparedAuditRecord, prepareAuditRecord } from './prepare-audit-record.ts';
+import {
+  type AuditSubjectKind,
+  type AuditSubjectStatements,
+  NOT_ERASURE_RECORD,
+  prepareAuditSubjectStatements,
+  subjectParameters,
+} from './sqlite-audit-subjects.ts';
+import { SqliteEndUserPseudonyms } from './sqlite-end-user-pseudonyms.ts';
 
 export interface SqliteAuditLogOptions {
   /** Clock for `recordedAt`; tests move it to exercise retention. */
   now?: () => Date;
+  /**
+   * The audit keys. Default: a per-process key, for in-memory databases and tests — a
+   * chain keyed with it verifies only in the process that wrote it.
+   */
+  keyring?: AuditKeyring;
+  /** Where checkpoints of the chain head go; without one, truncation is not detected. */
+  checkpoints?: AuditCheckpointStore;
+  /** Shortest time between two checkpoint writes; default 1,000 ms. */
+  checkpointIntervalMs?: number;
+  /** Checkpoint trouble an operator should see (a replaced or missing checkpoint). */
+  onWarning?: (message: string) => void;
 }
 
 /** Appends a record inside a transaction opened by `SqliteAuditLog.transaction`. */
 export type AppendInTransaction = (input: AuditRecordInput) => AuditRecord;
+
+type AppendWithPseudonym = (input: AuditRecordInput, endUserPseudonym?: string) => AuditRecord;
 
 interface PendingAppend {
   prepared: PreparedAuditRecord;
@@ -49,18 +78,13 @@ const MAX_LIST_LIMIT = 1_000;
 /** Records verified per synchronous step; verification yields to the event loop between steps. */
 const VERIFY_CHUNK = 2_000;
 
-/** Records naming the subject, plus every record of the generations those records name. */
-function subjectFilter(column: 'session_id' | 'end_user_id' | 'generation_id'): string {
-  if (column === 'generation_id') return 'generation_id = :subject';
-  return `${column} = :subject OR generation_id IN (
-    SELECT generation_id FROM audit_records WHERE ${column} = :subject AND generation_id IS NOT NULL
-  )`;
-}
-
 export class SqliteAuditLog implements AuditLog {
   readonly specificationVersion = 'v1';
   readonly #database: DatabaseSync;
   readonly #now: () => Date;
+  readonly #keyring: AuditKeyring;
+  readonly #pseudonyms: SqliteEndUserPseudonyms;
+  readonly #checkpointer: AuditCheckpointer | undefined;
   #pending: PendingAppend[] = [];
   #flushScheduled = false;
 
@@ -68,58 +92,60 @@ export class SqliteAuditLog implements AuditLog {
   readonly #head: StatementSync;
   readonly #listAfter: StatementSync;
   readonly #listAfterForGeneration: StatementSync;
-  readonly #exportBySession: StatementSync;
-  readonly #exportByEndUser: StatementSync;
-  readonly #exportByGeneration: StatementSync;
+  readonly #erasures: StatementSync;
+  readonly #subjects: Record<AuditSubjectKind, AuditSubjectStatements>;
   readonly #purgeOlderThan: StatementSync;
-  readonly #purgeSession: StatementSync;
-  readonly #purgeGeneration: StatementSync;
 
   constructor(database: DatabaseSync, options: SqliteAuditLogOptions = {}) {
     this.#database = database;
     this.#now = options.now ?? (() => new Date());
+    this.#keyring = options.keyring ?? processAuditKeyring();
+    this.#pseudonyms = new SqliteEndUserPseudonyms(database, this.#keyring, this.#now);
     this.#insert = database.prepare(
-      `INSERT INTO audit_records (${AUDIT_RECORD_COLUMNS})
+      `INSERT INTO audit_records (sequence, id, recorded_at, type, tenant, actor, generation_id,
+         session_id, end_user_pseudonym, key_id, payload, payload_sha256, previous_hash, hash)
        VALUES (:sequence, :id, :recordedAt, :type, :tenant, :actor, :generationId, :sessionId,
-               :endUserId, :payload, :payloadSha256, :previousHash, :hash)`,
+         :endUserPseudonym, :keyId, :payload, :payloadSha256, :previousHash, :hash)`,
     );
     this.#head = database.prepare(
       'SELECT sequence, hash FROM audit_records ORDER BY sequence DESC LIMIT 1',
     );
     this.#listAfter = database.prepare(
-      `SELECT ${AUDIT_RECORD_COLUMNS} FROM audit_records
-       WHERE sequence > :after ORDER BY sequence LIMIT :limit`,
+      `${AUDIT_RECORD_SELECT} WHERE r.sequence > :after ORDER BY r.sequence LIMIT :limit`,
     );
     this.#listAfterForGeneration = database.prepare(
-      `SELECT ${AUDIT_RECORD_COLUMNS} FROM audit_records
-       WHERE generation_id = :generationId AND sequence > :after ORDER BY sequence LIMIT :limit`,
+      `${AUDIT_RECORD_SELECT} WHERE r.generation_id = :generationId AND r.sequence > :after
+       ORDER BY r.sequence LIMIT :limit`,
     );
-    const exportStatement = (column: 'session_id' | 'end_user_id' | 'generation_id') =>
-      database.prepare(
-        `SELECT ${AUDIT_RECORD_COLUMNS} FROM audit_records
-         WHERE ${subjectFilter(column)} ORDER BY sequence`,
-      );
-    this.#exportBySession = exportStatement('session_id');
-    this.#exportByEndUser = exportStatement('end_user_id');
-    this.#exportByGeneration = exportStatement('generation_id');
+    this.#erasures = database.prepare(
+      `${AUDIT_RECORD_SELECT} WHERE r.type IN ('retention-purged', 'content-deleted')
+       ORDER BY r.sequence`,
+    );
+    this.#subjects = prepareAuditSubjectStatements(database);
     this.#purgeOlderThan = database.prepare(
       `UPDATE audit_records SET payload = NULL, payload_purged_at = :now
-       WHERE payload IS NOT NULL AND recorded_at < :cutoff`,
+       WHERE payload IS NOT NULL AND recorded_at < :cutoff AND ${NOT_ERASURE_RECORD}`,
     );
-    this.#purgeSession = database.prepare(
-      `UPDATE audit_records SET payload = NULL, payload_purged_at = :now
-       WHERE payload IS NOT NULL AND (${subjectFilter('session_id')})`,
-    );
-    this.#purgeGeneration = database.prepare(
-      `UPDATE audit_records SET payload = NULL, payload_purged_at = :now
-       WHERE payload IS NOT NULL AND generation_id = :subject`,
-    );
+    const head = this.#head.get() as { sequence: number } | undefined;
+    this.#checkpointer =
+      options.checkpoints === undefined
+        ? undefined
+        : new AuditCheckpointer({
+            store: options.checkpoints,
+            keyring: this.#keyring,
+            openedAtSequence: head?.sequence ?? 0,
+            now: this.#now,
+            ...(options.checkpointIntervalMs === undefined
+              ? {}
+              : { intervalMs: options.checkpointIntervalMs }),
+            ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+          });
   }
 
   append(input: AuditRecordInput): Promise<AuditRecord> {
     let prepared: PreparedAuditRecord;
     try {
-      prepared = prepareAuditRecord(input, randomUUID(), this.#now());
+      prepared = this.#prepare(input);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -135,10 +161,7 @@ export class SqliteAuditLog implements AuditLog {
    * commits or none of it does.
    */
   transaction<T>(work: (append: AppendInTransaction) => T): T {
-    this.#writePending();
-    return runImmediateTransaction(this.#database, () =>
-      work((input) => this.#insertRecord(prepareAuditRecord(input, randomUUID(), this.#now()))),
-    );
+    return this.#transaction((append) => work((input) => append(input)));
   }
 
   async list(options: AuditListOptions = {}): Promise<AuditRecord[]> {
@@ -153,8 +176,25 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   async verify(): Promise<AuditVerification> {
-    this.#writePending();
-    const verifier = new AuditChainVerifier();
+    // This process's own appends are checkpointed first; then the checkpoint is read before
+    // the chain: it is written after its records, so the chain read next is never
+    // legitimately shorter than it.
+    await this.flush();
+    const checkpoint =
+      this.#checkpointer === undefined
+        ? undefined
+        : {
+            location: this.#checkpointer.store.location,
+            stored: await this.#checkpointer.store.read(),
+          };
+    const erasures = new AuditErasureIndex(
+      (this.#erasures.all() as AuditRecordRow[]).map(auditRecordFromRow),
+    );
+    const verifier = new AuditChainVerifier({
+      keyring: this.#keyring,
+      erasures,
+      ...(checkpoint === undefined ? {} : { checkpoint }),
+    });
     let after = 0;
     for (;;) {
       const rows = this.#listAfter.all({ after, limit: VERIFY_CHUNK }) as AuditRecordRow[];
@@ -171,11 +211,11 @@ export class SqliteAuditLog implements AuditLog {
 
   async exportBy(selector: AuditExportSelector): Promise<AuditRecord[]> {
     this.#writePending();
-    let rows: unknown[];
-    if ('sessionId' in selector) rows = this.#exportBySession.all({ subject: selector.sessionId });
-    else if ('endUserId' in selector) {
-      rows = this.#exportByEndUser.all({ subject: selector.endUserId });
-    } else rows = this.#exportByGeneration.all({ subject: selector.generationId });
+    const { kind, subject } = subjectOf(selector);
+    const pseudonyms = kind === 'end-user' ? this.#pseudonyms.find(selector.tenant, subject) : [];
+    const rows = this.#subjects[kind].export.all(
+      subjectParameters(kind, subject, selector.tenant, pseudonyms),
+    );
     return (rows as AuditRecordRow[]).map(auditRecordFromRow);
   }
 
@@ -199,39 +239,69 @@ export class SqliteAuditLog implements AuditLog {
   }
 
   async recordTombstone(input: AuditTombstoneInput): Promise<AuditRecord> {
-    const generationIds = input.generationIds ?? [];
-    return this.transaction((append) => {
+    const { kind, subject } = subjectOf(input);
+    const { tenant } = input;
+    return this.#transaction((append) => {
+      const pseudonyms = kind === 'end-user' ? this.#pseudonyms.find(tenant, subject) : [];
+      const parameters = subjectParameters(kind, subject, tenant, pseudonyms);
+      const statements = this.#subjects[kind];
+      const found = statements.generations.all(parameters) as Array<{ generationId: string }>;
+      const generationIds = [
+        ...new Set([...(input.generationIds ?? []), ...found.map((row) => row.generationId)]),
+      ];
       let purgedAuditPayloads = 0;
       if (input.purgeAuditPayloads === true) {
-        const now = this.#now().toISOString();
-        purgedAuditPayloads += Number(
-          this.#purgeSession.run({ now, subject: input.sessionId }).changes,
+        purgedAuditPayloads = Number(
+          statements.purge.run({
+            ...parameters,
+            now: this.#now().toISOString(),
+            generationIds: JSON.stringify(generationIds),
+          }).changes,
         );
-        for (const generationId of generationIds) {
-          purgedAuditPayloads += Number(
-            this.#purgeGeneration.run({ now, subject: generationId }).changes,
-          );
-        }
       }
-      return append({
-        type: 'content-deleted',
-        actor: input.actor,
-        sessionId: input.sessionId,
-        ...(input.tenant === undefined ? {} : { tenant: input.tenant }),
-        ...(input.endUserId === undefined ? {} : { endUserId: input.endUserId }),
-        payload: {
-          scope: 'session',
-          generationIds,
-          purgedAuditPayloads,
-          ...(input.reason === undefined ? {} : { reason: input.reason }),
+      // The clear id goes in the same transaction as the tombstone that says so.
+      if (kind === 'end-user') this.#pseudonyms.erase(tenant, subject);
+      return append(
+        {
+          type: 'content-deleted',
+          actor: input.actor,
+          ...(tenant === undefined ? {} : { tenant }),
+          ...(kind === 'session' ? { sessionId: subject } : {}),
+          payload: {
+            scope: kind === 'session' ? 'session' : 'end-user',
+            generationIds,
+            purgedAuditPayloads,
+            ...(kind === 'end-user' ? { endUserPseudonyms: pseudonyms } : {}),
+            ...(input.reason === undefined ? {} : { reason: input.reason }),
+          },
         },
-      });
+        pseudonyms.length === 1 ? pseudonyms[0] : undefined,
+      );
     });
   }
 
   async flush(): Promise<void> {
     // Writing is synchronous: once this returns, every earlier append is committed.
     this.#writePending();
+    await this.#checkpointer?.flush();
+  }
+
+  #prepare(input: AuditRecordInput): PreparedAuditRecord {
+    return prepareAuditRecord(input, randomUUID(), this.#now(), this.#keyring.current);
+  }
+
+  #transaction<T>(work: (append: AppendWithPseudonym) => T): T {
+    this.#writePending();
+    const appended: { head?: AuditRecord } = {};
+    const result = runImmediateTransaction(this.#database, () =>
+      work((input, endUserPseudonym) => {
+        appended.head = this.#insertRecord(this.#prepare(input), endUserPseudonym);
+        return appended.head;
+      }),
+    );
+    // Only a committed head may be checkpointed.
+    if (appended.head !== undefined) this.#checkpointer?.advance(appended.head);
+    return result;
   }
 
   #scheduleFlush(): void {
@@ -258,21 +328,29 @@ export class SqliteAuditLog implements AuditLog {
       for (const pending of batch) pending.reject(error);
       return;
     }
+    const head = records.at(-1);
+    if (head !== undefined) this.#checkpointer?.advance(head);
     batch.forEach((pending, index) => {
       pending.resolve(records[index] as AuditRecord);
     });
   }
 
   /** Must run inside an immediate transaction: the head read and the insert are one step. */
-  #insertRecord(prepared: PreparedAuditRecord): AuditRecord {
+  #insertRecord(prepared: PreparedAuditRecord, endUserPseudonym?: string): AuditRecord {
     const head = this.#head.get() as { sequence: number; hash: string } | undefined;
-    const { payloadJson, ...fields } = prepared;
-    const skeleton = {
+    const { payloadJson, endUserId, ...fields } = prepared;
+    const pseudonym =
+      endUserPseudonym ??
+      (endUserId === undefined
+        ? undefined
+        : this.#pseudonyms.pseudonymFor(fields.tenant, endUserId));
+    const skeleton: AuditRecordSkeleton = {
       ...fields,
+      ...(pseudonym === undefined ? {} : { endUserPseudonym: pseudonym }),
       sequence: (head?.sequence ?? 0) + 1,
       previousHash: head?.hash ?? GENESIS_HASH,
     };
-    const hash = hashAuditRecord(skeleton);
+    const hash = hashKeyedAuditRecord(this.#keyring.current, skeleton);
     this.#insert.run({
       sequence: skeleton.sequence,
       id: skeleton.id,
@@ -282,12 +360,26 @@ export class SqliteAuditLog implements AuditLog {
       actor: skeleton.actor ?? null,
       generationId: skeleton.generationId ?? null,
       sessionId: skeleton.sessionId ?? null,
-      endUserId: skeleton.endUserId ?? null,
+      endUserPseudonym: pseudonym ?? null,
+      keyId: fields.keyId,
       payload: payloadJson,
       payloadSha256: skeleton.payloadSha256,
       previousHash: skeleton.previousHash,
       hash,
     });
-    return { ...skeleton, payload: JSON.parse(payloadJson) as AuditRecord['payload'], hash };
+    return {
+      ...skeleton,
+      ...(endUserId === undefined ? {} : { endUserId }),
+      payload: JSON.parse(payloadJson) as AuditRecord['payload'],
+      hash,
+    };
   }
+}
+
+function subjectOf(
+  selector: { sessionId: string } | { endUserId: string } | { generationId: string },
+): { kind: AuditSubjectKind; subject: string } {
+  if ('sessionId' in selector) return { kind: 'session', subject: selector.sessionId };
+  if ('endUserId' in selector) return { kind: 'end-user', subject: selector.endUserId };
+  return { kind: 'generation', subject: selector.generationId };
 }

@@ -131,4 +131,36 @@ export const GOVERNANCE_MIGRATIONS: readonly string[] = [
     SELECT RAISE(ABORT, 'an API key can only be revoked, once');
   END;
   `,
+  // 3: a keyed audit chain. Records name the key they are hashed with (NULL: written
+  // before keys, plain SHA-256) and carry the end user as a keyed pseudonym; the clear id
+  // and its salt live in audit_end_users, outside the chain, so erasing an end user is
+  // deleting a row. end_user_id in audit_records stays for the records written before.
+  // Erasure records are indexed: verification reads them before the chain.
+  `
+  ALTER TABLE audit_records ADD COLUMN key_id TEXT;
+  ALTER TABLE audit_records ADD COLUMN end_user_pseudonym TEXT;
+  CREATE INDEX audit_records_by_end_user_pseudonym ON audit_records (end_user_pseudonym)
+    WHERE end_user_pseudonym IS NOT NULL;
+  CREATE INDEX audit_records_erasures ON audit_records (sequence)
+    WHERE type IN ('retention-purged', 'content-deleted');
+  DROP TRIGGER audit_records_skeleton_immutable;
+  CREATE TRIGGER audit_records_skeleton_immutable
+  BEFORE UPDATE OF sequence, id, recorded_at, type, tenant, actor, generation_id, session_id,
+    end_user_id, end_user_pseudonym, key_id, payload_sha256, previous_hash, hash
+    ON audit_records
+  BEGIN
+    SELECT RAISE(ABORT, 'audit record fields other than the payload are immutable');
+  END;
+
+  CREATE TABLE audit_end_users (
+    tenant TEXT NOT NULL,
+    end_user_id TEXT NOT NULL,
+    pseudonym TEXT NOT NULL UNIQUE,
+    salt TEXT NOT NULL,
+    key_id TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, end_user_id)
+  ) STRICT;
+  CREATE INDEX audit_end_users_by_end_user ON audit_end_users (end_user_id);
+  `,
 ];

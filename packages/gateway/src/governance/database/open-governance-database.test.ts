@@ -61,6 +61,17 @@ describe('openGovernanceDatabase', () => {
     }
   });
 
+  test('a malformed SLUICE_AUDIT_KEY refuses to open, and leaves no connection behind', () => {
+    expect(() =>
+      openSqliteGovernance({
+        location: { dataDir: root },
+        validatePolicy: (document) => ({ ok: true, value: document }),
+        env: { SLUICE_AUDIT_KEY: 'not-a-key' },
+      }),
+    ).toThrow(/SLUICE_AUDIT_KEY must be <keyId>:<base64/);
+    expect(existsSync(join(root, 'audit-key'))).toBe(false);
+  });
+
   test('a database from a newer Sluice is refused', () => {
     const path = governanceDatabasePath(root);
     const newer = new DatabaseSync(path);
@@ -90,10 +101,16 @@ describe('openGovernanceDatabase', () => {
   });
 
   test('openSqliteGovernance wires the three stores to one database', async () => {
+    const warnings: string[] = [];
     const stores = openSqliteGovernance({
       location: { dataDir: root },
       validatePolicy: (document) => ({ ok: true, value: document }),
+      env: {},
+      onWarning: (message) => warnings.push(message),
     });
+    // No SLUICE_AUDIT_KEY: a key file beside the database, and a warning saying so.
+    expect(existsSync(join(root, 'audit-key'))).toBe(true);
+    expect(warnings).toEqual([expect.stringMatching(/in production set SLUICE_AUDIT_KEY/)]);
     await stores.policies.publish('default', { rules: [] }, 'alice');
     const item = await stores.reviews.enqueue({
       generationId: 'generation-1',
@@ -114,9 +131,17 @@ describe('openGovernanceDatabase', () => {
     const reopened = openSqliteGovernance({
       location: { dataDir: root },
       validatePolicy: (document) => ({ ok: true, value: document }),
+      env: {},
+      onWarning: () => {},
     });
     try {
-      await expect(reopened.auditLog.verify()).resolves.toMatchObject({ ok: true, count: 3 });
+      // Same key file, and the checkpoint written at close matches the chain.
+      expect(existsSync(join(root, 'audit-checkpoint.json'))).toBe(true);
+      await expect(reopened.auditLog.verify()).resolves.toMatchObject({
+        ok: true,
+        count: 3,
+        checkpoint: { status: 'matched', sequence: 3 },
+      });
     } finally {
       await reopened.close();
     }
