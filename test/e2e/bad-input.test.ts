@@ -1,7 +1,10 @@
 /**
- * Every kind of bad input gets a 4xx with a stable code, never a 500, and the gateway
- * keeps serving. Runs in-process with app.inject().
+ * Every kind of bad input gets a 4xx with a stable code in the catalogue's shape — never
+ * a 500, never the framework's own body — and the gateway keeps serving. Runs in-process
+ * with app.inject().
  */
+import { ERROR_CATALOGUE } from '@sluice/protocol';
+import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parseConfig } from '../../packages/gateway/src/config/load-config.ts';
 import { buildGateway, type Gateway } from '../../packages/gateway/src/http/app.ts';
@@ -28,6 +31,22 @@ async function expectError(
   const body = response.json() as { error: { code: string; message: string } };
   expect(body.error.code).toBe(code);
   expect(typeof body.error.message).toBe('string');
+}
+
+/** `{ error: { code, message } }` and nothing else, with a code of the catalogue. */
+function expectCatalogueShape(response: {
+  statusCode: number;
+  headers: Record<string, unknown>;
+  body: string;
+}) {
+  expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+  const body = JSON.parse(response.body) as { error: { code: string; message: string } };
+  expect(Object.keys(body)).toEqual(['error']);
+  expect(Object.keys(body.error).sort()).toEqual(['code', 'message']);
+  expect(Object.keys(ERROR_CATALOGUE)).toContain(body.error.code);
+  expect(ERROR_CATALOGUE[body.error.code as keyof typeof ERROR_CATALOGUE].status).toBe(
+    response.statusCode,
+  );
 }
 
 function postRaw(url: string, payload: string | Buffer, contentType = 'application/json') {
@@ -160,6 +179,112 @@ describe('unknown generations and bad offsets', () => {
       'SLUICE_ERR_ROUTE_NOT_FOUND',
     );
   });
+});
+
+describe('framework errors answer in the catalogue', () => {
+  test.each([
+    ['POST', '/v1/generations/%ZZ/cancel'],
+    ['POST', '/v1/generations/%C0%AF/cancel'],
+    ['GET', '/v1/generations/%E0%A4%A/events'],
+    ['GET', '/v1/stream/%ZZ'],
+    ['GET', '/%'],
+    ['DELETE', '/v1/admin/keys/%FF'],
+  ])('%s %s is a 400 SLUICE_ERR_INVALID_URL', async (method, url) => {
+    const response = await gateway.app.inject({ method: method as 'GET', url });
+    await expectError(response, 400, 'SLUICE_ERR_INVALID_URL');
+    expectCatalogueShape(response);
+    expect(response.body).not.toContain('FST_ERR');
+    // Answered before routing, yet with the headers every answer carries.
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['x-request-id']).toEqual(expect.any(String));
+  });
+
+  test.each([
+    ['text/plain', 415, 'SLUICE_ERR_UNSUPPORTED_MEDIA_TYPE'],
+    ['application/x-www-form-urlencoded', 415, 'SLUICE_ERR_UNSUPPORTED_MEDIA_TYPE'],
+    ['multipart/form-data; boundary=x', 415, 'SLUICE_ERR_UNSUPPORTED_MEDIA_TYPE'],
+    ['application/jsonx', 415, 'SLUICE_ERR_UNSUPPORTED_MEDIA_TYPE'],
+    ['application/json-seq', 415, 'SLUICE_ERR_UNSUPPORTED_MEDIA_TYPE'],
+    ['json', 415, 'SLUICE_ERR_UNSUPPORTED_MEDIA_TYPE'],
+    ['application/json;;;', 201, undefined],
+  ])('content type %s', async (contentType, status, code) => {
+    const response = await postRaw('/v1/generations', JSON.stringify(valid), contentType);
+    expect(response.statusCode).toBe(status);
+    if (code !== undefined) {
+      await expectError(response, status, code);
+      expectCatalogueShape(response);
+    }
+  });
+
+  test('no content type at all is a 415', async () => {
+    const response = await gateway.app.inject({
+      method: 'POST',
+      url: '/v1/generations',
+      payload: JSON.stringify(valid),
+      headers: { 'content-type': undefined },
+    });
+    await expectError(response, 415, 'SLUICE_ERR_UNSUPPORTED_MEDIA_TYPE');
+  });
+});
+
+describe('JSON media types with parameters are JSON (RFC 9110)', () => {
+  test.each([
+    'application/json; charset="utf-8"',
+    'application/json; charset=utf-8',
+    'application/json;charset=UTF-8',
+    'APPLICATION/JSON; Charset="UTF-8"',
+    'application/json ; charset=utf-8',
+    'application/vnd.api+json; charset="utf-8"',
+  ])('%s', async (contentType) => {
+    const response = await postRaw('/v1/generations', JSON.stringify(valid), contentType);
+    expect(response.statusCode).toBe(201);
+  });
+
+  test('a quoted charset still gets the strict JSON parser', async () => {
+    await expectError(
+      await postRaw('/v1/chat/completions', '{"model": ', 'application/json; charset="utf-8"'),
+      400,
+      'SLUICE_ERR_INVALID_JSON',
+    );
+  });
+});
+
+test('fuzzed paths, methods and content types never bypass the catalogue', async () => {
+  const segment = fc.oneof(
+    fc.constantFrom('v1', 'generations', 'stream', 'cancel', 'events', 'admin', 'keys'),
+    fc.constantFrom('%ZZ', '%C0%AF', '%', '%2', '%E0%A4%A', '%00', '%2F..', '..', '%FF%FE'),
+    fc.stringMatching(/^[A-Za-z0-9._~-]{0,12}$/),
+  );
+  const contentType = fc.constantFrom(
+    undefined,
+    'application/json',
+    'application/json; charset="utf-8"',
+    'text/plain',
+    'application/xml',
+    'application/json; charset',
+    '*/*',
+    'application/',
+  );
+  await fc.assert(
+    fc.asyncProperty(
+      fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'),
+      fc.array(segment, { minLength: 1, maxLength: 5 }),
+      contentType,
+      fc.constantFrom('', '{', '{}', '[]', 'x'.repeat(5000)),
+      async (method, segments, type, payload) => {
+        const response = await gateway.app.inject({
+          method: method as 'GET',
+          url: `/${segments.join('/')}`,
+          headers: { 'content-type': type },
+          ...(method === 'GET' || method === 'HEAD' ? {} : { payload }),
+        });
+        expect(response.statusCode).toBeLessThan(500);
+        if (response.statusCode >= 400 && method !== 'HEAD') expectCatalogueShape(response);
+        expect(response.body).not.toContain('FST_ERR');
+      },
+    ),
+    { numRuns: 300 },
+  );
 });
 
 test('the gateway keeps serving after all of the above', async () => {

@@ -90,6 +90,11 @@ describe('sluice keys', () => {
     await expect(authenticate(key as string)).resolves.toBeUndefined();
     const afterRevoke = await keys(['list', '--tenant', 'acme']);
     expect(afterRevoke.stdout).toMatch(/\trevoked \d{4}-/);
+    expect(revoked.stderr).not.toMatch(/No active key/);
+    // The last one: the gateway stays in keys mode, and the operator is told so.
+    const last = await keys(['revoke', '--id', other.id]);
+    expect(last.code).toBe(0);
+    expect(last.stderr).toMatch(/No active key is left: the gateway stays in keys mode/);
 
     const unknown = await keys(['revoke', '--id', '0123456789abcdef']);
     expect(unknown.code).toBe(1);

@@ -18,7 +18,7 @@ import {
 } from './command-runner.ts';
 
 const USAGE = `Usage:
-  sluice keys create --tenant T --name N --scopes generate,read[,admin] [--json]
+  sluice keys create --tenant T --name N --scopes generate,read[,metrics][,admin] [--json]
                                      Create a key; it is printed once, only its hash is kept
   sluice keys list [--tenant T] [--json]   Keys (never their secrets), oldest first
   sluice keys revoke --id ID               Revoke a key; it stops working within a second
@@ -87,6 +87,13 @@ async function runSubcommand(
       const keys = await open();
       const revoked = await keys.revoke(id);
       printLine(`revoked ${revoked.id} (tenant ${revoked.tenant}) at ${revoked.revokedAt}`);
+      if (!(await keys.hasActiveKeys())) {
+        // Revoking the last key never opens the gateway: say so, and what does.
+        process.stderr.write(
+          'No active key is left: the gateway stays in keys mode and answers 401 until a key ' +
+            'is created (or auth.mode is set to "open", loopback only).\n',
+        );
+      }
       return 0;
     }
     default:

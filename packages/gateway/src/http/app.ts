@@ -5,13 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import cors from '@fastify/cors';
 import Fastify, { type FastifyInstance, type FastifyServerOptions, LogController } from 'fastify';
 import type { SluiceConfig } from '../config/config-schema.ts';
 import { handleClientError } from '../control/limits/client-error-handler.ts';
 import { serverLimitOptions } from '../control/limits/connection-limits.ts';
 import { registerLingeringClose } from '../control/limits/lingering-close.ts';
-import { isLoopbackHost, resolveOpenMode } from '../control/tenants/open-mode.ts';
 import { registerDurableStreams } from '../delivery/index.ts';
 import type { LanguageModelFactory } from '../generation/model-registry.ts';
 import type { GovernanceStores } from '../governance/database/governance-stores.ts';
@@ -23,7 +21,10 @@ import type { GenerationStore } from '../store/generation-store.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 import { registerAdminKeyRoutes } from './auth/admin-key-routes.ts';
 import { registerAuthentication } from './auth/authenticate.ts';
+import { createOpenModeSwitch } from './auth/open-mode-switch.ts';
+import { registerCorsPolicy } from './cors-policy.ts';
 import { durableStreamAccess } from './durable-stream-access.ts';
+import { frameworkErrorHandler, registerEarlyRefusalClose } from './early-refusal.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import type { GatewayContext } from './gateway-context.ts';
 import { createGatewayServices } from './gateway-services.ts';
@@ -36,7 +37,7 @@ import { healthRoutes } from './routes/health-routes.ts';
 import { registerObservabilityRoutes } from './routes/observability-routes.ts';
 import { policyRoutes } from './routes/policy-routes.ts';
 import { reviewRoutes } from './routes/review-routes.ts';
-import { registerSecurityHeaders } from './security-headers.ts';
+import { registerSecurityHeaders, securityHeaders } from './security-headers.ts';
 
 export interface GatewayOptions {
   config: SluiceConfig;
@@ -82,8 +83,9 @@ function serverOptions(config: SluiceConfig): Record<string, unknown> {
 
 export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   const { config } = options;
-  // Assigned once the app (and its logger) exists; audit failures are rare and late.
+  // Assigned once the app (and its logger) exists; these failures are rare and late.
   let reportAuditError = (_error: unknown) => {};
+  let reportKeyCheckError = (_error: unknown) => {};
   const services = await createGatewayServices({
     config,
     ...(options.store === undefined ? {} : { store: options.store }),
@@ -96,25 +98,15 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const { store, generations, governance, observability } = services;
 
-  // Open mode (no keys) only on loopback; `auto` turns keys on as soon as one exists.
-  let keysExist = await governance.apiKeys.hasActiveKeys();
-  const openModeAtStart = resolveOpenMode({
+  // Open mode (no keys) only on loopback; `auto` turns keys on for good at the first key.
+  const openMode = await createOpenModeSwitch({
     mode: config.auth.mode,
     host: config.host,
-    keysConfigured: keysExist,
+    keys: governance.apiKeys,
+    onError: (error) => reportKeyCheckError(error),
   });
-  const keyCheck =
-    config.auth.mode === 'auto'
-      ? setInterval(() => {
-          governance.apiKeys.hasActiveKeys().then((exists) => {
-            keysExist = exists;
-          }, reportAuditError);
-        }, 1000).unref()
-      : undefined;
-  const openMode =
-    config.auth.mode === 'auto'
-      ? () => !keysExist && isLoopbackHost(config.host)
-      : () => openModeAtStart;
+  const metricsPublic = config.observability.metrics.public;
+  const tls = config.http.tls !== undefined;
 
   let accepting = true;
   const shutdown = new AbortController();
@@ -131,6 +123,11 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
       return typeof offered === 'string' && REQUEST_ID.test(offered) ? offered : randomUUID();
     },
     clientErrorHandler: handleClientError,
+    // A bad URL is answered before routing and hooks: in the catalogue's shape, too.
+    frameworkErrors: frameworkErrorHandler({
+      drainMs: config.limits.bodyDrainMs,
+      headers: securityHeaders({ tls }),
+    }),
     // Generation ids and stream paths are case-sensitive; keep routing exact.
     routerOptions: { ignoreTrailingSlash: false },
   }) as unknown as FastifyInstance;
@@ -149,30 +146,20 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     shutdownSignal: shutdown.signal,
   };
   reportAuditError = (error) => app.log.error({ err: error }, 'audit append failed');
+  reportKeyCheckError = (error) => app.log.error({ err: error }, 'API key check failed');
   observability.useLogger(app.log);
   registerRequestLogging(app);
   registerErrorHandling(app, context);
-  registerSecurityHeaders(app, { tls: config.http.tls !== undefined });
-  if (config.http.cors.allowedOrigins.length > 0) {
-    const origins = config.http.cors.allowedOrigins;
-    await app.register(cors, {
-      origin: origins.includes('*') ? true : origins,
-      exposedHeaders: [
-        'sluice-generation-id',
-        'x-request-id',
-        'retry-after',
-        'ratelimit-limit',
-        'ratelimit-remaining',
-        'ratelimit-reset',
-      ],
-    });
-  }
+  registerSecurityHeaders(app, { tls });
+  await registerCorsPolicy(app, config.http.cors.allowedOrigins);
   registerJsonBodyParser(app);
+  // Before the lingering close: it drains every refused body this marks.
+  registerEarlyRefusalClose(app);
   registerLingeringClose(app, { drainMs: config.limits.bodyDrainMs });
   registerAuthentication(app, {
     keys: governance.apiKeys,
-    openMode,
-    publicRoutes: ['/healthz', '/readyz', '/metrics'],
+    openMode: openMode.isOpen,
+    publicRoutes: ['/healthz', '/readyz', ...(metricsPublic ? ['/metrics'] : [])],
   });
   await app.register(async (scope) => healthRoutes(scope, context));
   await app.register(async (scope) => generationRoutes(scope, context));
@@ -183,7 +170,8 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   await app.register(async (scope) =>
     registerAdminKeyRoutes(scope, {
       keys: governance.apiKeys,
-      onKeyChange: ({ type, actor, record }) =>
+      onKeyChange: ({ type, actor, record }) => {
+        if (type === 'api-key-created') openMode.keyCreated();
         services.audit.record(
           type === 'api-key-created'
             ? {
@@ -203,11 +191,18 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
                 tenant: record.tenant,
                 payload: { keyId: record.id, tenant: record.tenant },
               },
-        ),
+        );
+      },
     }),
   );
   if (observability.metricsEnabled) {
-    await app.register(async (scope) => registerObservabilityRoutes(scope, observability));
+    await app.register(async (scope) =>
+      registerObservabilityRoutes(scope, {
+        metrics: observability.metrics,
+        stats: observability.stats,
+        publicMetrics: metricsPublic,
+      }),
+    );
   }
   const access = durableStreamAccess(context);
   await app.register(async (scope) =>
@@ -219,6 +214,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
       isReadOnly: (path) => path.startsWith('generations/'),
       resolvePath: access.resolvePath,
       authorize: access.authorize,
+      writePolicy: access.writePolicy,
       // Generation logs read here obey the same reader policy as every other transport.
       readerPolicy: durableStreamReaders(context, async (id, request) => {
         const record = await access.recordFor(request, id);
@@ -235,7 +231,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     shutdown.abort();
   });
   app.addHook('onClose', async () => {
-    if (keyCheck) clearInterval(keyCheck);
+    openMode.close();
     await services.close();
   });
   return {

@@ -10,9 +10,14 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'referrer-policy': 'no-referrer',
 };
 
+/** The headers every answer of this server carries. */
+export function securityHeaders(options: { tls: boolean }): Readonly<Record<string, string>> {
+  if (!options.tls) return SECURITY_HEADERS;
+  return { ...SECURITY_HEADERS, 'strict-transport-security': 'max-age=31536000' };
+}
+
 export function registerSecurityHeaders(app: FastifyInstance, options: { tls: boolean }): void {
-  const headers: Record<string, string> = { ...SECURITY_HEADERS };
-  if (options.tls) headers['strict-transport-security'] = 'max-age=31536000';
+  const headers = securityHeaders(options);
   app.addHook('onSend', async (request, reply) => {
     reply.headers(headers);
     reply.header('x-request-id', request.id);

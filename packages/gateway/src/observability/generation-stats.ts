@@ -4,6 +4,10 @@
  * UI. "Recent" is the last `capacity` generations that ended within `windowMs`; the
  * samples live in fixed typed-array rings, so memory stays bounded whatever the load,
  * and percentiles are computed only when someone asks.
+ *
+ * Each sample and counter also knows its tenant, so `snapshot(tenant)` shows one tenant
+ * only (what a non-admin key may see). Per-tenant counters are kept for tenants that
+ * have been seen, which API keys bound; a tenant's entry holds a few numbers.
  */
 import type { EndedStatus, GenerationSummary } from './generation-summary.ts';
 import { addedTimeToFirstTokenMs, tokensPerSecond } from './generation-summary.ts';
@@ -53,6 +57,20 @@ const emptyCounts = (): OutcomeCounts => ({
   interrupted: 0,
 });
 
+interface Counters {
+  activeGenerations: number;
+  activeReaders: number;
+  started: number;
+  totals: OutcomeCounts;
+}
+
+const emptyCounters = (): Counters => ({
+  activeGenerations: 0,
+  activeReaders: 0,
+  started: 0,
+  totals: emptyCounts(),
+});
+
 /** Nearest-rank percentiles of the values (NaN means "no sample" and is skipped). */
 export function percentiles(values: readonly number[]): Percentiles {
   const sorted = values.filter((value) => !Number.isNaN(value)).sort((a, b) => a - b);
@@ -79,12 +97,11 @@ export class GenerationStats {
   readonly #addedTimeToFirstToken: Float64Array;
   readonly #tokensPerSecond: Float64Array;
   readonly #status: Uint8Array;
+  readonly #tenant: (string | undefined)[];
   #next = 0;
   #size = 0;
-  #activeGenerations = 0;
-  #activeReaders = 0;
-  #started = 0;
-  readonly #totals = emptyCounts();
+  readonly #all = emptyCounters();
+  readonly #byTenant = new Map<string, Counters>();
 
   constructor(options: GenerationStatsOptions = {}) {
     this.#capacity = options.capacity ?? 1000;
@@ -96,16 +113,33 @@ export class GenerationStats {
     this.#addedTimeToFirstToken = new Float64Array(this.#capacity);
     this.#tokensPerSecond = new Float64Array(this.#capacity);
     this.#status = new Uint8Array(this.#capacity);
+    this.#tenant = new Array<string | undefined>(this.#capacity);
   }
 
-  generationStarted(): void {
-    this.#started += 1;
-    this.#activeGenerations += 1;
+  /** Applies a change to everyone's counters, and to the tenant's when it is known. */
+  #count(tenant: string | undefined, change: (counters: Counters) => void): void {
+    change(this.#all);
+    if (tenant === undefined) return;
+    let counters = this.#byTenant.get(tenant);
+    if (counters === undefined) {
+      counters = emptyCounters();
+      this.#byTenant.set(tenant, counters);
+    }
+    change(counters);
+  }
+
+  generationStarted(tenant?: string): void {
+    this.#count(tenant, (counters) => {
+      counters.started += 1;
+      counters.activeGenerations += 1;
+    });
   }
 
   generationEnded(summary: GenerationSummary): void {
-    this.#activeGenerations = Math.max(0, this.#activeGenerations - 1);
-    this.#totals[summary.status] += 1;
+    this.#count(summary.tenant, (counters) => {
+      counters.activeGenerations = Math.max(0, counters.activeGenerations - 1);
+      counters.totals[summary.status] += 1;
+    });
     const slot = this.#next;
     this.#endedAt[slot] = this.#now();
     this.#timeToFirstToken[slot] = summary.timeToFirstTokenMs ?? Number.NaN;
@@ -113,19 +147,27 @@ export class GenerationStats {
     this.#addedTimeToFirstToken[slot] = addedTimeToFirstTokenMs(summary) ?? Number.NaN;
     this.#tokensPerSecond[slot] = tokensPerSecond(summary) ?? Number.NaN;
     this.#status[slot] = STATUSES.indexOf(summary.status);
+    this.#tenant[slot] = summary.tenant;
     this.#next = (slot + 1) % this.#capacity;
     this.#size = Math.min(this.#size + 1, this.#capacity);
   }
 
-  readerAttached(): void {
-    this.#activeReaders += 1;
+  readerAttached(tenant?: string): void {
+    this.#count(tenant, (counters) => {
+      counters.activeReaders += 1;
+    });
   }
 
-  readerDetached(): void {
-    this.#activeReaders = Math.max(0, this.#activeReaders - 1);
+  readerDetached(tenant?: string): void {
+    this.#count(tenant, (counters) => {
+      counters.activeReaders = Math.max(0, counters.activeReaders - 1);
+    });
   }
 
-  snapshot(): StatsSnapshot {
+  /** Everyone's generations, or only those of `tenant`. */
+  snapshot(tenant?: string): StatsSnapshot {
+    const counters =
+      tenant === undefined ? this.#all : (this.#byTenant.get(tenant) ?? emptyCounters());
     const now = this.#now();
     const cutoff = now - this.#windowMs;
     const timeToFirstToken: number[] = [];
@@ -135,6 +177,7 @@ export class GenerationStats {
     const outcomes = emptyCounts();
     for (let index = 0; index < this.#size; index += 1) {
       if ((this.#endedAt[index] ?? 0) < cutoff) continue;
+      if (tenant !== undefined && this.#tenant[index] !== tenant) continue;
       timeToFirstToken.push(this.#timeToFirstToken[index] ?? Number.NaN);
       upstream.push(this.#upstreamTimeToFirstToken[index] ?? Number.NaN);
       added.push(this.#addedTimeToFirstToken[index] ?? Number.NaN);
@@ -153,9 +196,9 @@ export class GenerationStats {
       upstreamTimeToFirstTokenMs: percentiles(upstream),
       addedTimeToFirstTokenMs: percentiles(added),
       tokensPerSecond: percentiles(rates),
-      active: { generations: this.#activeGenerations, readers: this.#activeReaders },
+      active: { generations: counters.activeGenerations, readers: counters.activeReaders },
       outcomes,
-      totals: { ...this.#totals, started: this.#started },
+      totals: { ...counters.totals, started: counters.started },
     };
   }
 }

@@ -15,6 +15,11 @@ export const observabilityConfigSchema = z
         tenantLabel: z.boolean().default(false),
         /** Include prom-client's process and Node.js metrics. */
         processMetrics: z.boolean().default(true),
+        /**
+         * Serve `GET /metrics` without a key. Off by default: in keys mode a scraper needs
+         * a key with the `metrics` (or `admin`) scope.
+         */
+        public: z.boolean().default(false),
       })
       .strict()
       .prefault({}),

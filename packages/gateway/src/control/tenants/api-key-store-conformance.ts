@@ -185,5 +185,14 @@ export function runApiKeyStoreConformance(
       await keys.revoke(second.id);
       await expect(keys.hasActiveKeys()).resolves.toBe(false);
     });
+
+    test('hasHadKeys turns true with the first key and stays true once all are revoked', async () => {
+      await expect(keys.hasHadKeys()).resolves.toBe(false);
+      const only = await keys.create({ tenant: 'acme', name: 'only', scopes: ['read'] });
+      await expect(keys.hasHadKeys()).resolves.toBe(true);
+      await keys.revoke(only.id);
+      await expect(keys.hasActiveKeys()).resolves.toBe(false);
+      await expect(keys.hasHadKeys()).resolves.toBe(true);
+    });
   });
 }

@@ -5,7 +5,8 @@
  * (`api-key-store-conformance.ts`).
  */
 
-export const API_KEY_SCOPES = ['generate', 'read', 'admin'] as const;
+/** `metrics` reads `GET /metrics` (scrapers); `admin` may do that and everything else. */
+export const API_KEY_SCOPES = ['generate', 'read', 'admin', 'metrics'] as const;
 export type ApiKeyScope = (typeof API_KEY_SCOPES)[number];
 
 export interface ApiKeyInput {
@@ -62,4 +63,11 @@ export interface ApiKeyStore {
 
   /** Whether any key is not revoked: no active key means the gateway has no keys. */
   hasActiveKeys(): Promise<boolean>;
+
+  /**
+   * Whether any key was ever created, revoked ones included. Once true it stays true
+   * (revoked keys stay listed, never deleted), which is what keeps `auth.mode: auto` in
+   * keys mode after the last key is revoked.
+   */
+  hasHadKeys(): Promise<boolean>;
 }

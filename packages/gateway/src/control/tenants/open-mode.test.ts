@@ -92,6 +92,13 @@ describe('resolveOpenMode', () => {
     );
   });
 
+  test('auto stays in keys mode once a key was ever created, even with all revoked', () => {
+    const revokedAll = { mode: 'auto', keysConfigured: false, keysEverCreated: true } as const;
+    expect(resolveOpenMode({ ...revokedAll, host: '127.0.0.1' })).toBe(false);
+    expect(resolveOpenMode({ ...revokedAll, mode: 'open', host: '127.0.0.1' })).toBe(true);
+    expect(() => resolveOpenMode({ ...revokedAll, host: '0.0.0.0' })).toThrow(/Refusing/);
+  });
+
   test('keys always asks for keys, and still refuses a public interface without any', () => {
     expect(resolveOpenMode({ mode: 'keys', host: '127.0.0.1', keysConfigured: false })).toBe(false);
     expect(resolveOpenMode({ mode: 'keys', host: '0.0.0.0', keysConfigured: true })).toBe(false);

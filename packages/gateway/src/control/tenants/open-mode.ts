@@ -54,14 +54,19 @@ export function assertSafeBinding(options: { host: string; keysConfigured: boole
 
 /**
  * Decides whether the authenticator runs in open mode. `auto` is open exactly when no
- * key exists; `keys` always asks for keys (a loopback gateway with none answers 401 until
- * one is created); `open` ignores keys but still only on loopback. Throws
+ * key was ever created: once a deployment has had a key it stays in keys mode, even with
+ * every key revoked, until an operator sets `open` (revoking the last key must never open
+ * the gateway). `keys` always asks for keys (a loopback gateway with none answers 401
+ * until one is created); `open` ignores keys but still only on loopback. Throws
  * `UnsafeBindingError` whenever the answer would expose an open or keyless gateway.
  */
 export function resolveOpenMode(options: {
   mode: AuthMode;
   host: string;
+  /** An active (unrevoked) key exists. */
   keysConfigured: boolean;
+  /** A key was ever created, revoked ones included; `keysConfigured` when not given. */
+  keysEverCreated?: boolean;
 }): boolean {
   assertSafeBinding(options);
   if (options.mode === 'open') {
@@ -71,5 +76,5 @@ export function resolveOpenMode(options: {
     return true;
   }
   if (options.mode === 'keys') return false;
-  return !options.keysConfigured;
+  return !options.keysConfigured && !(options.keysEverCreated ?? false);
 }

@@ -93,6 +93,7 @@ export class SqliteApiKeyStore implements ApiKeyStore {
   readonly #listByTenant: StatementSync;
   readonly #revoke: StatementSync;
   readonly #anyActive: StatementSync;
+  readonly #anyEver: StatementSync;
 
   constructor(options: SqliteApiKeyStoreOptions) {
     const { database } = options;
@@ -124,6 +125,7 @@ export class SqliteApiKeyStore implements ApiKeyStore {
     this.#anyActive = database.prepare(
       'SELECT EXISTS (SELECT 1 FROM api_keys WHERE revoked_at IS NULL) AS present',
     );
+    this.#anyEver = database.prepare('SELECT EXISTS (SELECT 1 FROM api_keys) AS present');
   }
 
   async create(input: ApiKeyInput): Promise<CreatedApiKey> {
@@ -168,6 +170,11 @@ export class SqliteApiKeyStore implements ApiKeyStore {
 
   async hasActiveKeys(): Promise<boolean> {
     const row = this.#anyActive.get() as { present: number };
+    return row.present === 1;
+  }
+
+  async hasHadKeys(): Promise<boolean> {
+    const row = this.#anyEver.get() as { present: number };
     return row.present === 1;
   }
 

@@ -1,7 +1,7 @@
 /**
  * The authentication hook and scope checks through `app.inject()`: every kind of bad key
  * gets the same 401, a key without the scope a 403, a good key its caller; open mode and
- * public routes.
+ * public routes; duplicate credential headers; the loopback Host check of open mode.
  */
 import type { DatabaseSync } from 'node:sqlite';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -141,6 +141,30 @@ describe('createAuthenticator with keys', () => {
     expect(known.statusCode).toBe(404);
   });
 
+  test('a credential header sent twice is a 400, whichever copy is valid', async () => {
+    const twice: Record<string, string[]>[] = [
+      { authorization: [`Bearer ${reader.key}`, 'Bearer sk-sluice-forged'] },
+      { authorization: ['Bearer sk-sluice-forged', `Bearer ${reader.key}`] },
+      { authorization: [`Bearer ${reader.key}`, `Bearer ${reader.key}`] },
+      { 'x-api-key': [reader.key, reader.key] },
+    ];
+    for (const headers of twice) {
+      const response = await app.inject({ method: 'GET', url: '/v1/read', headers });
+      expect(response.statusCode, JSON.stringify(headers)).toBe(400);
+      expect(response.json()).toMatchObject({
+        error: { code: 'SLUICE_ERR_DUPLICATE_CREDENTIALS' },
+      });
+      expect(response.body).not.toContain(reader.key);
+    }
+    // One of each is not a duplicate: Authorization decides, as before.
+    const both = await app.inject({
+      method: 'GET',
+      url: '/v1/read',
+      headers: { authorization: `Bearer ${reader.key}`, 'x-api-key': 'whatever' },
+    });
+    expect(both.statusCode).toBe(200);
+  });
+
   test('the body of a refused request is not parsed', async () => {
     const response = await app.inject({
       method: 'POST',
@@ -153,26 +177,71 @@ describe('createAuthenticator with keys', () => {
 });
 
 describe('createAuthenticator in open mode', () => {
-  test('every request is the default tenant with every scope', async () => {
-    const database = openGovernanceDatabase({ path: ':memory:' });
-    const app = await buildApp(new SqliteApiKeyStore({ database }), true);
-    try {
-      const whoami = await app.inject({ method: 'GET', url: '/v1/whoami' });
-      expect(whoami.json()).toEqual({
-        tenant: 'default',
-        keyId: 'open',
-        scopes: ['generate', 'read', 'admin'],
-      });
-      const generated = await app.inject({
-        method: 'POST',
-        url: '/v1/generate',
-        headers: { authorization: 'Bearer whatever' },
-        payload: {},
-      });
-      expect(generated.json()).toEqual({ tenant: 'default' });
-    } finally {
-      await app.close();
-      database.close();
+  let database: DatabaseSync;
+  let app: FastifyInstance;
+  beforeEach(async () => {
+    database = openGovernanceDatabase({ path: ':memory:' });
+    app = await buildApp(new SqliteApiKeyStore({ database }), true);
+  });
+  afterEach(async () => {
+    await app.close();
+    database.close();
+  });
+
+  test('a request addressed to a name that is not loopback is refused (DNS rebinding)', async () => {
+    for (const host of [
+      'evil.example',
+      'evil.example:7700',
+      '192.168.1.20:7700',
+      'localhost.evil',
+    ]) {
+      for (const url of ['/v1/whoami', '/v1/generate', '/healthz']) {
+        const response = await app.inject({ method: 'GET', url, headers: { host } });
+        expect(response.statusCode, `${host} ${url}`).toBe(403);
+        expect(response.json()).toEqual({
+          error: {
+            code: 'SLUICE_ERR_HOST_NOT_ALLOWED',
+            message:
+              'This gateway answers only requests addressed to a loopback host (localhost, 127.0.0.1, [::1])',
+          },
+        });
+      }
     }
+    for (const host of [
+      'localhost:7700',
+      'app.localhost',
+      '127.0.0.1:7700',
+      '127.8.9.10',
+      '[::1]:7700',
+    ]) {
+      const response = await app.inject({ method: 'GET', url: '/v1/whoami', headers: { host } });
+      expect(response.statusCode, host).toBe(200);
+    }
+  });
+
+  test('a credential header sent twice is a 400 here too', async () => {
+    const response = await app.inject({
+      method: 'GET',
+      url: '/v1/whoami',
+      headers: { authorization: ['Bearer a', 'Bearer b'] } as Record<string, string[]>,
+    });
+    expect(response.statusCode).toBe(400);
+    expect(response.json()).toMatchObject({ error: { code: 'SLUICE_ERR_DUPLICATE_CREDENTIALS' } });
+  });
+
+  test('every request is the default tenant with every scope', async () => {
+    const whoami = await app.inject({ method: 'GET', url: '/v1/whoami' });
+    expect(whoami.json()).toEqual({
+      tenant: 'default',
+      keyId: 'open',
+      scopes: ['generate', 'read', 'admin', 'metrics'],
+    });
+    const generated = await app.inject({
+      method: 'POST',
+      url: '/v1/generate',
+      headers: { authorization: 'Bearer whatever' },
+      payload: {},
+    });
+    expect(generated.json()).toEqual({ tenant: 'default' });
   });
 });

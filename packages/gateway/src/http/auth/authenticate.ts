@@ -1,15 +1,22 @@
 /**
  * The authentication hook: every request (unknown routes included, so probing them
  * reveals nothing) presents an API key, or is answered 401 before its body is read.
- * In open mode — no keys at all, loopback only, decided at start by `resolveOpenMode` —
- * every request is the `default` tenant with every scope.
+ * A credential header sent twice is a 400 in every mode. In open mode — no keys,
+ * loopback only, decided by `resolveOpenMode` — every request addressed to a loopback
+ * host is the `default` tenant with every scope; any other Host is refused (DNS
+ * rebinding, see `loopback-host-header.ts`).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ApiKeyStore } from '../../control/tenants/api-key-store.ts';
 import { sendError } from '../http-error.ts';
-import { unauthenticatedError } from './auth-errors.ts';
+import {
+  duplicateCredentialsError,
+  hostNotAllowedError,
+  unauthenticatedError,
+} from './auth-errors.ts';
 import { OPEN_MODE_CALLER } from './caller.ts';
-import { presentedApiKey } from './presented-api-key.ts';
+import { isLoopbackHostHeader } from './loopback-host-header.ts';
+import { hasDuplicateCredentials, presentedApiKey } from './presented-api-key.ts';
 
 /** Probes that load balancers and orchestrators call without credentials. */
 export const DEFAULT_PUBLIC_ROUTES: readonly string[] = ['/healthz', '/readyz'];
@@ -32,13 +39,19 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticati
   const { keys, openMode } = options;
   const isOpen = typeof openMode === 'function' ? openMode : () => openMode;
   return async (request, reply) => {
+    const { headers } = request;
+    if (hasDuplicateCredentials(headers, request.raw.rawHeaders)) {
+      return sendError(reply, duplicateCredentialsError());
+    }
     if (isOpen()) {
+      const host = headers.host ?? (headers[':authority'] as string | undefined);
+      if (!isLoopbackHostHeader(host)) return sendError(reply, hostNotAllowedError());
       request.caller = OPEN_MODE_CALLER;
       return undefined;
     }
     const route = request.routeOptions.url;
     if (route !== undefined && publicRoutes.has(route)) return undefined;
-    const presented = presentedApiKey(request.headers);
+    const presented = presentedApiKey(headers);
     const caller = presented === undefined ? undefined : await keys.authenticate(presented);
     if (caller === undefined) return sendError(reply, unauthenticatedError());
     request.caller = caller;
