@@ -15,7 +15,13 @@ const options = { baseUrl: '', longPollTimeoutMs: LONG_POLL_TIMEOUT_MS };
 let server: RunningGateway | undefined;
 
 beforeAll(async () => {
-  server = await startGateway({ config: { streams: { longPollTimeoutMs: LONG_POLL_TIMEOUT_MS } } });
+  server = await startGateway({
+    config: {
+      streams: { longPollTimeoutMs: LONG_POLL_TIMEOUT_MS },
+      // The suite checks a browser's preflight: CORS is on only for allowed origins.
+      http: { cors: { allowedOrigins: ['*'] } },
+    },
+  });
   options.baseUrl = server.baseUrl;
 });
 

@@ -2,18 +2,34 @@
  * The embedded stream log: every stream lives in this process's memory. Built for many
  * concurrent token streams: an append is a push onto an array and a wake of the
  * stream's waiting readers (no polling, no copying of payloads), and reads hand out
- * the stored buffers themselves (or views of them).
+ * the stored buffers themselves (or views of them). Forks share their source's data.
+ * Streams created with a budget are counted per account in O(1) per call: a stream count
+ * and the stored bytes of `stream-budget.ts`; streams without one (generation logs) cost
+ * nothing extra.
  */
 import { NOW_OFFSET } from '@sluice/protocol';
 import { onAbort } from './abort-listeners.ts';
 import { mediaTypeOf } from './media-type.ts';
 import {
+  type AccountUsage,
+  MemoryAccountLedger,
+  type StreamUsage,
+} from './memory-account-ledger.ts';
+import {
   collectBatch,
+  dropAppendsFrom,
   findAppendEnd,
+  pushChunk,
   type StoredData,
-  sliceStoredData,
 } from './memory-stream-data.ts';
 import { OffsetMemo } from './offset-memo.ts';
+import {
+  type AppendMessages,
+  appendMessagesOf,
+  messageCount,
+  messagesCost,
+  textCost,
+} from './stream-budget.ts';
 import {
   type AppendOptions,
   type AppendResult,
@@ -26,6 +42,7 @@ import {
   ProducerSequenceError,
   type ReadBatch,
   type ReadOptions,
+  StreamBytesExceededError,
   StreamClosedError,
   StreamConflictError,
   StreamGoneError,
@@ -76,8 +93,14 @@ interface StreamRecord extends StoredData {
   lastStreamSeq: string | undefined;
   producers: Map<string, ProducerState> | undefined;
   forkCount: number;
+  /** The furthest fork point of any fork made from this stream. */
+  forkReach: number;
   waiters: Set<() => void> | undefined;
   readonly offsets: OffsetMemo;
+  /** The account the stream counts against; undefined when it is not counted. */
+  readonly account: AccountUsage | undefined;
+  /** What the stream costs its account now (own data, producers, `Stream-Seq`). */
+  cost: number;
 }
 
 export class MemoryStreamStore implements StreamStore {
@@ -85,6 +108,7 @@ export class MemoryStreamStore implements StreamStore {
   readonly #records = new Map<string, StreamRecord>();
   /** Only streams with an expiry, so the sweep does not walk every stream. */
   readonly #expiring = new Set<StreamRecord>();
+  readonly #ledger = new MemoryAccountLedger();
   readonly #maxMessages: number;
   readonly #maxBytes: number;
   readonly #sweepTimer: NodeJS.Timeout;
@@ -120,15 +144,18 @@ export class MemoryStreamStore implements StreamStore {
       source !== undefined && options.ttlSeconds === undefined && options.expiresAt === undefined;
     const ttlSeconds = inheritsExpiry ? source.ttlSeconds : options.ttlSeconds;
     const expiresAt = inheritsExpiry ? source.expiresAt : options.expiresAt;
-    const prefix =
-      source === undefined || options.fork === undefined
-        ? { chunks: [], ends: [], tail: 0 }
-        : sliceStoredData(source, forkPosition(source, options.fork), source.json);
+    const base =
+      source === undefined || options.fork === undefined ? 0 : forkPosition(source, options.fork);
+    const json = mediaType === 'application/json';
+    const initial = appendMessagesOf(options.initialMessages ?? [], options.initialPackedEnds);
+    const initialCost = messagesCost(initial, json);
+    const account =
+      options.budget === undefined ? undefined : this.#ledger.admit(options.budget, initialCost);
     const record: StreamRecord = {
       path,
       contentType,
       mediaType,
-      json: mediaType === 'application/json',
+      json,
       createdAt: new Date(),
       ttlSeconds,
       expiresAt,
@@ -141,22 +168,31 @@ export class MemoryStreamStore implements StreamStore {
               subOffset: options.fork.subOffset ?? 0,
               source,
             },
-      chunks: prefix.chunks,
-      ends: prefix.ends,
-      tail: prefix.tail,
+      chunks: [],
+      ends: [],
+      tail: base,
+      base,
+      parent: source,
       closed: options.closed === true,
       deleted: false,
       expiresAtMs: Number.POSITIVE_INFINITY,
       lastStreamSeq: undefined,
       producers: undefined,
       forkCount: 0,
+      forkReach: 0,
       waiters: undefined,
       offsets: new OffsetMemo(),
+      account,
+      cost: 0,
     };
-    if (options.initialMessages !== undefined && options.initialMessages.length > 0) {
-      pushBatch(record, options.initialMessages);
+    if (messageCount(initial) > 0) {
+      pushChunk(record, initial, record.offsets);
+      this.#ledger.charge(record, initialCost);
     }
-    if (source !== undefined) source.forkCount += 1;
+    if (source !== undefined) {
+      source.forkCount += 1;
+      source.forkReach = Math.max(source.forkReach, base);
+    }
     this.#records.set(path, record);
     this.#touch(record);
     if (record.expiresAtMs !== Number.POSITIVE_INFINITY) this.#expiring.add(record);
@@ -165,7 +201,7 @@ export class MemoryStreamStore implements StreamStore {
 
   async append(
     path: string,
-    messages: readonly Uint8Array[],
+    given: readonly Uint8Array[],
     options: AppendOptions = {},
   ): Promise<AppendResult> {
     const record = this.#requireLive(path);
@@ -201,9 +237,11 @@ export class MemoryStreamStore implements StreamStore {
     if (record.closed) {
       throw new StreamClosedError('The stream is closed', record.offsets.format(record.tail));
     }
+    const messages = appendMessagesOf(given, options.packedEnds);
+    const count = messageCount(messages);
     if (
       options.contentType !== undefined &&
-      messages.length > 0 &&
+      count > 0 &&
       mediaTypeOf(options.contentType) !== record.mediaType
     ) {
       throw new ContentTypeMismatchError('The content type does not match the stream');
@@ -215,7 +253,21 @@ export class MemoryStreamStore implements StreamStore {
     ) {
       throw new StreamSeqConflictError('Stream-Seq must increase');
     }
-    const offsets = messages.length > 0 ? pushBatch(record, messages) : [];
+    // Uncounted streams (generation logs) skip the costing altogether.
+    const cost =
+      record.account === undefined
+        ? 0
+        : appendCost(record, messages, count, options, producerState === undefined);
+    if (
+      count > 0 &&
+      options.budget !== undefined &&
+      record.account !== undefined &&
+      record.account.bytes + cost > options.budget.maxBytes
+    ) {
+      throw new StreamBytesExceededError(options.budget.maxBytes);
+    }
+    const offsets = count > 0 ? pushChunk(record, messages, record.offsets) : [];
+    this.#ledger.charge(record, cost);
     if (options.streamSeq !== undefined) record.lastStreamSeq = options.streamSeq;
     if (producer !== undefined) {
       if (record.producers === undefined) record.producers = new Map();
@@ -283,7 +335,13 @@ export class MemoryStreamStore implements StreamStore {
     const records = [...this.#records.values()];
     this.#records.clear();
     this.#expiring.clear();
+    this.#ledger.clear();
     for (const record of records) wakeReaders(record);
+  }
+
+  /** What an account's streams hold now, as budgets count it (for stats and tests). */
+  usage(account: string): StreamUsage {
+    return this.#ledger.usage(account);
   }
 
   /** The record at a path after a lazy expiry check; tombstones included. */
@@ -327,30 +385,37 @@ export class MemoryStreamStore implements StreamStore {
   }
 
   /**
-   * Deletes or expires a stream. Forks copy their prefix, so a source with live forks
-   * keeps only a tombstone (its path stays reserved) until the last fork goes.
+   * Deletes or expires a stream. Forks share their source's data, so a source with live
+   * forks stays as a tombstone (its path reserved, still counted) keeping only the data
+   * before its furthest fork point, until the last fork goes.
    */
   #remove(record: StreamRecord): void {
     this.#expiring.delete(record);
+    let freed = textCost(record.lastStreamSeq);
+    for (const id of record.producers?.keys() ?? []) freed += textCost(id);
     record.producers = undefined;
+    record.lastStreamSeq = undefined;
+    record.deleted = true;
     if (record.forkCount > 0) {
-      record.deleted = true;
-      record.chunks = [];
-      record.ends = [];
+      freed += dropAppendsFrom(record, record.forkReach);
+      this.#ledger.charge(record, -freed);
       wakeReaders(record);
       return;
     }
     if (this.#records.get(record.path) === record) this.#records.delete(record.path);
-    record.deleted = true;
+    this.#ledger.discard(record);
     wakeReaders(record);
-    if (record.fork !== undefined) this.#release(record.fork.source);
+    this.#release(record.fork?.source);
   }
 
-  #release(source: StreamRecord): void {
-    source.forkCount -= 1;
-    if (source.forkCount > 0 || !source.deleted) return;
-    if (this.#records.get(source.path) === source) this.#records.delete(source.path);
-    if (source.fork !== undefined) this.#release(source.fork.source);
+  /** A fork of `source` went; a deleted source goes with its last fork (up the chain). */
+  #release(source: StreamRecord | undefined): void {
+    for (let current = source; current !== undefined; current = current.fork?.source) {
+      current.forkCount -= 1;
+      if (current.forkCount > 0 || !current.deleted) return;
+      if (this.#records.get(current.path) === current) this.#records.delete(current.path);
+      this.#ledger.discard(current);
+    }
   }
 
   #sweep(): void {
@@ -405,37 +470,23 @@ function resolvePosition(record: StreamRecord, offset: string): number {
   return position;
 }
 
-/** Stores one append as a batch and returns the offset after each message. */
-function pushBatch(record: StreamRecord, messages: readonly Uint8Array[]): string[] {
-  const offsets: string[] = [];
-  if (record.json) {
-    for (const message of messages) {
-      record.chunks.push(message);
-      record.tail += 1;
-      offsets.push(record.offsets.format(record.tail));
-    }
-    record.ends.push(record.tail);
-    return offsets;
+/**
+ * What an append adds to its stream's cost: its data, a `Stream-Seq` value replacing the
+ * last one, and a new producer's state.
+ */
+function appendCost(
+  record: StreamRecord,
+  messages: AppendMessages,
+  count: number,
+  options: AppendOptions,
+  newProducer: boolean,
+): number {
+  let cost = count > 0 ? messagesCost(messages, record.json) : 0;
+  if (options.streamSeq !== undefined) {
+    cost += textCost(options.streamSeq) - textCost(record.lastStreamSeq);
   }
-  // A byte stream keeps one chunk per append, so chunk ends are append boundaries.
-  let chunk: Uint8Array;
-  if (messages.length === 1 && messages[0] !== undefined) {
-    chunk = messages[0];
-    offsets.push(record.offsets.format(record.tail + chunk.byteLength));
-  } else {
-    chunk = Buffer.concat(messages);
-    let position = record.tail;
-    for (const message of messages) {
-      position += message.byteLength;
-      offsets.push(record.offsets.format(position));
-    }
-  }
-  if (chunk.byteLength > 0) {
-    record.chunks.push(chunk);
-    record.tail += chunk.byteLength;
-    record.ends.push(record.tail);
-  }
-  return offsets;
+  if (options.producer !== undefined && newProducer) cost += textCost(options.producer.id);
+  return cost;
 }
 
 function waitForChange(record: StreamRecord, signal: AbortSignal | undefined): Promise<void> {

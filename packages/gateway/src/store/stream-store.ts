@@ -12,10 +12,27 @@
  *   the last message it handled resumes with exactly the messages that follow.
  * - Everything the Durable Streams protocol needs to be atomic (idempotent producers,
  *   `Stream-Seq`, close-with-final-append, forks) is decided inside the store, so a
- *   shared store (Redis) can serve any gateway node without extra coordination.
+ *   shared store (Redis) can serve any gateway node without extra coordination. So are
+ *   per-account budgets (stream count, stored bytes as `stream-budget.ts` counts them):
+ *   they hold across nodes, and streams created without one (generation logs) cost no
+ *   accounting at all. Stores also pass `stream-store-budget-conformance.ts`.
  */
 
 import { errorGuard, SluiceError } from '../errors/sluice-error.ts';
+
+/**
+ * The budget a stream counts against: its account's (a tenant's) number of streams and
+ * stored bytes. What counts as stored bytes is the same for every store
+ * (`stream-budget.ts`), so a tenant can keep as much whatever the backend.
+ */
+export interface StreamBudget {
+  /** Whose budget; fixed when the stream is created, later appends count against it. */
+  readonly account: string;
+  /** Most streams the account may hold (deleted ones that forks still hold included). */
+  readonly maxStreams: number;
+  /** Most stored bytes across the account's streams. */
+  readonly maxBytes: number;
+}
 
 export interface CreateStreamOptions {
   /**
@@ -30,10 +47,20 @@ export interface CreateStreamOptions {
   expiresAt?: Date;
   /** Messages to store at creation (already split into messages for JSON streams). */
   initialMessages?: readonly Uint8Array[];
+  /** `initialMessages` is one buffer packing several JSON messages; see `AppendOptions.packedEnds`. */
+  initialPackedEnds?: Uint32Array;
   /** Create the stream already closed. */
   closed?: boolean;
-  /** Create the stream as a fork: it starts with a prefix of another stream's data. */
+  /**
+   * Create the stream as a fork: it starts with a prefix of another stream's data, shared
+   * with the source rather than copied.
+   */
   fork?: ForkOptions;
+  /**
+   * Count the stream and its bytes against this budget: `StreamCountExceededError` or
+   * `StreamBytesExceededError` when it does not fit. Without one the stream is not counted.
+   */
+  budget?: StreamBudget;
 }
 
 export interface ForkOptions {
@@ -88,6 +115,18 @@ export interface AppendOptions {
   streamSeq?: string;
   /** Idempotent producer: retries of an accepted batch are acknowledged without appending. */
   producer?: ProducerTuple;
+  /**
+   * `messages` is one buffer packing several JSON messages: message `i` ends at
+   * `packedEnds[i]` and starts where the one before it ended. A large JSON append then
+   * costs one buffer and four bytes per message instead of a buffer view per message.
+   */
+  packedEnds?: Uint32Array;
+  /**
+   * Refuse data that would take the stream's account past `maxBytes`
+   * (`StreamBytesExceededError`). The bytes count against the account the stream was
+   * created with, budget or not; a stream created without one is not counted.
+   */
+  budget?: StreamBudget;
 }
 
 export interface AppendResult {
@@ -140,15 +179,17 @@ export interface StreamStore {
    * Creates a stream; idempotent when the options match, `StreamConflictError` otherwise
    * (also for a deleted source that forks still hold, or a fork whose type differs from
    * its source). Forks: `StreamNotFoundError` for a missing source, `InvalidOffsetError`
-   * for a fork point beyond the source's data.
+   * for a fork point beyond the source's data. With a budget, `StreamCountExceededError`
+   * or `StreamBytesExceededError` when the stream or its initial data does not fit (an
+   * idempotent re-create takes nothing).
    */
   create(path: string, options: CreateStreamOptions): Promise<CreateStreamResult>;
   /**
    * Appends messages in order, as one batch. Checks run in this order: producer
    * (`ProducerEpochStaleError`, `ProducerSequenceError`, duplicates succeed with
    * `duplicate: true` even once closed), closed (`StreamClosedError`), content type
-   * (`ContentTypeMismatchError`), `Stream-Seq` (`StreamSeqConflictError`).
-   * Also `StreamNotFoundError`, `StreamGoneError`.
+   * (`ContentTypeMismatchError`), `Stream-Seq` (`StreamSeqConflictError`), budget
+   * (`StreamBytesExceededError`). Also `StreamNotFoundError`, `StreamGoneError`.
    */
   append(
     path: string,
@@ -230,6 +271,28 @@ export class StreamSeqConflictError extends StoreError {
   static override readonly isInstance =
     errorGuard<StreamSeqConflictError>('StreamSeqConflictError');
   readonly code = 'SLUICE_ERR_STREAM_SEQ_CONFLICT' as const;
+}
+/** Creating the stream would take its account past `maxStreams` (HTTP 429). */
+export class StreamCountExceededError extends StoreError {
+  override readonly name = 'StreamCountExceededError';
+  static override readonly isInstance = errorGuard<StreamCountExceededError>(
+    'StreamCountExceededError',
+  );
+  readonly code = 'SLUICE_ERR_STREAM_COUNT_EXCEEDED' as const;
+  constructor(maxStreams: number) {
+    super(`This account may hold at most ${maxStreams} streams; delete some or let them expire`);
+  }
+}
+/** The data would take the stream's account past `maxBytes` (HTTP 413). */
+export class StreamBytesExceededError extends StoreError {
+  override readonly name = 'StreamBytesExceededError';
+  static override readonly isInstance = errorGuard<StreamBytesExceededError>(
+    'StreamBytesExceededError',
+  );
+  readonly code = 'SLUICE_ERR_STREAM_BYTES_EXCEEDED' as const;
+  constructor(maxBytes: number) {
+    super(`This account's streams may store at most ${maxBytes} bytes; this does not fit`);
+  }
 }
 /** A producer epoch older than the current one (zombie fencing). */
 export class ProducerEpochStaleError extends StoreError {

@@ -1,7 +1,8 @@
 /**
  * The one place the HTTP layer asks "may this go ahead?": admits a generation (requests
- * per minute, tokens left, concurrent generations) or a reading connection (concurrent
- * streams per tenant, key and client address), and opens a generation's token budget.
+ * per minute, tokens left, concurrent generations), another counted request (requests
+ * per minute) or a reading connection (concurrent streams per tenant, key and client
+ * address), and opens a generation's token budget.
  * Refusals are `QuotaExceededError`s with their 429 headers. A refused request holds no
  * slot and spends nothing from any budget.
  */
@@ -83,6 +84,16 @@ export class QuotaEnforcer {
       lease.release();
       throw error;
     }
+  }
+
+  /**
+   * Before a request that starts no generation but counts against requests per minute
+   * (Durable Streams creates and appends). Throws `QuotaExceededError`; returns the
+   * `RateLimit-*` fields for the accepted response.
+   */
+  async admitRequest(identity: QuotaIdentity): Promise<Record<string, string>> {
+    const reported = mostConstraining(await this.#spendRequest(this.#scopedLimits(identity)));
+    return reported === undefined ? {} : rateLimitHeaders(reported);
   }
 
   /** When a reading connection opens; release the lease when it closes. */

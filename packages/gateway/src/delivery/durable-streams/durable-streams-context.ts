@@ -1,9 +1,10 @@
 /**
- * What the Durable Streams handlers share: the store, the protocol settings, the reader
- * policy of live reads and the server-wide shutdown signal that ends them.
+ * What the Durable Streams handlers share: the store, the protocol settings, the write
+ * policy (lifetimes, message cap, budgets), the reader policy of live reads and the
+ * server-wide shutdown signal that ends them.
  */
 import type { FastifyRequest } from 'fastify';
-import type { StreamInfo, StreamStore } from '../../store/stream-store.ts';
+import type { StreamBudget, StreamInfo, StreamStore } from '../../store/stream-store.ts';
 import type { ReaderAdmission } from '../frame.ts';
 import type { ReaderLimits } from '../reader-connection.ts';
 import type { ReadBounds } from '../relay.ts';
@@ -29,6 +30,18 @@ export type LiveReaderPolicy = (
   transport: LiveReadTransport,
 ) => Promise<ReaderAdmission | undefined>;
 
+/** What writes may ask for and what they count against. */
+export interface StreamWritePolicy {
+  /** Stream-TTL of a stream created with neither TTL nor expiry (a fork inherits its source's). */
+  defaultTtlSeconds: number;
+  /** The longest Stream-TTL, and furthest Stream-Expires-At from now, a create may ask for. */
+  maxTtlSeconds: number;
+  /** Most messages one JSON append (or create body) may carry. */
+  maxMessagesPerAppend: number;
+  /** The budget the caller's streams count against; undefined: they are not counted. */
+  budgetOf: (request: FastifyRequest) => StreamBudget | undefined;
+}
+
 export interface DurableStreamsContext {
   store: StreamStore;
   longPollTimeoutMs: number;
@@ -45,6 +58,7 @@ export interface DurableStreamsContext {
    * throws `StreamNotFoundError` when the caller may not see that stream.
    */
   resolvePath: (request: FastifyRequest, streamPath: string) => string;
+  writePolicy: StreamWritePolicy;
   readerPolicy: LiveReaderPolicy;
   /** The slow-reader cut and buffer cap of every live read. */
   readerLimits: ReaderLimits;

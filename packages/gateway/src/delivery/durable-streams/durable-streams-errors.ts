@@ -10,13 +10,16 @@ import {
   InvalidOffsetError,
   ProducerEpochStaleError,
   ProducerSequenceError,
+  StreamBytesExceededError,
   StreamClosedError,
   StreamConflictError,
+  StreamCountExceededError,
   StreamGoneError,
   StreamNotFoundError,
   StreamSeqConflictError,
 } from '../../store/stream-store.ts';
 import { HEADER, ProtocolRequestError } from './protocol-headers.ts';
+import { StreamRefusedError } from './stream-refusals.ts';
 
 export function sendError(reply: FastifyReply, code: ErrorCode, message?: string): FastifyReply {
   const entry = ERROR_CATALOGUE[code];
@@ -42,6 +45,12 @@ export function sendKnownError(reply: FastifyReply, error: unknown): boolean {
     reply.header(HEADER.closed, 'true');
     if (error.tailOffset !== undefined) reply.header(HEADER.nextOffset, error.tailOffset);
     sendError(reply, 'SLUICE_ERR_STREAM_CLOSED');
+  } else if (
+    StreamRefusedError.isInstance(error) ||
+    StreamCountExceededError.isInstance(error) ||
+    StreamBytesExceededError.isInstance(error)
+  ) {
+    sendError(reply, error.code, error.message);
   } else if (ContentTypeMismatchError.isInstance(error)) {
     sendError(reply, 'SLUICE_ERR_CONTENT_TYPE_MISMATCH');
   } else if (StreamSeqConflictError.isInstance(error)) {

@@ -6,7 +6,11 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { StreamStore } from '../../store/stream-store.ts';
 import { DEFAULT_READER_LIMITS, type ReaderLimits } from '../reader-connection.ts';
-import type { DurableStreamsContext, LiveReaderPolicy } from './durable-streams-context.ts';
+import type {
+  DurableStreamsContext,
+  LiveReaderPolicy,
+  StreamWritePolicy,
+} from './durable-streams-context.ts';
 import { sendError, sendKnownError } from './durable-streams-errors.ts';
 import { headStream, readStream } from './read-routes.ts';
 import { BASE_HEADERS, PREFLIGHT_HEADERS } from './response-headers.ts';
@@ -17,8 +21,13 @@ export interface DurableStreamsOptions {
   store: StreamStore;
   /** How long a long-poll read waits for data before answering 204. */
   longPollTimeoutMs?: number;
-  /** Writes to these store paths are refused with 403 (e.g. generation logs). */
+  /** Writes to these store paths, and forks of them, are refused with 403 (e.g. generation logs). */
   isReadOnly?: (streamPath: string) => boolean;
+  /**
+   * Lifetimes, messages per JSON append and the caller's budget; built-in defaults
+   * (`DEFAULT_WRITE_POLICY`: 7 and 30 days, 100,000 messages, no budget) when absent.
+   */
+  writePolicy?: StreamWritePolicy;
   /** Maps client paths to store paths per caller; throws `StreamNotFoundError` to hide one. */
   resolvePath?: (request: FastifyRequest, streamPath: string) => string;
   /** Runs before every stream route (scopes); may answer the request itself. */
@@ -39,6 +48,13 @@ export interface DurableStreamsOptions {
   /** The slow-reader cut and buffer cap of every live read. */
   readerLimits?: ReaderLimits;
 }
+
+export const DEFAULT_WRITE_POLICY: Readonly<StreamWritePolicy> = Object.freeze({
+  defaultTtlSeconds: 7 * 86_400,
+  maxTtlSeconds: 30 * 86_400,
+  maxMessagesPerAppend: 100_000,
+  budgetOf: () => undefined,
+});
 
 const DEFAULT_LONG_POLL_TIMEOUT_MS = 20_000;
 const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -66,6 +82,7 @@ async function durableStreamsPlugin(
       options.maxMessagesPerRead === undefined ? {} : { maxMessages: options.maxMessagesPerRead },
     isReadOnly: options.isReadOnly ?? (() => false),
     resolvePath: options.resolvePath ?? ((_request, path) => path),
+    writePolicy: options.writePolicy ?? DEFAULT_WRITE_POLICY,
     readerPolicy: options.readerPolicy ?? (async () => undefined),
     readerLimits: options.readerLimits ?? DEFAULT_READER_LIMITS,
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,

@@ -1,12 +1,17 @@
 /**
- * Headers every Durable Streams response carries (browser hardening and CORS, so
- * browser clients can read the protocol headers) and the ones describing a stream.
+ * Headers every Durable Streams response carries (browser hardening) and the ones
+ * describing a stream. CORS is not decided here: the app's policy (`http.cors`) answers
+ * preflights and adds `Access-Control-*` only for the origins it allows, exposing
+ * `STREAM_EXPOSED_HEADERS` and allowing `STREAM_CORS_METHODS` (and the request headers a
+ * preflight asks for), so browser clients of an allowed origin can use the protocol.
+ * Without that policy a stream answer carries no CORS header at all.
  */
 import type { FastifyReply } from 'fastify';
 import type { StreamInfo } from '../../store/stream-store.ts';
 import { HEADER } from './protocol-headers.ts';
 
-const EXPOSED_HEADERS = [
+/** Protocol headers a browser client must be able to read. */
+export const STREAM_EXPOSED_HEADERS: readonly string[] = [
   'Stream-Next-Offset',
   'Stream-Up-To-Date',
   'Stream-Cursor',
@@ -21,36 +26,29 @@ const EXPOSED_HEADERS = [
   'ETag',
   'Location',
   'Content-Type',
-].join(', ');
+];
 
-const ALLOWED_REQUEST_HEADERS = [
-  'Content-Type',
-  'If-None-Match',
-  'Authorization',
-  'Stream-TTL',
-  'Stream-Expires-At',
-  'Stream-Seq',
-  'Stream-Closed',
-  'Stream-Forked-From',
-  'Stream-Fork-Offset',
-  'Stream-Fork-Sub-Offset',
-  'Producer-Id',
-  'Producer-Epoch',
-  'Producer-Seq',
-].join(', ');
+/** Methods the protocol uses, for preflights. */
+export const STREAM_CORS_METHODS: readonly string[] = [
+  'GET',
+  'HEAD',
+  'PUT',
+  'POST',
+  'DELETE',
+  'OPTIONS',
+];
 
 export const BASE_HEADERS: Readonly<Record<string, string>> = {
   'x-content-type-options': 'nosniff',
   'cross-origin-resource-policy': 'cross-origin',
-  'access-control-allow-origin': '*',
-  'access-control-expose-headers': EXPOSED_HEADERS,
 };
 
-export const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {
-  'access-control-allow-methods': 'GET, HEAD, PUT, POST, DELETE, OPTIONS',
-  'access-control-allow-headers': ALLOWED_REQUEST_HEADERS,
-  'access-control-max-age': '86400',
-};
+/**
+ * What an `OPTIONS` that reaches the stream route itself adds: nothing. A preflight from
+ * an allowed origin is answered by the app's CORS policy before it gets here; any other
+ * must not learn that cross-origin use would be welcome.
+ */
+export const PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {};
 
 /** HEAD and tail reads must not be cached: the tail moves. */
 export const NO_STORE = 'no-store';

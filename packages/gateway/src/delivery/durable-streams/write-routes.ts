@@ -1,6 +1,10 @@
 /**
  * The write side of Durable Streams: PUT creates (optionally with initial data, expiry,
- * closed, or as a fork), POST appends and/or closes, DELETE deletes.
+ * closed, or as a fork), POST appends and/or closes, DELETE deletes. The write policy
+ * applies here: a stream without a lifetime gets the default TTL, one beyond the longest
+ * allowed is refused (not clamped: a stream never silently lives shorter than asked),
+ * JSON appends carry at most so many messages, read-only streams cannot be forked, and
+ * what the caller stores counts against its budget (enforced by the store).
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isJsonMediaType } from '../../store/media-type.ts';
@@ -10,9 +14,9 @@ import type {
   CreateStreamOptions,
   ForkOptions,
 } from '../../store/stream-store.ts';
-import type { DurableStreamsContext } from './durable-streams-context.ts';
+import type { DurableStreamsContext, StreamWritePolicy } from './durable-streams-context.ts';
 import { sendError } from './durable-streams-errors.ts';
-import { splitJsonMessages } from './json-messages.ts';
+import { type JsonAppend, splitJsonMessages } from './json-messages.ts';
 import {
   HEADER,
   ProtocolRequestError,
@@ -25,6 +29,7 @@ import {
 } from './protocol-headers.ts';
 import { setStreamHeaders } from './response-headers.ts';
 import { forkSourcePath, toStorePath } from './stream-path.ts';
+import { StreamRefusedError } from './stream-refusals.ts';
 
 type StreamRequest = FastifyRequest<{ Params: { '*': string } }>;
 
@@ -32,6 +37,45 @@ const EMPTY = Buffer.alloc(0);
 
 function bodyOf(request: FastifyRequest): Buffer {
   return Buffer.isBuffer(request.body) ? request.body : EMPTY;
+}
+
+/**
+ * The bytes in a buffer of their own. A small request body is a slice of a shared
+ * allocation pool: stored as is, a one-byte append could keep a whole pool slab alive
+ * while its budget is charged for one byte.
+ */
+function ownedBytes(view: Uint8Array): Uint8Array {
+  const whole = view.byteOffset === 0 && view.byteLength === view.buffer.byteLength;
+  return whole ? view : new Uint8Array(view);
+}
+
+/** An append body as the store takes it: JSON split (and packed), bytes as one message. */
+function messagesOf(body: Buffer, json: boolean, policy: StreamWritePolicy): JsonAppend {
+  const split = json
+    ? splitJsonMessages(body, policy.maxMessagesPerAppend)
+    : { messages: [body], packedEnds: undefined };
+  return { messages: split.messages.map(ownedBytes), packedEnds: split.packedEnds };
+}
+
+/** Refuses a lifetime beyond the longest allowed. */
+function checkLifetime(
+  policy: StreamWritePolicy,
+  ttlSeconds: number | undefined,
+  expiresAt: Date | undefined,
+): void {
+  const max = policy.maxTtlSeconds;
+  if (ttlSeconds !== undefined && ttlSeconds > max) {
+    throw new StreamRefusedError(
+      'SLUICE_ERR_STREAM_TTL_TOO_LONG',
+      `Stream-TTL may be at most ${max} seconds`,
+    );
+  }
+  if (expiresAt !== undefined && expiresAt.getTime() > Date.now() + max * 1000) {
+    throw new StreamRefusedError(
+      'SLUICE_ERR_STREAM_TTL_TOO_LONG',
+      `Stream-Expires-At may be at most ${max} seconds from now`,
+    );
+  }
 }
 
 function writablePath(
@@ -64,6 +108,13 @@ function parseFork(
   const fork: ForkOptions = {
     sourcePath: context.resolvePath(request, forkSourcePath(forkedFrom)),
   };
+  // A generation log is erased with its session; a fork would keep its content.
+  if (context.isReadOnly(fork.sourcePath)) {
+    throw new StreamRefusedError(
+      'SLUICE_ERR_STREAM_FORK_REFUSED',
+      'Read-only streams (generation logs) cannot be forked',
+    );
+  }
   if (offset !== undefined) fork.offset = offset;
   if (subOffset !== undefined) fork.subOffset = parseStrictInteger(subOffset, HEADER.forkSubOffset);
   return fork;
@@ -94,6 +145,8 @@ export async function createStream(
   if (ttlSeconds !== undefined && expiresAt !== undefined) {
     throw new ProtocolRequestError('Send Stream-TTL or Stream-Expires-At, not both');
   }
+  const policy = context.writePolicy;
+  checkLifetime(policy, ttlSeconds, expiresAt);
   const fork = parseFork(context, request);
   const contentType = singleHeader(headers, 'content-type');
   const body = bodyOf(request);
@@ -101,11 +154,18 @@ export async function createStream(
   if (contentType !== undefined) options.contentType = contentType;
   if (ttlSeconds !== undefined) options.ttlSeconds = ttlSeconds;
   if (expiresAt !== undefined) options.expiresAt = expiresAt;
+  // A fork without a lifetime of its own inherits its source's (which has one).
+  if (ttlSeconds === undefined && expiresAt === undefined && fork === undefined) {
+    options.ttlSeconds = policy.defaultTtlSeconds;
+  }
   if (fork !== undefined) options.fork = fork;
+  const budget = policy.budgetOf(request);
+  if (budget !== undefined) options.budget = budget;
   if (body.length > 0) {
-    options.initialMessages = (await isJsonStream(context, contentType, fork))
-      ? splitJsonMessages(body)
-      : [body];
+    const json = await isJsonStream(context, contentType, fork);
+    const initial = messagesOf(body, json, policy);
+    options.initialMessages = initial.messages;
+    if (initial.packedEnds !== undefined) options.initialPackedEnds = initial.packedEnds;
   }
   const result = await context.store.create(path, options);
   setStreamHeaders(reply, result.info);
@@ -143,12 +203,16 @@ export async function appendToStream(
   } else {
     const contentType = singleHeader(headers, 'content-type');
     if (contentType === undefined) throw new ProtocolRequestError('An append needs a Content-Type');
-    const messages = isJsonMediaType(contentType) ? splitJsonMessages(body) : [body];
+    const policy = context.writePolicy;
+    const { messages, packedEnds } = messagesOf(body, isJsonMediaType(contentType), policy);
     if (messages.length === 0)
       throw new ProtocolRequestError('An empty JSON array appends nothing');
     const options: AppendOptions = { contentType, close };
     if (producer !== undefined) options.producer = producer;
     if (streamSeq !== undefined) options.streamSeq = streamSeq;
+    if (packedEnds !== undefined) options.packedEnds = packedEnds;
+    const budget = policy.budgetOf(request);
+    if (budget !== undefined) options.budget = budget;
     result = await context.store.append(path, messages, options);
   }
   reply.header(HEADER.nextOffset, result.offset);
