@@ -17,6 +17,11 @@ export const ERROR_CATALOGUE = {
     retryable: false,
   },
   SLUICE_ERR_INVALID_REQUEST: { status: 400, message: 'The request is invalid', retryable: false },
+  SLUICE_ERR_INVALID_URL: {
+    status: 400,
+    message: 'The request URL is not valid (bad percent-encoding or an over-long path segment)',
+    retryable: false,
+  },
   SLUICE_ERR_UNSUPPORTED_FIELD: {
     status: 400,
     message: 'The request sets a field the chosen model cannot carry',
@@ -95,6 +100,26 @@ export const ERROR_CATALOGUE = {
     message: 'The producer sequence has a gap',
     retryable: false,
   },
+  SLUICE_ERR_STREAM_COUNT_EXCEEDED: {
+    status: 429,
+    message: 'The tenant holds as many streams as it may; delete some or let them expire',
+    retryable: true,
+  },
+  SLUICE_ERR_STREAM_BYTES_EXCEEDED: {
+    status: 413,
+    message: "The data does not fit in the tenant's stream storage budget",
+    retryable: false,
+  },
+  SLUICE_ERR_STREAM_TTL_TOO_LONG: {
+    status: 400,
+    message: 'Stream-TTL or Stream-Expires-At is beyond the longest stream lifetime allowed',
+    retryable: false,
+  },
+  SLUICE_ERR_STREAM_FORK_REFUSED: {
+    status: 403,
+    message: 'Generation logs (read-only streams) cannot be forked',
+    retryable: false,
+  },
   SLUICE_ERR_RATE_LIMITED: { status: 429, message: 'Too many requests', retryable: true },
   SLUICE_ERR_QUOTA_EXCEEDED: {
     status: 429,
@@ -126,6 +151,17 @@ export const ERROR_CATALOGUE = {
     message: 'The API key lacks the scope this needs',
     retryable: false,
   },
+  SLUICE_ERR_DUPLICATE_CREDENTIALS: {
+    status: 400,
+    message: 'The request presents a credential header (Authorization or x-api-key) more than once',
+    retryable: false,
+  },
+  SLUICE_ERR_HOST_NOT_ALLOWED: {
+    status: 403,
+    message:
+      'This gateway answers only requests addressed to a loopback host (localhost, 127.0.0.1, [::1])',
+    retryable: false,
+  },
   SLUICE_ERR_API_KEY_NOT_FOUND: {
     status: 404,
     message: 'The API key does not exist',
@@ -134,6 +170,12 @@ export const ERROR_CATALOGUE = {
   SLUICE_ERR_POLICY_INVALID: {
     status: 400,
     message: 'The policy document is invalid',
+    retryable: false,
+  },
+  SLUICE_ERR_POLICY_TOO_LARGE: {
+    status: 413,
+    message:
+      'The policy exceeds a size limit (patterns, term lists or their compiled size); the message names it',
     retryable: false,
   },
   SLUICE_ERR_POLICY_NOT_FOUND: {

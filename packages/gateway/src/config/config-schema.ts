@@ -142,6 +142,38 @@ export const configSchema = z
           .int()
           .min(0)
           .default(256 * 1024 * 1024),
+        /**
+         * Durable Streams created with neither `Stream-TTL` nor `Stream-Expires-At` get this
+         * (sliding) TTL; a fork without one inherits its source's.
+         */
+        defaultTtlSeconds: z
+          .number()
+          .int()
+          .positive()
+          .default(7 * 86_400),
+        /**
+         * The longest `Stream-TTL`, and furthest `Stream-Expires-At` from now, a Durable
+         * Streams create may ask for (longer is a 400); `generationTtlSeconds` and
+         * `defaultTtlSeconds` must not exceed it.
+         */
+        maxTtlSeconds: z
+          .number()
+          .int()
+          .positive()
+          .default(30 * 86_400),
+        /** Most messages one Durable Streams JSON append may carry (more is a 413). */
+        maxMessagesPerAppend: z.number().int().positive().default(100_000),
+        /** Durable Streams one tenant may hold (more is a 429 until some go). */
+        maxStreamsPerTenant: z.number().int().positive().default(10_000),
+        /**
+         * Bytes one tenant's Durable Streams may store (payload plus bookkeeping, see
+         * docs/durable-streams.md); data past it is a 413.
+         */
+        maxBytesPerTenant: z
+          .number()
+          .int()
+          .positive()
+          .default(256 * 1024 * 1024),
       })
       .strict()
       .prefault({}),
@@ -156,6 +188,40 @@ export const configSchema = z
           .object({
             /** Audit payloads older than this are purged; the hash chain is kept. */
             auditPayloadDays: z.number().positive().optional(),
+          })
+          .strict()
+          .prefault({}),
+        audit: z
+          .object({
+            /**
+             * Reader records (`reader-session`) one API key may cause per minute, also
+             * the burst; past it, the key's reads of a generation are folded into one
+             * record a minute. Keys and checkpoints are set by environment (docs/governance.md).
+             */
+            readerRecordsPerKeyPerMinute: z.number().int().positive().default(60),
+          })
+          .strict()
+          .prefault({}),
+        webhooks: z
+          .object({
+            /**
+             * Let policy webhooks reach loopback, link-local, private, CGNAT and
+             * unique-local addresses. Cloud metadata endpoints stay refused.
+             */
+            allowPrivateNetworks: z.boolean().default(false),
+          })
+          .strict()
+          .prefault({}),
+        validation: z
+          .object({
+            /** Answers or tool-call arguments larger than this are not schema-checked (the check fails). */
+            maxOutputBytes: z
+              .number()
+              .int()
+              .positive()
+              .default(1024 * 1024),
+            /** Schema steps one finalization may take (a step: one schema object on one value). */
+            maxSteps: z.number().int().positive().default(25_000),
           })
           .strict()
           .prefault({}),
@@ -234,6 +300,16 @@ export const configSchema = z
   .superRefine((config, context) => {
     for (const problem of idleTimeoutProblems(config.limits.idleTimeouts, config.streams)) {
       context.addIssue({ code: 'custom', path: problem.path.split('.'), message: problem.message });
+    }
+    // The longest stream lifetime applies to every stream, generation logs included.
+    for (const key of ['generationTtlSeconds', 'defaultTtlSeconds'] as const) {
+      if (config.streams[key] > config.streams.maxTtlSeconds) {
+        context.addIssue({
+          code: 'custom',
+          path: ['streams', key],
+          message: `must not exceed streams.maxTtlSeconds (${config.streams.maxTtlSeconds})`,
+        });
+      }
     }
   });
 

@@ -6,6 +6,7 @@
  * call, one guardrail push, and when something is released one JSON encode and one queue
  * push (no await unless the store falls behind).
  */
+import { setImmediate } from 'node:timers/promises';
 import type { FinishReason } from '@sluice/protocol';
 import type { TokenQuotaExceeded } from '../control/quotas/token-budget.ts';
 import {
@@ -30,7 +31,37 @@ import {
   releaseToolCallStep,
 } from './producer-release.ts';
 import type { ProducerContext } from './producer-state.ts';
-import type { Block } from './stages/guardrail-stage.ts';
+import type { Block, GuardrailStage } from './stages/guardrail-stage.ts';
+
+/**
+ * Deltas longer than this go through the guardrails a slice per event-loop turn: a model
+ * that sends one huge delta must not hold the loop every other stream shares while every
+ * detector runs over it. Ordinary tokens are far shorter and take the direct path.
+ */
+export const GUARDRAIL_SLICE_CHARS = 4096;
+
+async function pushInSlices(
+  stage: GuardrailStage,
+  delta: string,
+  release: (text: string) => Promise<void> | undefined,
+): Promise<Block | undefined> {
+  let start = 0;
+  while (start < delta.length) {
+    let end = Math.min(start + GUARDRAIL_SLICE_CHARS, delta.length);
+    // Never cut a surrogate pair: its halves are one character to every detector.
+    const last = delta.charCodeAt(end - 1);
+    if (end < delta.length && last >= 0xd800 && last <= 0xdbff) end += 1;
+    const output = stage.push(delta.slice(start, end));
+    if (output.text !== '') {
+      const wait = release(output.text);
+      if (wait) await wait;
+    }
+    if (output.block) return output.block;
+    start = end;
+    if (start < delta.length) await setImmediate();
+  }
+  return undefined;
+}
 
 function firstPart(context: ProducerContext): void {
   context.state.upstreamFirstPartAt = performance.now();
@@ -56,6 +87,12 @@ export async function pumpModelStream(
           const metered = context.metering.consume();
           quota = metered instanceof Promise ? await metered : metered;
           if (quota) break;
+          if (part.delta.length > GUARDRAIL_SLICE_CHARS) {
+            block = await pushInSlices(context.text, part.delta, (text) =>
+              releaseText(context, text),
+            );
+            break;
+          }
           const output = context.text.push(part.delta);
           if (output.text !== '') {
             const wait = releaseText(context, output.text);
@@ -71,6 +108,12 @@ export async function pumpModelStream(
           quota = metered instanceof Promise ? await metered : metered;
           if (quota) break;
           reasoningCount += 1;
+          if (part.delta.length > GUARDRAIL_SLICE_CHARS) {
+            block = await pushInSlices(context.reasoning, part.delta, (text) =>
+              releaseReasoning(context, text),
+            );
+            break;
+          }
           const output = context.reasoning.push(part.delta);
           if (output.text !== '') {
             const wait = releaseReasoning(context, output.text);

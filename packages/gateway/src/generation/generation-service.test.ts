@@ -6,6 +6,7 @@ import { validatePolicyDocument } from '../governance/policy-document.ts';
 import { PolicyRuntime } from '../governance/policy-runtime.ts';
 import { compileGuardrails, guardrailsPolicySchema } from '../guardrails/guardrails-policy.ts';
 import { redactText } from '../guardrails/redact-text.ts';
+import { maxEventLoopLagMs } from '../guardrails/testing/event-loop-lag-probe.ts';
 import { chunk, plantedText } from '../guardrails/testing/guardrails-arbitraries.ts';
 import { createObservability } from '../observability/observability.ts';
 import { observabilityConfigSchema } from '../observability/observability-config.ts';
@@ -16,6 +17,7 @@ import { MemoryGenerationStore } from '../store/memory-generation-store.ts';
 import { MemoryStreamStore } from '../store/memory-stream-store.ts';
 import { AuditTrail } from './audit-trail.ts';
 import type { GenerationRequest } from './generation.ts';
+import { GUARDRAIL_SLICE_CHARS } from './generation-producer.ts';
 import type { GenerationRecord } from './generation-record.ts';
 import { GenerationService } from './generation-service.ts';
 import { ModelRegistry } from './model-registry.ts';
@@ -79,6 +81,24 @@ async function events(store: MemoryStreamStore, path: string): Promise<Generatio
 const request = { model: 'mock', messages: [{ role: 'user' as const, content: 'hello there' }] };
 
 describe('GenerationService', () => {
+  test('one huge delta is redacted like small ones, in slices that keep the loop free', async () => {
+    // 400 KB in one delta, e-mail addresses all through it, some across slice edges.
+    const unit = 'Write to ada.lovelace@example.com about the engine. ';
+    const huge = unit.repeat(Math.ceil(400_000 / unit.length));
+    const model = new MockLanguageModel({ stream: mockTextParts([huge, ' Done.']) });
+    const { store, service } = await setup(model);
+    let generation: Awaited<ReturnType<typeof finished>> | undefined;
+    const lagMs = await maxEventLoopLagMs(async () => {
+      generation = await finished(service, request);
+    });
+    const expected = `${'Write to [EMAIL] about the engine. '.repeat(Math.ceil(400_000 / unit.length))} Done.`;
+    expect(generation?.text).toBe(expected);
+    const log = await events(store, generation?.streamPath ?? '');
+    const deltas = log.filter((event) => event.type === 'text-delta');
+    expect(deltas.length).toBeGreaterThan(400_000 / GUARDRAIL_SLICE_CHARS);
+    expect(lagMs).toBeLessThan(100);
+  });
+
   test('logs start, deltas, one finish and the verdict, then closes the log', async () => {
     const model = new MockLanguageModel({
       stream: mockTextParts(['Hel', 'lo', ' there', ''], {

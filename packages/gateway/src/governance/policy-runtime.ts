@@ -11,6 +11,8 @@ import { formatPolicyVersion } from './policies/policy-names.ts';
 import type { PolicyStore } from './policies/policy-store.ts';
 import { DEFAULT_POLICY_DOCUMENT, type PolicyDocument } from './policy-document.ts';
 import { type CompiledValidators, compileValidators } from './validators/compile-validators.ts';
+import type { ValidationLimits } from './validators/validation-limits.ts';
+import type { WebhookValidatorOptions } from './validators/webhook-validator.ts';
 
 export interface ActivePolicy {
   /** `name@version`, recorded by every generation that runs under it. */
@@ -26,16 +28,24 @@ export interface PolicyRuntimeOptions {
   policies: PolicyStore<PolicyDocument>;
   /** HMAC key for the `hash` redaction mode. */
   redactionHashKey: string;
+  /** How policy webhooks are sent and where their failures are logged. */
+  webhook?: WebhookValidatorOptions;
+  /** Bounds of schema validation at finalization (`governance.validation`). */
+  validation?: ValidationLimits;
 }
 
 export class PolicyRuntime {
   readonly #policies: PolicyStore<PolicyDocument>;
   readonly #hashKey: string;
+  readonly #webhook: WebhookValidatorOptions;
+  readonly #validation: ValidationLimits | undefined;
   readonly #compiled = new Map<string, ActivePolicy>();
 
   constructor(options: PolicyRuntimeOptions) {
     this.#policies = options.policies;
     this.#hashKey = options.redactionHashKey;
+    this.#webhook = options.webhook ?? {};
+    this.#validation = options.validation;
   }
 
   async resolve(selector: { model: string; route?: string }): Promise<ActivePolicy> {
@@ -54,7 +64,10 @@ export class PolicyRuntime {
     return {
       label,
       guardrails: compileGuardrails(document.guardrails, { hashKey: this.#hashKey }),
-      validators: compileValidators(label, document.validators),
+      validators: compileValidators(label, document.validators, {
+        webhook: this.#webhook,
+        ...(this.#validation === undefined ? {} : { validation: this.#validation }),
+      }),
       review: document.review,
       tracksStructuredOutput: document.validators.jsonSchema !== undefined,
     };

@@ -18,6 +18,7 @@ import type { GovernanceStores } from '../governance/database/governance-stores.
 import { openSqliteGovernance } from '../governance/database/open-sqlite-governance.ts';
 import { type PolicyDocument, validatePolicyDocument } from '../governance/policy-document.ts';
 import { PolicyRuntime } from '../governance/policy-runtime.ts';
+import { createWebhookDispatcher } from '../governance/validators/index.ts';
 import { InstrumentedStreamStore } from '../observability/instrumented-stream-store.ts';
 import { createObservability, type GatewayObservability } from '../observability/observability.ts';
 import { createLanguageModel } from '../providers/create-language-model.ts';
@@ -86,11 +87,21 @@ export async function createGatewayServices(
     openSqliteGovernance({
       location: config.dataDir === ':memory:' ? { path: ':memory:' } : { dataDir: config.dataDir },
       validatePolicy: validatePolicyDocument,
+      env,
     });
+  const webhookDispatcher = createWebhookDispatcher({
+    allowPrivateNetworks: config.governance.webhooks.allowPrivateNetworks,
+  });
   const policies = new PolicyRuntime({
     policies: governance.policies,
     redactionHashKey:
       env[config.governance.redactionHashKeyEnv] ?? randomBytes(32).toString('base64url'),
+    validation: config.governance.validation,
+    webhook: {
+      dispatcher: webhookDispatcher,
+      // The app's logger is attached to observability after this runs.
+      logger: { warn: (fields, message) => observability.logger.warn(fields, message) },
+    },
   });
   const auditPayloadDays = config.governance.retention.auditPayloadDays;
   const retention =
@@ -100,7 +111,9 @@ export async function createGatewayServices(
           auditLog: governance.auditLog,
           retainForMs: auditPayloadDays * 86_400_000,
         });
-  const audit = new AuditTrail(governance.auditLog, options.onAuditError);
+  const audit = new AuditTrail(governance.auditLog, options.onAuditError, {
+    readerRecordsPerKeyPerMinute: config.governance.audit.readerRecordsPerKeyPerMinute,
+  });
   const records =
     options.records ??
     new MemoryGenerationStore({
@@ -130,7 +143,10 @@ export async function createGatewayServices(
       retention?.stop();
       await store.dispose();
       await records.dispose();
+      // Folded reader sessions are written before the audit log closes.
+      audit.close();
       await governance.close();
+      await webhookDispatcher.close();
       await observability.close();
     },
   };

@@ -8,6 +8,7 @@ import {
   type CompiledValidators,
   compileValidatorsDocument,
 } from '../validators/compile-validators.ts';
+import { DEFAULT_VALIDATION_LIMITS } from '../validators/validation-limits.ts';
 import type { Validator } from '../validators/validator.ts';
 import { createWebhookDispatcher } from '../validators/webhook-dispatcher.ts';
 import { type FinalizationInput, finalize } from './finalize.ts';
@@ -16,6 +17,7 @@ const noValidators: CompiledValidators = {
   policyVersion: 'v1',
   validators: [],
   outputContract: { toolCalls: 'flag', responseFormat: 'flag' },
+  limits: DEFAULT_VALIDATION_LIMITS,
 };
 
 function input(overrides: Partial<FinalizationInput> = {}): FinalizationInput {
@@ -294,6 +296,24 @@ describe('finalize with tool calls', () => {
     expect(check?.passed).toBe(false);
     expect(check?.detail).toContain(detail);
     expect(check?.detail).not.toContain('town');
+  });
+
+  it('applies the configured validation limits to tool arguments', async () => {
+    const validators = compileValidatorsDocument(
+      'small@1',
+      {},
+      { validation: { maxOutputBytes: 16, maxSteps: 25_000 } },
+    );
+    const { final } = await finalize(
+      input({
+        validators,
+        toolCalls: [call('{"city":"Rio de Janeiro"}')],
+        outputContract: { tools: [weather] },
+      }),
+    );
+    const check = final.checks.find((entry) => entry.name === 'tool-arguments:get_weather');
+    expect(check?.passed).toBe(false);
+    expect(check?.detail).toContain('output too large to validate');
   });
 
   it('rejects a call to an undeclared tool when the policy says reject, and retracts', async () => {

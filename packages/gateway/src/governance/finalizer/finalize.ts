@@ -75,11 +75,12 @@ export async function finalize(input: FinalizationInput): Promise<FinalizationRe
   const consistency = checkConsistency(input.delivery);
   const outcomes: ValidatorOutcome[] = [
     ...(await runValidators(input.validators.validators, input.text, context, input.onCheckTimed)),
-    ...checkOutputContract(input.outputContract ?? {}, input.validators.outputContract, {
-      text: input.text,
-      toolCalls,
-      finishReason: input.finishReason,
-    }),
+    ...checkOutputContract(
+      input.outputContract ?? {},
+      input.validators.outputContract,
+      { text: input.text, toolCalls, finishReason: input.finishReason },
+      input.validators.limits,
+    ),
     consistency,
   ];
   const verdict = computeVerdict(outcomes);

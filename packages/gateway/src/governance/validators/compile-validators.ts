@@ -8,6 +8,7 @@ import { createJsonSchemaValidator } from './json-schema-validator.ts';
 import { createLengthValidator } from './length-validator.ts';
 import type { OutputContractPolicy } from './output-contract-checks.ts';
 import { createRequiredPatternValidator } from './required-pattern-validator.ts';
+import { DEFAULT_VALIDATION_LIMITS, type ValidationLimits } from './validation-limits.ts';
 import type { Validator } from './validator.ts';
 import { parseValidatorsPolicy, type ValidatorsPolicy } from './validators-policy.ts';
 import { createWebhookValidator, type WebhookValidatorOptions } from './webhook-validator.ts';
@@ -17,10 +18,14 @@ export interface CompiledValidators {
   readonly validators: readonly Validator[];
   /** What a failure of the request-implied checks (tool calls, response format) does. */
   readonly outputContract: OutputContractPolicy;
+  /** How much work the schema checks of one finalization may take. */
+  readonly limits: ValidationLimits;
 }
 
 export interface CompileValidatorsOptions {
   webhook?: WebhookValidatorOptions;
+  /** Bounds of schema validation (`governance.validation`); defaults otherwise. */
+  validation?: ValidationLimits;
 }
 
 /**
@@ -32,6 +37,7 @@ export function compileValidators(
   policy: ValidatorsPolicy,
   options: CompileValidatorsOptions = {},
 ): CompiledValidators {
+  const limits = options.validation ?? DEFAULT_VALIDATION_LIMITS;
   const validators: Validator[] = [];
   if (policy.length) validators.push(createLengthValidator(policy.length));
   for (const rule of policy.requiredPatterns) {
@@ -40,7 +46,7 @@ export function compileValidators(
   for (const rule of policy.forbiddenPatterns) {
     validators.push(createForbiddenPatternValidator(rule));
   }
-  if (policy.jsonSchema) validators.push(createJsonSchemaValidator(policy.jsonSchema));
+  if (policy.jsonSchema) validators.push(createJsonSchemaValidator(policy.jsonSchema, limits));
   if (policy.webhook) validators.push(createWebhookValidator(policy.webhook, options.webhook));
   return {
     policyVersion,
@@ -49,6 +55,7 @@ export function compileValidators(
       toolCalls: policy.toolCalls.onFail,
       responseFormat: policy.responseFormat.onFail,
     },
+    limits,
   };
 }
 
