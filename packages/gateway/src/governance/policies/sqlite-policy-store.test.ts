@@ -70,6 +70,28 @@ describe('SqlitePolicyStore on a file', () => {
     });
   });
 
+  test('cached answers follow every change, from this connection or another', async () => {
+    const gateway = open();
+    const cli = open();
+    await gateway.publish('default', { redact: ['a'] }, 'alice');
+    // Read (and cache) what a generation asks for.
+    await expect(gateway.resolve({ model: 'gpt' })).resolves.toBe('default');
+    await expect(gateway.active('default')).resolves.toMatchObject({ version: 1 });
+    await expect(gateway.active('strict')).resolves.toBeUndefined();
+    // Another process publishes and binds: the next lookups see it.
+    await cli.publish('strict', { redact: ['s'] }, 'bob');
+    await cli.bind({ model: 'gpt' }, 'strict', 'bob');
+    await expect(gateway.resolve({ model: 'gpt' })).resolves.toBe('strict');
+    await expect(gateway.active('strict')).resolves.toMatchObject({ version: 1 });
+    await cli.publish('default', { redact: ['b'] }, 'bob');
+    await expect(gateway.active('default')).resolves.toMatchObject({ version: 2 });
+    // This connection's own changes apply at once too.
+    await gateway.rollback('default', 1, 'alice');
+    await expect(gateway.active('default')).resolves.toMatchObject({ version: 1 });
+    await gateway.unbind({ model: 'gpt' }, 'alice');
+    await expect(gateway.resolve({ model: 'gpt' })).resolves.toBe('default');
+  });
+
   test('a stored version the current schema rejects cannot be loaded or rolled back to', async () => {
     const writer = open();
     await writer.publish('default', { redact: ['a'] }, 'alice');

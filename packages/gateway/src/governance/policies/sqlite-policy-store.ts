@@ -6,11 +6,17 @@
  *
  * Documents are stored as published (canonical JSON) and validated again when loaded,
  * once per version per process: versions are immutable, so the result is cached.
+ *
+ * `resolve` and `active` run for every generation, so their answers are cached too, and
+ * checked for staleness with SQLite's `PRAGMA data_version` (which changes when another
+ * connection — the CLI, another process — commits) plus this store's own writes: a
+ * request costs one tiny pragma instead of three queries, and a policy published anywhere
+ * applies from the next generation on.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { hashAuditPayload } from '../audit/audit-hash.ts';
 import { canonicalJson } from '../audit/canonical-json.ts';
-import type { SqliteAuditLog } from '../audit/sqlite-audit-log.ts';
+import type { AppendInTransaction, SqliteAuditLog } from '../audit/sqlite-audit-log.ts';
 import {
   PolicyNotFoundError,
   PolicyValidationError,
@@ -93,6 +99,11 @@ export class SqlitePolicyStore<Document> implements PolicyStore<Document> {
   readonly #now: () => Date;
   /** Validated documents by `name@version`; sound because versions never change. */
   readonly #documents = new Map<string, Document>();
+  /** `resolve` and `active` answers, valid while `#cacheStamp` is the data version. */
+  readonly #resolved = new Map<string, string>();
+  readonly #activeVersions = new Map<string, PolicyVersion<Document> | undefined>();
+  #cacheStamp: number | undefined;
+  readonly #dataVersion: StatementSync;
 
   readonly #selectPolicy: StatementSync;
   readonly #selectPolicies: StatementSync;
@@ -116,6 +127,7 @@ export class SqlitePolicyStore<Document> implements PolicyStore<Document> {
     this.#selectPolicy = database.prepare(
       'SELECT name, active_version, latest_version, updated_at FROM policies WHERE name = ?',
     );
+    this.#dataVersion = database.prepare('PRAGMA data_version');
     this.#selectPolicies = database.prepare(
       'SELECT name, active_version, latest_version, updated_at FROM policies ORDER BY name',
     );
@@ -181,7 +193,7 @@ export class SqlitePolicyStore<Document> implements PolicyStore<Document> {
     }
     const documentSha256 = hashAuditPayload(documentJson);
     const publishedAt = this.#now().toISOString();
-    const version = this.#auditLog.transaction((append) => {
+    const version = this.#write((append) => {
       const policy = this.#selectPolicy.get(name) as PolicyRow | undefined;
       const next = (policy?.latest_version ?? 0) + 1;
       this.#insertVersion.run({
@@ -234,15 +246,42 @@ export class SqlitePolicyStore<Document> implements PolicyStore<Document> {
   }
 
   async active(name: string): Promise<PolicyVersion<Document> | undefined> {
+    this.#checkCache();
+    if (this.#activeVersions.has(name)) return this.#activeVersions.get(name);
     const policy = this.#selectPolicy.get(name) as PolicyRow | undefined;
-    if (policy === undefined) return undefined;
-    return this.get(name, policy.active_version);
+    const active =
+      policy === undefined ? undefined : Object.freeze(await this.get(name, policy.active_version));
+    this.#activeVersions.set(name, active);
+    return active;
+  }
+
+  /** Drops cached answers when another connection committed since they were read. */
+  #checkCache(): void {
+    const stamp = (this.#dataVersion.get() as { data_version: number }).data_version;
+    if (stamp === this.#cacheStamp) return;
+    this.#cacheStamp = stamp;
+    this.#invalidate();
+  }
+
+  /** A change and its audit record in one transaction; cached answers go with it. */
+  #write<T>(change: (append: AppendInTransaction) => T): T {
+    try {
+      return this.#auditLog.transaction(change);
+    } finally {
+      this.#invalidate();
+    }
+  }
+
+  /** This connection changed policies (its own commits leave the data version alone). */
+  #invalidate(): void {
+    this.#resolved.clear();
+    this.#activeVersions.clear();
   }
 
   async rollback(name: string, version: number, actor: string): Promise<PolicyVersion<Document>> {
     // Validate outside the lock: a version the current schema rejects must not go live.
     const target = await this.get(name, version);
-    this.#auditLog.transaction((append) => {
+    this.#write((append) => {
       const policy = this.#requirePolicy(name);
       if (policy.active_version === version) throw new PolicyVersionActiveError(name, version);
       this.#setActive.run({ name, version, now: this.#now().toISOString() });
@@ -261,7 +300,7 @@ export class SqlitePolicyStore<Document> implements PolicyStore<Document> {
     actor: string,
   ): Promise<PolicyBinding> {
     const key = this.#bindingKey(target, policyName);
-    return this.#auditLog.transaction((append) => {
+    return this.#write((append) => {
       this.#requirePolicy(policyName);
       this.#upsertBinding.run({ ...key, policyName, now: this.#now().toISOString(), actor });
       append({ type: 'policy-bound', actor, payload: { policyName, ...bindingPayload(key) } });
@@ -271,7 +310,7 @@ export class SqlitePolicyStore<Document> implements PolicyStore<Document> {
 
   async unbind(target: PolicyBindingTarget, actor: string): Promise<boolean> {
     const key = this.#bindingKey(target, DEFAULT_POLICY_NAME);
-    return this.#auditLog.transaction((append) => {
+    return this.#write((append) => {
       const existing = this.#selectBinding.get(key) as BindingRow | undefined;
       if (existing === undefined) return false;
       this.#deleteBinding.run(key);
@@ -289,10 +328,17 @@ export class SqlitePolicyStore<Document> implements PolicyStore<Document> {
   }
 
   async resolve(selector: { model: string; route?: string }): Promise<string> {
-    const row = this.#resolveBinding.get({ model: selector.model, route: selector.route ?? '' }) as
+    this.#checkCache();
+    const route = selector.route ?? '';
+    const key = `${selector.model}\u0000${route}`;
+    const cached = this.#resolved.get(key);
+    if (cached !== undefined) return cached;
+    const row = this.#resolveBinding.get({ model: selector.model, route }) as
       | { policy_name: string }
       | undefined;
-    return row?.policy_name ?? DEFAULT_POLICY_NAME;
+    const name = row?.policy_name ?? DEFAULT_POLICY_NAME;
+    this.#resolved.set(key, name);
+    return name;
   }
 
   #requirePolicy(name: string): PolicyRow {
