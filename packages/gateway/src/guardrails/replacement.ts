@@ -3,7 +3,7 @@
  * whole value, or a keyed hash (`[EMAIL:3fa2b1c4d5e6]`) so equal values stay correlatable
  * without being recoverable. The HMAC key comes from the caller, never from code.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
 
 export const REPLACEMENT_MODES = ['label', 'mask', 'hash'] as const;
 export type ReplacementMode = (typeof REPLACEMENT_MODES)[number];
@@ -17,7 +17,7 @@ export interface ReplacementSource {
 }
 
 /** First 12 hex digits of HMAC-SHA256: enough to correlate, too short to matter. */
-export function keyedHash(key: string | Uint8Array, value: string): string {
+export function keyedHash(key: string | Uint8Array | KeyObject, value: string): string {
   return createHmac('sha256', key).update(value).digest('hex').slice(0, 12);
 }
 
@@ -34,7 +34,9 @@ export function createReplace(
     case 'hash': {
       if (hashKey === undefined) throw new TypeError('hash replacement needs a hash key');
       const prefix = source.label.slice(0, -1);
-      return (value) => `${prefix}:${keyedHash(hashKey, value)}]`;
+      // Imported once: an HMAC over a raw key imports it again on every call.
+      const key = createSecretKey(typeof hashKey === 'string' ? Buffer.from(hashKey) : hashKey);
+      return (value) => `${prefix}:${keyedHash(key, value)}]`;
     }
   }
 }

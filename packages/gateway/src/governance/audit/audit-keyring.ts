@@ -7,7 +7,7 @@
  * One secret serves several purposes through keys derived from it (HMAC of a purpose
  * label), so a value computed for one purpose can never be replayed as another.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHmac, createSecretKey, type KeyObject, randomBytes } from 'node:crypto';
 import { AuditKeyError } from './audit-key-error.ts';
 
 const KEY_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -25,7 +25,11 @@ const PURPOSES: readonly AuditKeyPurpose[] = [
 
 export class AuditKey {
   readonly id: string;
-  readonly #derived: ReadonlyMap<AuditKeyPurpose, Buffer>;
+  /**
+   * Derived keys as `KeyObject`s: `createHmac` with a raw Buffer imports the key on every
+   * call (about 10 µs), with a KeyObject it does not (about 1.5 µs).
+   */
+  readonly #derived: ReadonlyMap<AuditKeyPurpose, KeyObject>;
 
   constructor(id: string, secret: Buffer) {
     if (!KEY_ID.test(id)) {
@@ -40,14 +44,16 @@ export class AuditKey {
     this.#derived = new Map(
       PURPOSES.map((purpose) => [
         purpose,
-        createHmac('sha256', secret).update(`sluice-audit-v1/${purpose}`).digest(),
+        createSecretKey(
+          createHmac('sha256', secret).update(`sluice-audit-v1/${purpose}`).digest(),
+        ),
       ]),
     );
   }
 
   /** HMAC-SHA-256 (hex) of `text` under this key's `purpose` key. */
   mac(purpose: AuditKeyPurpose, text: string): string {
-    return createHmac('sha256', this.#derived.get(purpose) as Buffer)
+    return createHmac('sha256', this.#derived.get(purpose) as KeyObject)
       .update(text, 'utf8')
       .digest('hex');
   }
