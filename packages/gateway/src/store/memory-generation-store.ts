@@ -1,6 +1,6 @@
 /**
  * `GenerationStore` in one process's memory: the embedded default. Records are copied in
- * and out (`structuredClone`), so nothing outside can hold a live reference — the same
+ * and out (`plainCopy`), so nothing outside can hold a live reference — the same
  * contract a networked store gives. Listeners are called synchronously after each change.
  * Ended records older than `ttlSeconds` are swept once a minute (or sooner, for short TTLs).
  */
@@ -13,6 +13,7 @@ import {
   type ListOptions,
   type UpdateOptions,
 } from './generation-store.ts';
+import { plainCopy } from './plain-copy.ts';
 
 export interface MemoryGenerationStoreOptions {
   /** How long an ended record is kept, from its creation. Default 24 h. */
@@ -37,12 +38,12 @@ export class MemoryGenerationStore implements GenerationStore {
     if (this.#records.has(record.id)) {
       throw new GenerationExistsError(`Generation ${record.id} exists`);
     }
-    this.#records.set(record.id, structuredClone(record));
+    this.#records.set(record.id, plainCopy(record));
   }
 
   async get(id: string): Promise<GenerationRecord | undefined> {
     const record = this.#records.get(id);
-    return record === undefined ? undefined : structuredClone(record);
+    return record === undefined ? undefined : plainCopy(record);
   }
 
   async update(
@@ -55,14 +56,14 @@ export class MemoryGenerationStore implements GenerationStore {
     if (options.ifStatus !== undefined && record.status !== options.ifStatus) return undefined;
     const fields: Record<string, unknown> = { ...record };
     // A patch that sets a field to undefined removes it (records hold no undefined values).
-    for (const [key, value] of Object.entries(structuredClone(patch))) {
+    for (const [key, value] of Object.entries(plainCopy(patch))) {
       if (value === undefined) delete fields[key];
       else fields[key] = value;
     }
     const updated = fields as unknown as GenerationRecord;
     this.#records.set(id, updated);
-    this.#emit({ type: 'updated', record: structuredClone(updated) });
-    return structuredClone(updated);
+    this.#emit({ type: 'updated', record: plainCopy(updated) });
+    return plainCopy(updated);
   }
 
   async list(options: ListOptions): Promise<GenerationRecord[]> {
@@ -71,7 +72,7 @@ export class MemoryGenerationStore implements GenerationStore {
       if (options.sessionId !== undefined && record.sessionId !== options.sessionId) continue;
       if (options.endUserId !== undefined && record.endUserId !== options.endUserId) continue;
       if (options.sessionId === undefined && options.endUserId === undefined) continue;
-      found.push(structuredClone(record));
+      found.push(plainCopy(record));
     }
     return found;
   }
