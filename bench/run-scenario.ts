@@ -17,6 +17,7 @@ import { type VariantName, variantSetup } from './gateway-variants.ts';
 import type { LoadClientOptions } from './load-client.ts';
 import type { LoadResult } from './load-result.ts';
 import { startNginxProcess } from './nginx-process.ts';
+import { startNodeRelayProcess } from './node-relay-process.ts';
 import {
   familyCpuSeconds,
   familyMemory,
@@ -101,6 +102,7 @@ async function startProxy(
   if (proxy === 'nginx') {
     return startNginxProcess(context.workDirectory, context.upstream.origin);
   }
+  if (proxy === 'node-relay') return startNodeRelayProcess(context.upstream.origin);
   return undefined;
 }
 

@@ -10,7 +10,14 @@ import { VARIANT_LABELS, type VariantName } from './gateway-variants.ts';
 import type { StreamFormat } from './sse-token-counter.ts';
 import { BENCH_TOOL } from './tool-call-frames.ts';
 
-export const TARGET_NAMES = ['direct', 'sluice', 'sluice-native', 'simulator', 'nginx'] as const;
+export const TARGET_NAMES = [
+  'direct',
+  'sluice',
+  'sluice-native',
+  'simulator',
+  'nginx',
+  'node-relay',
+] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export const TARGET_LABELS: Record<TargetName, string> = {
@@ -19,6 +26,7 @@ export const TARGET_LABELS: Record<TargetName, string> = {
   'sluice-native': 'Sluice (native SSE)',
   simulator: 'Sluice simulator',
   nginx: 'nginx',
+  'node-relay': 'bare Node.js relay',
 };
 
 /** A column heading: the target, then the variant and the answer when not the defaults. */
@@ -32,7 +40,7 @@ export function targetLabel(
 }
 
 /** Which process sits between the client and the tokens, and is charged CPU. */
-export type ProxyKind = 'none' | 'gateway' | 'nginx';
+export type ProxyKind = 'none' | 'gateway' | 'nginx' | 'node-relay';
 
 export interface TargetRequest {
   path: string;
@@ -43,7 +51,8 @@ export interface TargetRequest {
 
 export function proxyOf(target: TargetName): ProxyKind {
   if (target === 'direct') return 'none';
-  return target === 'nginx' ? 'nginx' : 'gateway';
+  if (target === 'nginx' || target === 'node-relay') return target;
+  return 'gateway';
 }
 
 const MESSAGES = [{ role: 'user', content: 'Tell me how streaming gateways relay tokens.' }];
@@ -82,6 +91,7 @@ export function targetRequest(
         format: 'openai',
       };
     case 'nginx':
+    case 'node-relay':
       return {
         path: '/v1/chat/completions',
         body: { model: upstreamModel, ...chat },
