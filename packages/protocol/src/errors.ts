@@ -27,6 +27,11 @@ export const ERROR_CATALOGUE = {
     message: 'The request sets a field the chosen model cannot carry',
     retryable: false,
   },
+  SLUICE_ERR_INPUT_BLOCKED: {
+    status: 400,
+    message: "The request was refused by the policy's input guardrails",
+    retryable: false,
+  },
   SLUICE_ERR_MAX_TOKENS_TOO_LARGE: {
     status: 400,
     message: 'The request asks for more output tokens than the model allows',

@@ -21,6 +21,7 @@ import type { GenerationRequest } from './generation.ts';
 import { finalizeGeneration } from './generation-finalization.ts';
 import { pumpModelStream } from './generation-producer.ts';
 import type { GenerationRecord } from './generation-record.ts';
+import { screenRequest } from './input-screening.ts';
 import type { RegisteredModel } from './model-registry.ts';
 import { endGeneration, failure, stopped } from './producer-endings.ts';
 import { encodeEvent } from './producer-release.ts';
@@ -86,10 +87,13 @@ export async function launchGeneration(
   services: LaunchServices,
   registered: RegisteredModel,
   policy: ActivePolicy,
-  request: GenerationRequest,
+  received: GenerationRequest,
   admission: Admission,
   register: (producer: LocalProducer) => void,
 ): Promise<LaunchedGeneration> {
+  // Input guardrails first: a refused request creates nothing. The audit identifies the
+  // request as received; the model and everything after it see the screened messages.
+  const { request, redactions: inputRedactions } = screenRequest(policy.guardrails.input, received);
   const id = `gen_${randomUUID().replaceAll('-', '')}`;
   const streamPath = generationStreamPath(id);
   const tokens = admission.tokens ?? UNLIMITED_TOKEN_BUDGET;
@@ -199,7 +203,8 @@ export async function launchGeneration(
       model: registered.name,
       policyVersion: policy.label,
       modelConfigurationVersion: registered.configurationVersion,
-      requestSha256: requestHash(request),
+      requestSha256: requestHash(received),
+      ...(Object.keys(inputRedactions).length === 0 ? {} : { inputRedactions }),
       ...(request.route === undefined ? {} : { route: request.route }),
     },
   });

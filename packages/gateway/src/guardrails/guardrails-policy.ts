@@ -22,6 +22,7 @@ import { BUILT_IN_DETECTORS, BUILT_IN_KINDS, type BuiltInKind } from './detector
 import {
   type BlockRule,
   type Guardrails,
+  type InputGuardrails,
   type Redactor,
   TOOL_ARGUMENTS_MODES,
   type WindowRule,
@@ -139,15 +140,45 @@ const blockingSchema = z
   .strict()
   .prefault({});
 
+/**
+ * Detectors applied to the request's messages before they go upstream, by name: built-in
+ * kinds (`email`, `secret`, …) or the names of `redaction` custom patterns and term lists.
+ * Off (both empty) by default: prompts go upstream as sent.
+ */
+const inputSchema = z
+  .object({
+    redact: z.array(z.string().min(1).max(40)).max(64).default([]),
+    block: z.array(z.string().min(1).max(40)).max(64).default([]),
+  })
+  .strict()
+  .prefault({});
+
 export const guardrailsPolicySchema = z
   .object({
     redaction: redactionSchema,
     blocking: blockingSchema,
     toolArguments: z.enum(TOOL_ARGUMENTS_MODES).default('pass'),
+    input: inputSchema,
   })
   .strict()
   .superRefine((policy, context) => {
     if (checkPatterns(policy, context)) checkTermLists(policy, context);
+    const known = new Set<string>([
+      ...BUILT_IN_KINDS,
+      ...policy.redaction.customPatterns.map((rule) => rule.name),
+      ...policy.redaction.terms.map((list) => list.name),
+    ]);
+    for (const list of ['redact', 'block'] as const) {
+      policy.input[list].forEach((name, index) => {
+        if (!known.has(name)) {
+          context.addIssue({
+            code: 'custom',
+            path: ['input', list, index],
+            message: `unknown detector "${name}": a built-in kind or a redaction pattern or term list`,
+          });
+        }
+      });
+    }
   });
 
 export type GuardrailsPolicy = z.output<typeof guardrailsPolicySchema>;
@@ -238,5 +269,47 @@ export function compileGuardrails(
     holdbackMaxChars: redaction.holdbackMaxChars,
     onHoldbackOverflow: redaction.onHoldbackOverflow,
     toolArguments: policy.toolArguments,
+    input: compileInput(policy, redactors, hashKey),
   };
+}
+
+/**
+ * The input detectors: the output's compiled redactor where the policy has one (same
+ * pattern, same replacement), else the built-in detector compiled with its configured
+ * replacement even when disabled for output. Priority order as for output.
+ */
+function compileInput(
+  policy: GuardrailsPolicy,
+  redactors: readonly Redactor[],
+  hashKey: string | Uint8Array | undefined,
+): InputGuardrails {
+  const select = (names: readonly string[]): Redactor[] => {
+    const wanted = new Set(names);
+    const selected: Redactor[] = [];
+    for (const kind of BUILT_IN_PRIORITY) {
+      if (!wanted.has(kind)) continue;
+      const compiled = redactors.find((redactor) => redactor.kind === kind);
+      if (compiled !== undefined) {
+        selected.push(compiled);
+        continue;
+      }
+      const detector = BUILT_IN_DETECTORS[kind];
+      const settings = policy.redaction.detectors[kind];
+      const replacement =
+        settings.replacement === 'hash' && !hashKey ? 'label' : settings.replacement;
+      selected.push({
+        kind,
+        pattern: SafePattern.compile(detector.pattern),
+        check: detector.check,
+        replace: createReplace(replacement, detector, hashKey),
+      });
+    }
+    for (const redactor of redactors) {
+      if (wanted.has(redactor.kind) && !BUILT_IN_KINDS.includes(redactor.kind as BuiltInKind)) {
+        selected.push(redactor);
+      }
+    }
+    return selected;
+  };
+  return { redactors: select(policy.input.redact), blockers: select(policy.input.block) };
 }

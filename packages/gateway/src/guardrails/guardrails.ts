@@ -35,6 +35,14 @@ export type HoldbackOverflowAction = 'fail-closed' | 'release';
 export const TOOL_ARGUMENTS_MODES = ['pass', 'redact', 'block'] as const;
 export type ToolArgumentsMode = (typeof TOOL_ARGUMENTS_MODES)[number];
 
+/** The detectors a policy applies to request messages before they leave for the model. */
+export interface InputGuardrails {
+  /** Redacted in the messages, in priority order. */
+  readonly redactors: readonly Redactor[];
+  /** Any match refuses the request. */
+  readonly blockers: readonly Redactor[];
+}
+
 export interface Guardrails {
   /** In priority order: on equal start and length, the earlier redactor wins. */
   readonly redactors: readonly Redactor[];
@@ -44,4 +52,5 @@ export interface Guardrails {
   readonly holdbackMaxChars: number;
   readonly onHoldbackOverflow: HoldbackOverflowAction;
   readonly toolArguments: ToolArgumentsMode;
+  readonly input: InputGuardrails;
 }
