@@ -46,7 +46,8 @@ export async function releaseToolCallStep(
   step: ToolCallStep,
 ): Promise<Block | undefined> {
   const findings = context.state.toolArgumentFindings;
-  for (const { kind, count } of [...step.redactions, ...step.detections]) {
+  const detections = step.detections instanceof Promise ? await step.detections : step.detections;
+  for (const { kind, count } of [...step.redactions, ...detections]) {
     findings.set(kind, (findings.get(kind) ?? 0) + count);
   }
   if (step.blocked) return { rule: step.blocked.rule, kind: step.blocked.kind };

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { countArgumentDetections } from './count-argument-detections.ts';
+import { countArgumentDetections, SCAN_SLICE_CHARS } from './count-argument-detections.ts';
 import type { Guardrails } from './guardrails.ts';
 import {
   compileGuardrails,
@@ -11,6 +11,7 @@ import {
   type ArgumentsRedactionMode,
   JsonArgumentsRedactor,
 } from './json-arguments-redactor.ts';
+import { maxEventLoopLagMs } from './testing/event-loop-lag-probe.ts';
 
 function guardrailsOf(policy: GuardrailsPolicyInput = {}) {
   return compileGuardrails(guardrailsPolicySchema.parse(policy), { hashKey: 'test-key' });
@@ -162,6 +163,23 @@ describe('countArgumentDetections', () => {
       { kind: 'ip', count: 1 },
       { kind: 'card', count: 1 },
     ]);
+  });
+
+  test('megabytes of arguments are counted a slice per turn, keeping the loop free', async () => {
+    const item = '{"note": "mail ada@example.com about the engine", "n": 1}';
+    const items = Math.ceil((1024 * 1024) / item.length);
+    const argumentsJson = `{"items": [${Array.from({ length: items }, () => item).join(',')}]}`;
+    expect(argumentsJson.length).toBeGreaterThan(SCAN_SLICE_CHARS * 10);
+    // Warm the scanner first: compiling it is a one-off cost, not what this bounds.
+    await countArgumentDetections(argumentsJson.slice(0, SCAN_SLICE_CHARS * 3), guardrails);
+    let counts: unknown;
+    const lagMs = await maxEventLoopLagMs(async () => {
+      const pending = countArgumentDetections(argumentsJson, guardrails);
+      expect(pending).toBeInstanceOf(Promise);
+      counts = await pending;
+    });
+    expect(counts).toEqual([{ kind: 'email', count: items }]);
+    expect(lagMs).toBeLessThan(100);
   });
 
   test('scans invalid arguments as plain text, and is not cut short by the holdback cap', () => {

@@ -13,7 +13,7 @@ const conversation: ChatMessage[] = [
     role: 'user',
     content: [
       { type: 'text', text: 'Mail bob@example.org, card 4111 1111 1111 1111.' },
-      { type: 'image', image: 'https://example.com/cat.png' },
+      { type: 'image', url: 'https://example.com/cat.png' },
     ],
   },
   { role: 'assistant', content: 'Noted.' },
@@ -26,7 +26,7 @@ describe('screenInput', () => {
     expect(screened.messages[0]?.content).toBe('Support desk for [EMAIL].');
     const user = screened.messages[1]?.content as Array<{ type: string; text?: string }>;
     expect(user[0]?.text).toBe('Mail [EMAIL], card 4111 1111 1111 1111.');
-    expect(user[1]).toEqual({ type: 'image', image: 'https://example.com/cat.png' });
+    expect(user[1]).toEqual({ type: 'image', url: 'https://example.com/cat.png' });
     expect(screened.messages[2]).toEqual(conversation[2]);
     expect(screened.redactions).toEqual({ email: 2 });
     // The request as received is untouched.

@@ -34,8 +34,13 @@ export interface ArgumentsFilter {
 export interface ToolCallPolicy {
   /** A filter for a new call, or undefined to release fragments as they come (`pass`). */
   createFilter(): ArgumentsFilter | undefined;
-  /** Detections in complete arguments released unfiltered (counted and audited, not changed). */
-  countDetections(argumentsJson: string): readonly RedactionCount[];
+  /**
+   * Detections in complete arguments released unfiltered (counted and audited, not
+   * changed); a promise when the arguments are long enough to be scanned over several turns.
+   */
+  countDetections(
+    argumentsJson: string,
+  ): readonly RedactionCount[] | Promise<readonly RedactionCount[]>;
 }
 
 export type ToolCallEvent = ToolCallStartEvent | ToolCallDeltaEvent | ToolCallEndEvent;
@@ -45,7 +50,7 @@ export interface ToolCallStep {
   /** Values the filter replaced. */
   redactions: readonly RedactionCount[];
   /** Values found in arguments released unchanged (`pass` mode), when a call ended. */
-  detections: readonly RedactionCount[];
+  detections: readonly RedactionCount[] | Promise<readonly RedactionCount[]>;
   blocked?: { rule: string; kind: GuardrailBlockKind };
   /** The call, when this step ended it. */
   completed?: ToolCall;
