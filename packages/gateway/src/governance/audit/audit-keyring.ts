@@ -44,9 +44,7 @@ export class AuditKey {
     this.#derived = new Map(
       PURPOSES.map((purpose) => [
         purpose,
-        createSecretKey(
-          createHmac('sha256', secret).update(`sluice-audit-v1/${purpose}`).digest(),
-        ),
+        createSecretKey(createHmac('sha256', secret).update(`sluice-audit-v1/${purpose}`).digest()),
       ]),
     );
   }
