@@ -14,7 +14,7 @@ import { limitExceeded, PATTERN_LIMITS } from './pattern-limits.ts';
 import { canMatchEmpty } from './pattern-program.ts';
 import { SafePattern, UnsafePatternError } from './safe-pattern.ts';
 import { StreamingMatcher } from './streaming-matcher.ts';
-import { termsPattern } from './terms-pattern.ts';
+import { distinctPrefixes, termsPattern } from './terms-pattern.ts';
 
 interface PatternRuleLike {
   readonly pattern: string;
@@ -164,6 +164,16 @@ export function compileTermList(
 ): SafePattern {
   const cached = compiledLists.get(list);
   if (cached !== undefined && cached.instructions <= maxInstructions) return cached;
+  const prefixes = distinctPrefixes(list.terms, list.caseInsensitive);
+  if (prefixes > maxInstructions) {
+    throw new UnsafePatternError(
+      limitExceeded(
+        'maxTermInstructions',
+        `the list needs at least ${prefixes} instructions (one per distinct prefix), more than the ${maxInstructions} allowed`,
+      ),
+      'maxTermInstructions',
+    );
+  }
   const pattern = SafePattern.compile(termsPattern(list.terms, list.caseInsensitive), {
     caseInsensitive: list.caseInsensitive,
     limit: 'maxTermInstructions',

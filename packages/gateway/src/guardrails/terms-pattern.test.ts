@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { RE2JS } from 're2js';
 import { describe, expect, test } from 'vitest';
 import { SafePattern } from './safe-pattern.ts';
-import { termsPattern } from './terms-pattern.ts';
+import { distinctPrefixes, termsPattern } from './terms-pattern.ts';
 
 /** The alternation term lists compiled to before, kept as the reference for matches. */
 function alternation(terms: readonly string[]): string {
@@ -85,5 +85,42 @@ describe('termsPattern', () => {
       .length;
     // The alternation of whole terms compiles to about one and a half per character.
     expect(instructions).toBeLessThan(characters / 3);
+  });
+});
+
+describe('distinctPrefixes', () => {
+  test('counts the prefix tree nodes, folding case when asked', () => {
+    expect(distinctPrefixes(['card', 'cart', 'carbon'], false)).toBe(3 + 1 + 1 + 3);
+    expect(distinctPrefixes(['Car', 'car', 'card'], true)).toBe(4);
+    expect(distinctPrefixes(['Car', 'car'], false)).toBe(6);
+    expect(distinctPrefixes([], false)).toBe(0);
+  });
+
+  test('never exceeds the compiled instructions, so refusing on it is sound', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.string({
+            unit: fc.constantFrom('a', 'b', 'C', 'é', '-', ' '),
+            minLength: 1,
+            maxLength: 8,
+          }),
+          {
+            minLength: 1,
+            maxLength: 40,
+          },
+        ),
+        fc.boolean(),
+        (terms, caseInsensitive) => {
+          const pattern = SafePattern.compile(termsPattern(terms, caseInsensitive), {
+            caseInsensitive,
+          });
+          expect(distinctPrefixes(terms, caseInsensitive)).toBeLessThanOrEqual(
+            pattern.instructions,
+          );
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 });

@@ -23,6 +23,27 @@ const META_CHARACTER = /[\\.+*?()|[\]{}^$]/g;
 /** A pattern no text matches, for a list with no terms. */
 const MATCHES_NOTHING = '[^\\x00-\\x{10FFFF}]';
 
+/**
+ * The distinct prefixes of a list (the prefix tree's nodes): every one becomes at least one
+ * instruction, so a list with more than a limit's worth is refused before its pattern is
+ * built or parsed. Linear in the list's characters after the sort.
+ */
+export function distinctPrefixes(terms: readonly string[], caseInsensitive: boolean): number {
+  const folded = caseInsensitive ? terms.map(foldAscii) : [...terms];
+  folded.sort();
+  let count = 0;
+  let previous = '';
+  for (const term of folded) {
+    let shared = 0;
+    while (shared < term.length && shared < previous.length && term[shared] === previous[shared]) {
+      shared += 1;
+    }
+    count += term.length - shared;
+    previous = term;
+  }
+  return count;
+}
+
 export function termsPattern(terms: readonly string[], caseInsensitive: boolean): string {
   const nonEmpty = terms.filter((term) => term.length > 0);
   const folded = caseInsensitive ? nonEmpty.map(foldAscii) : nonEmpty;
