@@ -39,17 +39,8 @@ export function hashKeyedAuditRecord(key: AuditKey, skeleton: AuditRecordSkeleto
   return key.mac(
     'chain',
     canonicalJson({
-      sequence: skeleton.sequence,
-      id: skeleton.id,
-      recordedAt: skeleton.recordedAt,
-      type: skeleton.type,
-      tenant: skeleton.tenant ?? null,
-      actor: skeleton.actor ?? null,
-      generationId: skeleton.generationId ?? null,
-      sessionId: skeleton.sessionId ?? null,
+      ...chainedFields(skeleton),
       endUserPseudonym: skeleton.endUserPseudonym ?? null,
-      payloadSha256: skeleton.payloadSha256,
-      previousHash: skeleton.previousHash,
       keyId: key.id,
     }),
   );
@@ -58,18 +49,22 @@ export function hashKeyedAuditRecord(key: AuditKey, skeleton: AuditRecordSkeleto
 /** The hash of a record from before the chain was keyed (no `keyId`). */
 export function hashLegacyAuditRecord(skeleton: AuditRecordSkeleton): string {
   return sha256Hex(
-    canonicalJson({
-      sequence: skeleton.sequence,
-      id: skeleton.id,
-      recordedAt: skeleton.recordedAt,
-      type: skeleton.type,
-      tenant: skeleton.tenant ?? null,
-      actor: skeleton.actor ?? null,
-      generationId: skeleton.generationId ?? null,
-      sessionId: skeleton.sessionId ?? null,
-      endUserId: skeleton.endUserId ?? null,
-      payloadSha256: skeleton.payloadSha256,
-      previousHash: skeleton.previousHash,
-    }),
+    canonicalJson({ ...chainedFields(skeleton), endUserId: skeleton.endUserId ?? null }),
   );
+}
+
+/** The fields both record hashes cover (canonical JSON sorts keys, so order is free). */
+function chainedFields(skeleton: AuditRecordSkeleton) {
+  return {
+    sequence: skeleton.sequence,
+    id: skeleton.id,
+    recordedAt: skeleton.recordedAt,
+    type: skeleton.type,
+    tenant: skeleton.tenant ?? null,
+    actor: skeleton.actor ?? null,
+    generationId: skeleton.generationId ?? null,
+    sessionId: skeleton.sessionId ?? null,
+    payloadSha256: skeleton.payloadSha256,
+    previousHash: skeleton.previousHash,
+  };
 }
