@@ -1,90 +1,19 @@
 /**
- * Concurrency limits: slots are taken on every subject or on none, released exactly once
- * however often `release()` is called, and counters vanish when nothing holds them.
+ * The in-memory concurrency limiter: the shared conformance suite, plus what only memory has
+ * to prove — counters exist only while a lease holds them.
  */
 import { describe, expect, test } from 'vitest';
 import type { ConcurrencySubject } from './concurrency-limiter.ts';
+import { runConcurrencyLimiterConformance } from './concurrency-limiter-conformance.ts';
 import { MemoryConcurrencyLimiter } from './memory-concurrency-limiter.ts';
+
+runConcurrencyLimiterConformance('memory', () => new MemoryConcurrencyLimiter());
 
 function streams(scope: ConcurrencySubject['scope'], id: string, limit: number) {
   return { name: 'concurrent-streams', scope, id, limit } as const;
 }
 
 describe('MemoryConcurrencyLimiter', () => {
-  test('grants up to the limit, then refuses naming the limit and scope', async () => {
-    const limiter = new MemoryConcurrencyLimiter();
-    const key = streams('key', 'k1', 2);
-    expect((await limiter.acquire([key])).granted).toBe(true);
-    expect((await limiter.acquire([key])).granted).toBe(true);
-    const refused = await limiter.acquire([key]);
-    expect(refused).toMatchObject({
-      granted: false,
-      decision: {
-        allowed: false,
-        name: 'concurrent-streams',
-        scope: 'key',
-        limit: 2,
-        remaining: 0,
-        retryAfterMs: 1_000,
-        windowMs: undefined,
-      },
-    });
-  });
-
-  test('all or nothing: a full client address takes no slot from the key', async () => {
-    const limiter = new MemoryConcurrencyLimiter();
-    const address = streams('client-ip', '192.0.2.1', 1);
-    const held = await limiter.acquire([address]);
-    expect(held.granted).toBe(true);
-    const refused = await limiter.acquire([streams('key', 'k1', 5), address]);
-    expect(refused).toMatchObject({ granted: false, decision: { scope: 'client-ip' } });
-    expect(await limiter.inUse(streams('key', 'k1', 5))).toBe(0);
-    // Another address is not held back by the full one.
-    const other = await limiter.acquire([
-      streams('key', 'k1', 5),
-      streams('client-ip', '192.0.2.2', 1),
-    ]);
-    expect(other.granted).toBe(true);
-    expect(await limiter.inUse(streams('key', 'k1', 5))).toBe(1);
-  });
-
-  test('release is idempotent: a double release never frees a slot someone else holds', async () => {
-    const limiter = new MemoryConcurrencyLimiter();
-    const tenant = {
-      name: 'concurrent-generations',
-      scope: 'tenant',
-      id: 'acme',
-      limit: 2,
-    } as const;
-    const first = await limiter.acquire([tenant]);
-    const second = await limiter.acquire([tenant]);
-    if (!first.granted || !second.granted) throw new Error('expected both leases');
-    first.release();
-    first.release();
-    first.release();
-    expect(await limiter.inUse(tenant)).toBe(1);
-    expect((await limiter.acquire([tenant])).granted).toBe(true);
-    expect((await limiter.acquire([tenant])).granted).toBe(false);
-  });
-
-  test('kinds and scopes are separate counters even with equal ids', async () => {
-    const limiter = new MemoryConcurrencyLimiter();
-    const tenantStreams = streams('tenant', 'same', 1);
-    const keyStreams = streams('key', 'same', 1);
-    const tenantGenerations = { ...tenantStreams, name: 'concurrent-generations' } as const;
-    expect((await limiter.acquire([tenantStreams])).granted).toBe(true);
-    expect((await limiter.acquire([keyStreams])).granted).toBe(true);
-    expect((await limiter.acquire([tenantGenerations])).granted).toBe(true);
-  });
-
-  test('a subject named twice in one request takes one slot', async () => {
-    const limiter = new MemoryConcurrencyLimiter();
-    const key = streams('key', 'k1', 1);
-    const lease = await limiter.acquire([key, key]);
-    expect(lease.granted).toBe(true);
-    expect(await limiter.inUse(key)).toBe(1);
-  });
-
   test('counters exist only while leased, however many subjects come and go', async () => {
     const limiter = new MemoryConcurrencyLimiter();
     for (let index = 0; index < 10_000; index += 1) {
@@ -96,16 +25,5 @@ describe('MemoryConcurrencyLimiter', () => {
       lease.release();
     }
     expect(limiter.size).toBe(0);
-  });
-
-  test('no subjects means nothing to limit', async () => {
-    const limiter = new MemoryConcurrencyLimiter();
-    const lease = await limiter.acquire([]);
-    expect(lease.granted).toBe(true);
-  });
-
-  test('refuses a limit that is not a positive whole number', async () => {
-    const limiter = new MemoryConcurrencyLimiter();
-    await expect(limiter.acquire([streams('key', 'k1', 0)])).rejects.toThrow(RangeError);
   });
 });
