@@ -13,9 +13,11 @@ export interface CliResult {
   stderr: string;
 }
 
-export function sluice(args: string[]): Promise<CliResult> {
+/** `env` adds to (and overrides) this process's environment. */
+export function sluice(args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliResult> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [MAIN, ...args], (error, stdout, stderr) => {
+    const options = { env: { ...process.env, ...env } };
+    execFile(process.execPath, [MAIN, ...args], options, (error, stdout, stderr) => {
       const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
       resolve({ code, stdout, stderr });
     });

@@ -10,6 +10,7 @@ Commands:
   audit verify|export|purge [--data-dir DIR]    Verify the audit chain, export or purge records
   policy publish|list|get|rollback|bind|unbind  Manage versioned policies (sluice policy help)
   keys create|list|revoke [--data-dir DIR]      Manage API keys (sluice keys help)
+  doctor [--config FILE]                        Check a deployment's backends and settings
   bench --url URL --model M [options]           Load-test an OpenAI-compatible or Sluice endpoint
                                                 (sluice bench --help defines every metric)
 
@@ -28,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
       return (await import('./keys-command.ts')).runKeys(rest);
     case 'bench':
       return (await import('./bench-command.ts')).runBench(rest);
+    case 'doctor':
+      return (await import('./doctor-command.ts')).runDoctor(rest);
     case 'help':
     case '--help':
     case '-h':
