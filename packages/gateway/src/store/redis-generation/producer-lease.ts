@@ -1,0 +1,30 @@
+/**
+ * The producer lease contract (`ProducerLeases`): at most one node runs a generation's
+ * producer. A node acquires the lease with an expiry and renews it while the producer
+ * runs; when the node dies the lease expires and another node may claim the generation
+ * with a higher **epoch**. The epoch fences the old holder: a write made under a stale
+ * epoch is refused (`isCurrent`, or atomically inside a Redis script with
+ * `leaseFenceLua`). Memory and Redis implementations pass `producer-lease-conformance.ts`.
+ */
+
+export interface ProducerLease {
+  readonly generationId: string;
+  readonly nodeId: string;
+  /** Strictly increases per generation with each acquisition, across nodes and expiries. */
+  readonly epoch: number;
+}
+
+export interface ProducerLeases {
+  readonly specificationVersion: 'sluice-producer-lease-v1';
+  /** Takes the lease when nobody holds it (or it expired); undefined when it is held. */
+  acquire(generationId: string, nodeId: string, ttlMs: number): Promise<ProducerLease | undefined>;
+  /** Extends the lease by `ttlMs` from now; false when `epoch` no longer holds it. */
+  renew(generationId: string, epoch: number, ttlMs: number): Promise<boolean>;
+  /** Gives the lease up (the producer ended); false when `epoch` no longer held it. */
+  release(generationId: string, epoch: number): Promise<boolean>;
+  /** Whether `epoch` holds the generation's lease now: a producer checks before it writes. */
+  isCurrent(generationId: string, epoch: number): Promise<boolean>;
+  /** The live lease, if any: how another node sees that a running generation lost its producer. */
+  holder(generationId: string): Promise<ProducerLease | undefined>;
+  dispose(): Promise<void>;
+}
