@@ -125,6 +125,30 @@ describe('sluice doctor', () => {
     expect(result.stdout).toMatch(/FAIL {2}auth: auth\.mode is open on 0\.0\.0\.0/);
   });
 
+  test('PostgreSQL governance: reachable or not, named without its password', async () => {
+    const config = await configFile(
+      'postgres',
+      'governance:\n  kind: postgres\n  urlEnv: DOCTOR_PG_URL\n',
+    );
+    const down = await sluice(['doctor', '--config', config], {
+      ...env,
+      DOCTOR_PG_URL: 'postgres://postgres:s3cret@127.0.0.1:9/postgres',
+    });
+    expect(down.code).toBe(1);
+    expect(down.stdout).toMatch(
+      /FAIL {2}governance: PostgreSQL at postgres:\/\/127\.0\.0\.1:9\/postgres is unreachable/,
+    );
+    expect(down.stdout).not.toContain('s3cret');
+    const up = await sluice(['doctor', '--config', config], {
+      ...env,
+      DOCTOR_PG_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+    });
+    expect(up.stdout).toMatch(
+      /ok {4}governance: PostgreSQL at postgres:\/\/127\.0\.0\.1:5432\/postgres answers/,
+    );
+    expect(up.code).toBe(0);
+  });
+
   test('a configuration that does not parse is reported, not thrown', async () => {
     const config = await configFile('broken', 'port: not-a-port\n');
     const result = await sluice(['doctor', '--config', config], env);

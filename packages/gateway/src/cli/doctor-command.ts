@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { access, constants, mkdir } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { parseArgs } from 'node:util';
+import pg from 'pg';
 import type { SluiceConfig } from '../config/config-schema.ts';
 import { loadConfig } from '../config/load-config.ts';
 import { isLoopbackHost } from '../control/tenants/open-mode.ts';
@@ -83,6 +84,7 @@ export async function diagnose(
 }
 
 async function checkGovernance(config: SluiceConfig, env: NodeJS.ProcessEnv): Promise<Finding[]> {
+  if (config.governance.kind === 'postgres') return checkPostgres(config, env);
   if (config.dataDir === ':memory:') {
     return [
       {
@@ -168,6 +170,54 @@ async function checkGovernance(config: SluiceConfig, env: NodeJS.ProcessEnv): Pr
   }
   for (const message of warnings)
     findings.push({ status: 'warn', check: 'governance', detail: message });
+  return findings;
+}
+
+/** PostgreSQL governance: reachable, and the shared audit key every node needs is set. */
+async function checkPostgres(config: SluiceConfig, env: NodeJS.ProcessEnv): Promise<Finding[]> {
+  const findings: Finding[] = [];
+  findings.push(
+    env.SLUICE_AUDIT_KEY
+      ? { status: 'ok', check: 'audit key', detail: 'SLUICE_AUDIT_KEY is set' }
+      : {
+          status: 'fail',
+          check: 'audit key',
+          detail: 'PostgreSQL governance needs SLUICE_AUDIT_KEY, the same on every node',
+        },
+  );
+  const url = config.governance.url ?? env[config.governance.urlEnv];
+  if (url === undefined || url === '') {
+    findings.push({
+      status: 'fail',
+      check: 'governance',
+      detail: `governance.kind is postgres but neither governance.url nor ${config.governance.urlEnv} is set`,
+    });
+    return findings;
+  }
+  const client = new pg.Client({
+    connectionString: url,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+  });
+  const where = (() => {
+    const parsed = new URL(url);
+    return `postgres://${parsed.host}${parsed.pathname}`;
+  })();
+  try {
+    await client.connect();
+    await client.query('SELECT 1');
+    findings.push({ status: 'ok', check: 'governance', detail: `PostgreSQL at ${where} answers` });
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? 'error';
+    findings.push({
+      status: 'fail',
+      check: 'governance',
+      detail: `PostgreSQL at ${where} is unreachable (${code})`,
+    });
+  } finally {
+    await client.end().catch(() => {
+      // The connection never opened; nothing to close.
+    });
+  }
   return findings;
 }
 
