@@ -7,18 +7,23 @@
  * failure, 2 usage.
  */
 import { existsSync } from 'node:fs';
+import type { SluiceConfig } from '../config/config-schema.ts';
+import { loadConfig } from '../config/load-config.ts';
 import {
+  AUDIT_CHECKPOINT_FILE_ENV,
   auditCheckpointPath,
   FileAuditCheckpointStore,
 } from '../governance/audit/audit-checkpoint-file.ts';
+import type { AuditLog } from '../governance/audit/audit-log.ts';
 import type { AuditExportSelector } from '../governance/audit/audit-record.ts';
-import { loadAuditKeyring } from '../governance/audit/load-audit-keyring.ts';
+import { AUDIT_KEY_ENV, loadAuditKeyring } from '../governance/audit/load-audit-keyring.ts';
 import { SqliteAuditLog } from '../governance/audit/sqlite-audit-log.ts';
 import {
   governanceDatabasePath,
   openGovernanceDatabase,
 } from '../governance/database/open-governance-database.ts';
-import { resolveGovernanceDataDir } from '../governance/database/resolve-governance-data-dir.ts';
+import { openPgGovernancePool } from '../governance/postgres/open-pg-governance-pool.ts';
+import { PgAuditLog } from '../governance/postgres/pg-audit-log.ts';
 import {
   parseCommandOptions,
   runCommand,
@@ -59,11 +64,13 @@ function parseOptions(argv: string[]): AuditOptions {
 /** Opens the audit log of an existing database; a missing file is an error, not an empty chain. */
 async function openAuditLog(
   options: AuditOptions,
-): Promise<{ auditLog: SqliteAuditLog; close: () => Promise<void> }> {
-  const dataDir = await resolveGovernanceDataDir({
-    dataDir: options['data-dir'],
-    config: options.config,
+): Promise<{ auditLog: AuditLog; close: () => Promise<void> }> {
+  const config = await loadConfig({
+    ...(options.config === undefined ? {} : { file: options.config }),
+    overrides: options['data-dir'] === undefined ? {} : { dataDir: options['data-dir'] },
   });
+  if (config.governance.kind === 'postgres') return openPostgresAuditLog(config);
+  const dataDir = config.dataDir;
   const path = governanceDatabasePath(dataDir);
   if (!existsSync(path)) throw new Error(`No governance database at ${path}`);
   const onWarning = (message: string) => process.stderr.write(`warning: ${message}\n`);
@@ -80,6 +87,40 @@ async function openAuditLog(
       // The checkpoint of anything this command appended is written before it exits.
       await auditLog.flush();
       database.close();
+    },
+  };
+}
+
+/** The shared PostgreSQL audit log, keyed with the nodes' `SLUICE_AUDIT_KEY`. */
+async function openPostgresAuditLog(
+  config: SluiceConfig,
+): Promise<{ auditLog: AuditLog; close: () => Promise<void> }> {
+  const url = config.governance.url ?? process.env[config.governance.urlEnv];
+  if (url === undefined || url === '') {
+    throw new Error(
+      `governance.kind is postgres but neither governance.url nor ${config.governance.urlEnv} is set`,
+    );
+  }
+  if (!process.env[AUDIT_KEY_ENV]) {
+    throw new Error(`No audit key: set ${AUDIT_KEY_ENV} to the key the gateway nodes use`);
+  }
+  const onWarning = (message: string) => process.stderr.write(`warning: ${message}\n`);
+  const { keyring } = loadAuditKeyring({ env: process.env, onWarning });
+  const pool = await openPgGovernancePool({
+    url,
+    ...(config.governance.schema === undefined ? {} : { schema: config.governance.schema }),
+  });
+  const checkpointPath = process.env[AUDIT_CHECKPOINT_FILE_ENV];
+  const auditLog = await PgAuditLog.open(pool, {
+    keyring,
+    onWarning,
+    ...(checkpointPath ? { checkpoints: new FileAuditCheckpointStore(checkpointPath) } : {}),
+  });
+  return {
+    auditLog,
+    close: async () => {
+      await auditLog.flush();
+      await pool.end();
     },
   };
 }
