@@ -239,6 +239,16 @@ export const ERROR_CATALOGUE = {
     message: 'The generation could not be recorded; nothing was started',
     retryable: true,
   },
+  SLUICE_ERR_STORE_DATA_INVALID: {
+    status: 500,
+    message: 'Stored data for this resource is unreadable (corrupted or written by something else)',
+    retryable: false,
+  },
+  SLUICE_ERR_BACKEND_UNAVAILABLE: {
+    status: 503,
+    message: 'A storage backend (Redis or PostgreSQL) is unreachable; try again shortly',
+    retryable: true,
+  },
   SLUICE_ERR_INTERNAL: { status: 500, message: 'Internal error', retryable: true },
 } as const satisfies Record<string, { status: number; message: string; retryable: boolean }>;
 

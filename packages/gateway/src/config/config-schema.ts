@@ -177,8 +177,42 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    /**
+     * Where stream logs live: `memory` (one process) or `redis` (Redis Streams, shared by
+     * every gateway node; see docs/durable-streams.md, "Redis store").
+     */
+    store: z
+      .object({
+        kind: z.enum(['memory', 'redis']).default('memory'),
+        /** `redis://[user:password@]host:port[/db]`; never logged with its password. */
+        url: z.string().min(1).optional(),
+        /** Or the name of the environment variable holding the URL. */
+        urlEnv: z.string().min(1).optional(),
+        /** Prefix of every key and channel, so deployments can share one Redis. */
+        keyPrefix: z.string().min(1).default('sluice:'),
+        /** How long startup waits for Redis before failing. */
+        connectTimeoutMs: z.number().int().positive().default(5_000),
+      })
+      .strict()
+      .refine((store) => !(store.url && store.urlEnv), { message: 'set url or urlEnv, not both' })
+      .refine((store) => store.kind !== 'redis' || store.url || store.urlEnv, {
+        message: 'a redis store needs url or urlEnv',
+        path: ['url'],
+      })
+      .prefault({}),
     governance: z
       .object({
+        /**
+         * Where the audit log, policies, review queue and API keys live: `sqlite` (the
+         * embedded default, `dataDir/sluice.db`) or `postgres` (shared by every node).
+         */
+        kind: z.enum(['sqlite', 'postgres']).default('sqlite'),
+        /** PostgreSQL URL; prefer `urlEnv`, so the password stays out of the file. */
+        url: z.string().min(1).optional(),
+        /** Environment variable holding the PostgreSQL URL when `url` is not set. */
+        urlEnv: z.string().min(1).default('SLUICE_POSTGRES_URL'),
+        /** PostgreSQL schema to use instead of `public` (created if missing). */
+        schema: z.string().min(1).optional(),
         /**
          * Environment variable holding the HMAC key for `hash` redaction. Without it a
          * random key is made at start, so hashes are stable only within one process.

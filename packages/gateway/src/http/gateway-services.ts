@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SluiceConfig } from '../config/config-schema.ts';
+import { ConfigError } from '../config/load-config.ts';
 import { upstreamIdleSettings } from '../control/limits/connection-limits.ts';
 import { MemoryConcurrencyLimiter } from '../control/limits/memory-concurrency-limiter.ts';
 import { MemoryRateLimiter } from '../control/quotas/memory-rate-limiter.ts';
@@ -18,6 +19,7 @@ import type { GovernanceStores } from '../governance/database/governance-stores.
 import { openSqliteGovernance } from '../governance/database/open-sqlite-governance.ts';
 import { type PolicyDocument, validatePolicyDocument } from '../governance/policy-document.ts';
 import { PolicyRuntime } from '../governance/policy-runtime.ts';
+import { openPgGovernance } from '../governance/postgres/open-pg-governance.ts';
 import { createWebhookDispatcher } from '../governance/validators/index.ts';
 import { InstrumentedStreamStore } from '../observability/instrumented-stream-store.ts';
 import { createObservability, type GatewayObservability } from '../observability/observability.ts';
@@ -25,6 +27,8 @@ import { createLanguageModel } from '../providers/create-language-model.ts';
 import type { GenerationStore } from '../store/generation-store.ts';
 import { MemoryGenerationStore } from '../store/memory-generation-store.ts';
 import { MemoryStreamStore } from '../store/memory-stream-store.ts';
+import { BackendUnavailableError } from '../store/redis/redis-connection.ts';
+import { RedisStreamStore } from '../store/redis/redis-stream-store.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 
 export interface GatewayServicesOptions {
@@ -59,11 +63,10 @@ export async function createGatewayServices(
 ): Promise<GatewayServices> {
   const { config } = options;
   const env = options.env ?? process.env;
+  // Opened first: an unreachable Redis fails startup before anything else holds resources.
+  const streams = options.store ?? (await openStreamStore(config.store, env));
   const observability = options.observability ?? (await createObservability(config.observability));
-  const store = new InstrumentedStreamStore(
-    options.store ?? new MemoryStreamStore(),
-    observability.metrics,
-  );
+  const store = new InstrumentedStreamStore(streams, observability.metrics);
   const quotaPolicy = {
     tenants: config.limits.tenants,
     keys: config.limits.keys,
@@ -82,13 +85,7 @@ export async function createGatewayServices(
     // Where every request needs a key, a model that answers anything is opt-in.
     simulatorEnabledByDefault: config.auth.mode !== 'keys',
   });
-  const governance =
-    options.governance ??
-    openSqliteGovernance({
-      location: config.dataDir === ':memory:' ? { path: ':memory:' } : { dataDir: config.dataDir },
-      validatePolicy: validatePolicyDocument,
-      env,
-    });
+  const governance = options.governance ?? (await openGovernance(config, env));
   const webhookDispatcher = createWebhookDispatcher({
     allowPrivateNetworks: config.governance.webhooks.allowPrivateNetworks,
   });
@@ -150,4 +147,49 @@ export async function createGatewayServices(
       await observability.close();
     },
   };
+}
+
+/** The configured stream log: in memory, or Redis Streams shared by every node. */
+async function openStreamStore(
+  store: SluiceConfig['store'],
+  env: NodeJS.ProcessEnv,
+): Promise<StreamStore> {
+  if (store.kind === 'memory') return new MemoryStreamStore();
+  const url = store.url ?? (store.urlEnv === undefined ? undefined : env[store.urlEnv]);
+  if (url === undefined || url === '') {
+    throw new BackendUnavailableError(
+      `Redis (stream store): the environment variable ${store.urlEnv ?? 'store.urlEnv'} is not set`,
+    );
+  }
+  return RedisStreamStore.connect({
+    url,
+    keyPrefix: store.keyPrefix,
+    connectTimeoutMs: store.connectTimeoutMs,
+  });
+}
+
+/** The governance stores the config names: SQLite in `dataDir`, or a shared PostgreSQL. */
+async function openGovernance(
+  config: SluiceConfig,
+  env: NodeJS.ProcessEnv,
+): Promise<GovernanceStores<PolicyDocument>> {
+  if (config.governance.kind === 'postgres') {
+    const url = config.governance.url ?? env[config.governance.urlEnv];
+    if (url === undefined || url === '') {
+      throw new ConfigError(
+        `governance.kind is postgres but neither governance.url nor ${config.governance.urlEnv} is set`,
+      );
+    }
+    return openPgGovernance({
+      url,
+      ...(config.governance.schema === undefined ? {} : { schema: config.governance.schema }),
+      validatePolicy: validatePolicyDocument,
+      env,
+    });
+  }
+  return openSqliteGovernance({
+    location: config.dataDir === ':memory:' ? { path: ':memory:' } : { dataDir: config.dataDir },
+    validatePolicy: validatePolicyDocument,
+    env,
+  });
 }
