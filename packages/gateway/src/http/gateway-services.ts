@@ -4,13 +4,17 @@
  * `app.ts` puts a Fastify app in front of them.
  */
 import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import type { SluiceConfig } from '../config/config-schema.ts';
 import { ConfigError } from '../config/load-config.ts';
 import { upstreamIdleSettings } from '../control/limits/connection-limits.ts';
 import { MemoryConcurrencyLimiter } from '../control/limits/memory-concurrency-limiter.ts';
+import { RedisConcurrencyLimiter } from '../control/limits/redis/redis-concurrency-limiter.ts';
 import { MemoryRateLimiter } from '../control/quotas/memory-rate-limiter.ts';
 import { MemoryTokenMeter } from '../control/quotas/memory-token-meter.ts';
 import { QuotaEnforcer } from '../control/quotas/quota-enforcer.ts';
+import { RedisRateLimiter } from '../control/quotas/redis/redis-rate-limiter.ts';
+import { RedisTokenMeter } from '../control/quotas/redis/redis-token-meter.ts';
 import { type AuditErrorReporter, AuditTrail } from '../generation/audit-trail.ts';
 import { GenerationService } from '../generation/generation-service.ts';
 import { type LanguageModelFactory, ModelRegistry } from '../generation/model-registry.ts';
@@ -29,6 +33,8 @@ import { MemoryGenerationStore } from '../store/memory-generation-store.ts';
 import { MemoryStreamStore } from '../store/memory-stream-store.ts';
 import { BackendUnavailableError } from '../store/redis/redis-connection.ts';
 import { RedisStreamStore } from '../store/redis/redis-stream-store.ts';
+import { closeRedis, connectRedis } from '../store/redis-generation/redis-connection.ts';
+import { RedisGenerationStore } from '../store/redis-generation/redis-generation-store.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 
 export interface GatewayServicesOptions {
@@ -72,12 +78,33 @@ export async function createGatewayServices(
     keys: config.limits.keys,
     perClientIp: config.limits.perClientIp,
   };
-  const quotas = new QuotaEnforcer({
-    policy: quotaPolicy,
-    rateLimiter: new MemoryRateLimiter(),
-    concurrency: new MemoryConcurrencyLimiter(),
-    tokens: new MemoryTokenMeter({ policy: quotaPolicy }),
-  });
+  // With Redis, quotas and records are shared by every node; otherwise each keeps its own.
+  const shared = await openSharedRedis(config.store, env);
+  const quotas = new QuotaEnforcer(
+    shared === undefined
+      ? {
+          policy: quotaPolicy,
+          rateLimiter: new MemoryRateLimiter(),
+          concurrency: new MemoryConcurrencyLimiter(),
+          tokens: new MemoryTokenMeter({ policy: quotaPolicy }),
+        }
+      : {
+          policy: quotaPolicy,
+          rateLimiter: new RedisRateLimiter({
+            redis: shared.redis,
+            keyPrefix: `${config.store.keyPrefix}rate:`,
+          }),
+          concurrency: new RedisConcurrencyLimiter({
+            redis: shared.redis,
+            keyPrefix: `${config.store.keyPrefix}concurrency:`,
+          }),
+          tokens: new RedisTokenMeter({
+            redis: shared.redis,
+            policy: quotaPolicy,
+            keyPrefix: `${config.store.keyPrefix}tokens:`,
+          }),
+        },
+  );
   const models = new ModelRegistry(config.models, options.createModel ?? createLanguageModel, {
     env,
     upstreamIdleTimeoutMs: upstreamIdleSettings(config.limits.idleTimeouts).idleTimeoutMs,
@@ -113,9 +140,14 @@ export async function createGatewayServices(
   });
   const records =
     options.records ??
-    new MemoryGenerationStore({
-      ttlSeconds: config.streams.generationTtlSeconds,
-    });
+    (shared === undefined
+      ? new MemoryGenerationStore({ ttlSeconds: config.streams.generationTtlSeconds })
+      : await RedisGenerationStore.open({
+          url: shared.url,
+          keyPrefix: config.store.keyPrefix,
+          ttlSeconds: config.streams.generationTtlSeconds,
+          logger: { warn: (fields, message) => observability.logger.warn(fields, message) },
+        }));
   const generations = new GenerationService({
     store,
     records,
@@ -140,6 +172,8 @@ export async function createGatewayServices(
       retention?.stop();
       await store.dispose();
       await records.dispose();
+      await quotas.dispose();
+      if (shared !== undefined) await closeRedis(shared.redis);
       // Folded reader sessions are written before the audit log closes.
       audit.close();
       await governance.close();
@@ -192,4 +226,15 @@ async function openGovernance(
     validatePolicy: validatePolicyDocument,
     env,
   });
+}
+
+/** The URL and one connection for what every node shares besides the log: quotas. */
+async function openSharedRedis(
+  store: SluiceConfig['store'],
+  env: NodeJS.ProcessEnv,
+): Promise<{ url: string; redis: Redis } | undefined> {
+  if (store.kind !== 'redis') return undefined;
+  const url = store.url ?? (store.urlEnv === undefined ? undefined : env[store.urlEnv]);
+  if (url === undefined || url === '') return undefined;
+  return { url, redis: await connectRedis(url, {}, 'quotas') };
 }

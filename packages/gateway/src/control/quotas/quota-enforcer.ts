@@ -65,6 +65,15 @@ export class QuotaEnforcer {
     this.#tokens = options.tokens;
   }
 
+  /** Stops what the stores run in the background (lease renewals); connections are the caller's. */
+  async dispose(): Promise<void> {
+    await Promise.all([
+      this.#rateLimiter.dispose(),
+      this.#concurrency.dispose(),
+      this.#tokens.dispose(),
+    ]);
+  }
+
   /** Before a generation starts. Throws `QuotaExceededError`. */
   async admitGeneration(identity: QuotaIdentity): Promise<GenerationAdmission> {
     const scoped = this.#scopedLimits(identity);
