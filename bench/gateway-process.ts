@@ -95,6 +95,15 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
       ? { observability: { tracing: { enabled: true, otlpEndpoint: options.otlpEndpoint } } }
       : {}),
     ...(variant && !variant.metrics ? { observability: { metrics: { enabled: false } } } : {}),
+    ...(variant?.redis
+      ? {
+          store: {
+            kind: 'redis',
+            url: process.env.SLUICE_BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
+            keyPrefix: `sluice-bench:${port}:`,
+          },
+        }
+      : {}),
     // No request logging exists yet; `warn` keeps the start-up line out of the measure.
     logLevel: 'warn',
     models: [

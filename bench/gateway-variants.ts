@@ -2,7 +2,8 @@
  * Variants of a gateway scenario the issues ask about: the same load with redaction off,
  * with metrics off (the baseline for what observability costs),
  * with tracing exported to a local OTLP sink, with API keys and quotas checked on every
- * request, and with extra fast (and slow) readers attached to every generation. Each
+ * request, with extra fast (and slow) readers attached to every generation, and with
+ * the stream log, records and quotas on Redis (127.0.0.1:6379, a key prefix per run). Each
  * variant names what the gateway is started with and what the load client adds.
  */
 
@@ -14,6 +15,7 @@ export const VARIANT_NAMES = [
   'keys',
   'readers',
   'slow-readers',
+  'redis',
 ] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
 
@@ -25,6 +27,7 @@ export const VARIANT_LABELS: Record<VariantName, string> = {
   keys: 'keys + quota',
   readers: '+3 fast readers',
   'slow-readers': '+3 fast, +2 slow readers',
+  redis: 'on Redis',
 };
 
 export interface VariantSetup {
@@ -39,6 +42,8 @@ export interface VariantSetup {
   /** Readers of `GET /v1/generations/{id}/events` attached to each generation. */
   extraFastReaders: number;
   slowReaders: number;
+  /** `store: { kind: redis }` on the loopback Redis: logs, records and quotas shared. */
+  redis: boolean;
 }
 
 export function variantSetup(variant: VariantName): VariantSetup {
@@ -49,6 +54,7 @@ export function variantSetup(variant: VariantName): VariantSetup {
     keys: variant === 'keys',
     extraFastReaders: variant === 'readers' || variant === 'slow-readers' ? 3 : 0,
     slowReaders: variant === 'slow-readers' ? 2 : 0,
+    redis: variant === 'redis',
   };
 }
 
