@@ -82,9 +82,9 @@ const request = { model: 'mock', messages: [{ role: 'user' as const, content: 'h
 
 describe('GenerationService', () => {
   test('one huge delta is redacted like small ones, in slices that keep the loop free', async () => {
-    // 400 KB in one delta, e-mail addresses all through it, some across slice edges.
+    // 160 KB in one delta, e-mail addresses all through it, some across slice edges.
     const unit = 'Write to ada.lovelace@example.com about the engine. ';
-    const huge = unit.repeat(Math.ceil(400_000 / unit.length));
+    const huge = unit.repeat(Math.ceil(160_000 / unit.length));
     const model = new MockLanguageModel({ stream: mockTextParts([huge, ' Done.']) });
     const { store, service } = await setup(model);
     // Warm the guardrails first: compiling them is a one-off cost, not what this bounds.
@@ -94,11 +94,11 @@ describe('GenerationService', () => {
     const lagMs = await maxEventLoopLagMs(async () => {
       generation = await finished(service, request);
     });
-    const expected = `${'Write to [EMAIL] about the engine. '.repeat(Math.ceil(400_000 / unit.length))} Done.`;
+    const expected = `${'Write to [EMAIL] about the engine. '.repeat(Math.ceil(160_000 / unit.length))} Done.`;
     expect(generation?.text).toBe(expected);
     const log = await events(store, generation?.streamPath ?? '');
     const deltas = log.filter((event) => event.type === 'text-delta');
-    expect(deltas.length).toBeGreaterThan(400_000 / GUARDRAIL_SLICE_CHARS);
+    expect(deltas.length).toBeGreaterThan(160_000 / GUARDRAIL_SLICE_CHARS);
     expect(lagMs).toBeLessThan(100);
   });
 
