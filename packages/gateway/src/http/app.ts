@@ -141,6 +141,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
     audit: services.audit,
     observability,
     quotas: services.quotas,
+    backends: services.backends,
     requestSpanOf: registerRequestTracing(app, observability.tracing),
     isAcceptingWork: () => accepting,
     shutdownSignal: shutdown.signal,

@@ -12,6 +12,7 @@ import type { PolicyDocument } from '../governance/policy-document.ts';
 import type { GatewayObservability } from '../observability/observability.ts';
 import type { RequestSpanOf } from '../observability/request-tracing.ts';
 import type { StreamStore } from '../store/stream-store.ts';
+import type { BackendCheck } from './backend-checks.ts';
 
 export interface GatewayContext {
   config: SluiceConfig;
@@ -26,6 +27,8 @@ export interface GatewayContext {
   quotas: QuotaEnforcer;
   /** The request's trace span (a no-op when tracing is off). */
   requestSpanOf: RequestSpanOf;
+  /** The shared backends readiness checks (Redis, PostgreSQL); embedded ones always pass. */
+  backends: readonly BackendCheck[];
   /** False while draining: readiness fails and new generations are refused. */
   isAcceptingWork(): boolean;
   /** Aborts when the server closes: live readers end their responses. */

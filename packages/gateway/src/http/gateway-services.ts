@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { Pool } from 'pg';
 import type { SluiceConfig } from '../config/config-schema.ts';
 import { ConfigError } from '../config/load-config.ts';
 import { upstreamIdleSettings } from '../control/limits/connection-limits.ts';
@@ -36,6 +37,7 @@ import { RedisStreamStore } from '../store/redis/redis-stream-store.ts';
 import { closeRedis, connectRedis } from '../store/redis-generation/redis-connection.ts';
 import { RedisGenerationStore } from '../store/redis-generation/redis-generation-store.ts';
 import type { StreamStore } from '../store/stream-store.ts';
+import type { BackendCheck } from './backend-checks.ts';
 
 export interface GatewayServicesOptions {
   config: SluiceConfig;
@@ -60,6 +62,8 @@ export interface GatewayServices {
   governance: GovernanceStores<PolicyDocument>;
   audit: AuditTrail;
   generations: GenerationService;
+  /** The backends `/readyz` checks. */
+  backends: BackendCheck[];
   /** Stops timers and releases the stores (after generations ended). */
   close(): Promise<void>;
 }
@@ -112,7 +116,17 @@ export async function createGatewayServices(
     // Where every request needs a key, a model that answers anything is opt-in.
     simulatorEnabledByDefault: config.auth.mode !== 'keys',
   });
-  const governance = options.governance ?? (await openGovernance(config, env));
+  const opened = options.governance ?? (await openGovernance(config, env));
+  const governance: GovernanceStores<PolicyDocument> = opened;
+  const postgresPool = (opened as { pool?: Pool }).pool;
+  const backends: BackendCheck[] = [
+    shared === undefined
+      ? { role: 'store', kind: config.store.kind }
+      : { role: 'store', kind: 'redis', ping: () => shared.redis.ping() },
+    postgresPool === undefined
+      ? { role: 'governance', kind: config.governance.kind }
+      : { role: 'governance', kind: 'postgres', ping: () => postgresPool.query('SELECT 1') },
+  ];
   const webhookDispatcher = createWebhookDispatcher({
     allowPrivateNetworks: config.governance.webhooks.allowPrivateNetworks,
   });
@@ -168,6 +182,7 @@ export async function createGatewayServices(
     governance,
     audit,
     generations,
+    backends,
     async close() {
       retention?.stop();
       await store.dispose();
@@ -206,7 +221,7 @@ async function openStreamStore(
 async function openGovernance(
   config: SluiceConfig,
   env: NodeJS.ProcessEnv,
-): Promise<GovernanceStores<PolicyDocument>> {
+): Promise<GovernanceStores<PolicyDocument> | (GovernanceStores<PolicyDocument> & { pool: Pool })> {
   if (config.governance.kind === 'postgres') {
     const url = config.governance.url ?? env[config.governance.urlEnv];
     if (url === undefined || url === '') {
