@@ -1,5 +1,5 @@
 /**
- * The one behavioural suite every StreamStore must pass (memory now, Redis later).
+ * The one behavioural suite every StreamStore must pass (memory and Redis).
  * It uses only the StreamStore interface: offsets are treated as opaque tokens that
  * sort in stream order, never parsed.
  */

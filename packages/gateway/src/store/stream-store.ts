@@ -2,7 +2,7 @@
  * The stream log contract. Every response Sluice produces is an append-only, ordered
  * stream addressed by a path; positions are opaque, lexicographically sortable offsets
  * (see @sluice/protocol offsets). Stores implement this interface and pass the shared
- * conformance suite in `stream-store-conformance.ts` — memory now, Redis later.
+ * conformance suite in `stream-store-conformance.ts` (run against memory and Redis).
  *
  * Design notes:
  * - One read primitive: `read` returns what is after an offset, optionally waiting

@@ -1,5 +1,5 @@
 /**
- * The behavioural suite every `RateLimiter` must pass (memory now, Redis later). Time is
+ * The behavioural suite every `RateLimiter` must pass (memory and Redis). Time is
  * a `ManualClock` the factory hands to the store, so window edges and refill are exact
  * and nothing sleeps; a Redis store passes `clock.now()` into its scripts.
  */
