@@ -25,6 +25,14 @@ import {
 } from './policy-errors.ts';
 import { formatPolicyVersion, policyNameIssues } from './policy-names.ts';
 import {
+  type BindingRow,
+  bindingFromRow,
+  bindingPayload,
+  type PolicyRow,
+  summaryFromPolicyRow,
+  type VersionRow,
+} from './policy-rows.ts';
+import {
   DEFAULT_POLICY_NAME,
   type PolicyBinding,
   type PolicyBindingTarget,
@@ -41,55 +49,6 @@ export interface SqlitePolicyStoreOptions<Document> {
   auditLog: SqliteAuditLog;
   validate: ValidatePolicyDocument<Document>;
   now?: () => Date;
-}
-
-type PolicyRow = {
-  name: string;
-  active_version: number;
-  latest_version: number;
-  updated_at: string;
-};
-
-type VersionRow = {
-  name: string;
-  version: number;
-  document_sha256: string;
-  published_at: string;
-  published_by: string;
-};
-
-type BindingRow = {
-  model: string;
-  route: string;
-  policy_name: string;
-  bound_at: string;
-  bound_by: string;
-};
-
-function summaryFromPolicyRow(row: PolicyRow): PolicySummary {
-  return {
-    name: row.name,
-    activeVersion: row.active_version,
-    latestVersion: row.latest_version,
-    updatedAt: row.updated_at,
-  };
-}
-
-function bindingFromRow(row: BindingRow): PolicyBinding {
-  return {
-    ...(row.model === '' ? {} : { model: row.model }),
-    ...(row.route === '' ? {} : { route: row.route }),
-    policyName: row.policy_name,
-    boundAt: row.bound_at,
-    boundBy: row.bound_by,
-  };
-}
-
-function bindingPayload(key: { model: string; route: string }): PolicyBindingTarget {
-  return {
-    ...(key.model === '' ? {} : { model: key.model }),
-    ...(key.route === '' ? {} : { route: key.route }),
-  };
 }
 
 export class SqlitePolicyStore<Document> implements PolicyStore<Document> {

@@ -23,6 +23,14 @@ import {
 } from '../policies/policy-errors.ts';
 import { formatPolicyVersion, policyNameIssues } from '../policies/policy-names.ts';
 import {
+  type BindingRow,
+  bindingFromRow,
+  bindingPayload,
+  type PolicyRow,
+  summaryFromPolicyRow,
+  type VersionRow,
+} from '../policies/policy-rows.ts';
+import {
   DEFAULT_POLICY_NAME,
   type PolicyBinding,
   type PolicyBindingTarget,
@@ -47,59 +55,10 @@ export interface PgPolicyStoreOptions<Document> {
 
 type Queryable = Pick<Pool, 'query'>;
 
-type PolicyRow = {
-  name: string;
-  active_version: number;
-  latest_version: number;
-  updated_at: string;
-};
-
-type VersionRow = {
-  name: string;
-  version: number;
-  document_sha256: string;
-  published_at: string;
-  published_by: string;
-};
-
-type BindingRow = {
-  model: string;
-  route: string;
-  policy_name: string;
-  bound_at: string;
-  bound_by: string;
-};
-
 const DEFAULT_CACHE_TTL_MS = 1_000;
 const POLICY_COLUMNS = 'name, active_version, latest_version, updated_at';
 const VERSION_COLUMNS = 'name, version, document_sha256, published_at, published_by';
 const BINDING_COLUMNS = 'model, route, policy_name, bound_at, bound_by';
-
-function summaryFromPolicyRow(row: PolicyRow): PolicySummary {
-  return {
-    name: row.name,
-    activeVersion: row.active_version,
-    latestVersion: row.latest_version,
-    updatedAt: row.updated_at,
-  };
-}
-
-function bindingFromRow(row: BindingRow): PolicyBinding {
-  return {
-    ...(row.model === '' ? {} : { model: row.model }),
-    ...(row.route === '' ? {} : { route: row.route }),
-    policyName: row.policy_name,
-    boundAt: row.bound_at,
-    boundBy: row.bound_by,
-  };
-}
-
-function bindingPayload(key: { model: string; route: string }): PolicyBindingTarget {
-  return {
-    ...(key.model === '' ? {} : { model: key.model }),
-    ...(key.route === '' ? {} : { route: key.route }),
-  };
-}
 
 export class PgPolicyStore<Document> implements PolicyStore<Document> {
   readonly specificationVersion = 'v1';
