@@ -18,15 +18,22 @@ import {
   isApiKeyId,
   parseApiKey,
 } from '../../control/tenants/api-key-format.ts';
-import { isApiKeyScope, normalizeApiKeyInput } from '../../control/tenants/api-key-input.ts';
+import { normalizeApiKeyInput } from '../../control/tenants/api-key-input.ts';
 import {
   type ApiKeyLookup,
   ApiKeyLookupCache,
 } from '../../control/tenants/api-key-lookup-cache.ts';
+import {
+  type ApiKeyRow,
+  CACHE_MAX_ENTRIES,
+  DEFAULT_CACHE_TTL_MS,
+  RECORD_COLUMNS,
+  recordFromRow,
+  scopesFromColumn,
+} from '../../control/tenants/api-key-rows.ts';
 import type {
   ApiKeyInput,
   ApiKeyRecord,
-  ApiKeyScope,
   ApiKeyStore,
   AuthenticatedApiKey,
   CreatedApiKey,
@@ -47,39 +54,11 @@ export interface PgApiKeyStoreOptions {
   compareHashes?: (presented: Buffer, stored: Buffer) => boolean;
 }
 
-const DEFAULT_CACHE_TTL_MS = 1_000;
-const CACHE_MAX_ENTRIES = 10_000;
-const RECORD_COLUMNS = 'id, tenant, name, scopes, created_at, revoked_at';
-
-interface ApiKeyRow {
-  id: string;
-  tenant: string;
-  name: string;
-  scopes: string;
-  created_at: string;
-  revoked_at: string | null;
-}
-
 interface LookupRow {
   tenant: string;
   scopes: string;
   secret_sha256: Buffer;
   revoked_at: string | null;
-}
-
-function scopesFromColumn(column: string): ApiKeyScope[] {
-  return column.split(',').filter(isApiKeyScope);
-}
-
-function recordFromRow(row: ApiKeyRow): ApiKeyRecord {
-  return {
-    id: row.id,
-    tenant: row.tenant,
-    name: row.name,
-    scopes: scopesFromColumn(row.scopes),
-    createdAt: row.created_at,
-    ...(row.revoked_at === null ? {} : { revokedAt: row.revoked_at }),
-  };
 }
 
 export class PgApiKeyStore implements ApiKeyStore {
