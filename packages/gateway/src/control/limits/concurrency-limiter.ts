@@ -41,3 +41,26 @@ export interface ConcurrencyLimiter {
   inUse(subject: Pick<ConcurrencySubject, 'name' | 'scope' | 'id'>): Promise<number>;
   dispose(): Promise<void>;
 }
+
+/**
+ * The refusal every store gives for a full subject: nothing was taken, and the
+ * `Retry-After` is a hint (a slot frees when other work ends, which nobody can predict).
+ */
+export function concurrencyRejection(
+  subject: ConcurrencySubject,
+  retryAfterMs: number,
+): ConcurrencyRejection {
+  return {
+    granted: false,
+    decision: {
+      allowed: false,
+      name: subject.name,
+      scope: subject.scope,
+      windowMs: undefined,
+      limit: subject.limit,
+      remaining: 0,
+      resetMs: retryAfterMs,
+      retryAfterMs,
+    },
+  };
+}

@@ -2,11 +2,12 @@
  * The in-memory `ConcurrencyLimiter`: one counter per subject, present only while a lease
  * holds it, so memory follows open work and never the number of subjects ever seen.
  */
-import type {
-  ConcurrencyLease,
-  ConcurrencyLimiter,
-  ConcurrencyRejection,
-  ConcurrencySubject,
+import {
+  type ConcurrencyLease,
+  type ConcurrencyLimiter,
+  type ConcurrencyRejection,
+  type ConcurrencySubject,
+  concurrencyRejection,
 } from './concurrency-limiter.ts';
 
 export interface MemoryConcurrencyLimiterOptions {
@@ -44,7 +45,7 @@ export class MemoryConcurrencyLimiter implements ConcurrencyLimiter {
     }
     for (const [key, subject] of keys) {
       const inUse = this.#counts.get(key) ?? 0;
-      if (inUse >= subject.limit) return this.#reject(subject);
+      if (inUse >= subject.limit) return concurrencyRejection(subject, this.#retryAfterMs);
     }
     for (const key of keys.keys()) this.#counts.set(key, (this.#counts.get(key) ?? 0) + 1);
     let released = false;
@@ -75,22 +76,6 @@ export class MemoryConcurrencyLimiter implements ConcurrencyLimiter {
     const next = (this.#counts.get(key) ?? 0) - 1;
     if (next > 0) this.#counts.set(key, next);
     else this.#counts.delete(key);
-  }
-
-  #reject(subject: ConcurrencySubject): ConcurrencyRejection {
-    return {
-      granted: false,
-      decision: {
-        allowed: false,
-        name: subject.name,
-        scope: subject.scope,
-        windowMs: undefined,
-        limit: subject.limit,
-        remaining: 0,
-        resetMs: this.#retryAfterMs,
-        retryAfterMs: this.#retryAfterMs,
-      },
-    };
   }
 }
 

@@ -12,12 +12,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { canonicalJson } from '../audit/canonical-json.ts';
+import { ReviewAlreadyDecidedError, ReviewItemNotFoundError } from '../review/review-errors.ts';
 import {
-  InvalidReviewCursorError,
-  ReviewAlreadyDecidedError,
-  ReviewItemNotFoundError,
-} from '../review/review-errors.ts';
-import {
+  DEFAULT_LIST_LIMIT,
+  decodeCursor,
+  encodeCursor,
+  MAX_LIST_LIMIT,
   REVIEW_ITEM_COLUMNS,
   type ReviewItemRow,
   reviewItemFromRow,
@@ -38,24 +38,6 @@ export interface PgReviewQueueOptions {
   /** Must be on the same database: a decision and its audit record commit together. */
   auditLog: PgAuditLog;
   now?: () => Date;
-}
-
-const DEFAULT_LIST_LIMIT = 50;
-const MAX_LIST_LIMIT = 500;
-/** The SQLite store's cursor format, so a cursor reads the same on either backend. */
-const CURSOR_PREFIX = 'r';
-
-function encodeCursor(position: number): string {
-  return Buffer.from(`${CURSOR_PREFIX}${position}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const position = Number(text.slice(CURSOR_PREFIX.length));
-  if (!text.startsWith(CURSOR_PREFIX) || !Number.isSafeInteger(position) || position < 0) {
-    throw new InvalidReviewCursorError();
-  }
-  return position;
 }
 
 export class PgReviewQueue implements ReviewQueue {

@@ -1,9 +1,29 @@
 /**
- * The SQLite row of a review item and its mapping to `ReviewItem`.
+ * The row of a review item (SQLite and PostgreSQL alike), its mapping to `ReviewItem`, and
+ * the list cursor both queues use, so a cursor reads the same on either backend.
  */
 import type { CheckResult, Verdict } from '@sluice/protocol';
 import type { JsonObject } from '../audit/canonical-json.ts';
+import { InvalidReviewCursorError } from './review-errors.ts';
 import type { ReviewDecision, ReviewItem, ReviewStatus } from './review-queue.ts';
+
+export const DEFAULT_LIST_LIMIT = 50;
+export const MAX_LIST_LIMIT = 500;
+const CURSOR_PREFIX = 'r';
+
+/** A page cursor: the arrival position after which the next page starts. */
+export function encodeCursor(position: number): string {
+  return Buffer.from(`${CURSOR_PREFIX}${position}`).toString('base64url');
+}
+
+export function decodeCursor(cursor: string): number {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  const position = Number(text.slice(CURSOR_PREFIX.length));
+  if (!text.startsWith(CURSOR_PREFIX) || !Number.isSafeInteger(position) || position < 0) {
+    throw new InvalidReviewCursorError();
+  }
+  return position;
+}
 
 export type ReviewItemRow = {
   position: number;

@@ -7,12 +7,16 @@ import { randomUUID } from 'node:crypto';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { canonicalJson } from '../audit/canonical-json.ts';
 import type { SqliteAuditLog } from '../audit/sqlite-audit-log.ts';
+import { ReviewAlreadyDecidedError, ReviewItemNotFoundError } from './review-errors.ts';
 import {
-  InvalidReviewCursorError,
-  ReviewAlreadyDecidedError,
-  ReviewItemNotFoundError,
-} from './review-errors.ts';
-import { REVIEW_ITEM_COLUMNS, type ReviewItemRow, reviewItemFromRow } from './review-item-row.ts';
+  DEFAULT_LIST_LIMIT,
+  decodeCursor,
+  encodeCursor,
+  MAX_LIST_LIMIT,
+  REVIEW_ITEM_COLUMNS,
+  type ReviewItemRow,
+  reviewItemFromRow,
+} from './review-item-row.ts';
 import type {
   ReviewDecisionInput,
   ReviewItem,
@@ -27,23 +31,6 @@ export interface SqliteReviewQueueOptions {
   /** Must be on the same database: a decision and its audit record commit together. */
   auditLog: SqliteAuditLog;
   now?: () => Date;
-}
-
-const DEFAULT_LIST_LIMIT = 50;
-const MAX_LIST_LIMIT = 500;
-const CURSOR_PREFIX = 'r';
-
-function encodeCursor(position: number): string {
-  return Buffer.from(`${CURSOR_PREFIX}${position}`).toString('base64url');
-}
-
-function decodeCursor(cursor: string): number {
-  const text = Buffer.from(cursor, 'base64url').toString('utf8');
-  const position = Number(text.slice(CURSOR_PREFIX.length));
-  if (!text.startsWith(CURSOR_PREFIX) || !Number.isSafeInteger(position) || position < 0) {
-    throw new InvalidReviewCursorError();
-  }
-  return position;
 }
 
 export class SqliteReviewQueue implements ReviewQueue {

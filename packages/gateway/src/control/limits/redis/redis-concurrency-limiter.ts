@@ -11,11 +11,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { type Clock, systemClock } from '../../quotas/quota-clock.ts';
-import type {
-  ConcurrencyLease,
-  ConcurrencyLimiter,
-  ConcurrencyRejection,
-  ConcurrencySubject,
+import {
+  type ConcurrencyLease,
+  type ConcurrencyLimiter,
+  type ConcurrencyRejection,
+  type ConcurrencySubject,
+  concurrencyRejection,
 } from '../concurrency-limiter.ts';
 
 /**
@@ -114,7 +115,11 @@ export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
       String(this.#leaseTtlMs),
       ...[...unique.values()].map((subject) => String(subject.limit)),
     )) as number;
-    if (full !== 0) return this.#reject([...unique.values()][full - 1] as ConcurrencySubject);
+    if (full !== 0)
+      return concurrencyRejection(
+        [...unique.values()][full - 1] as ConcurrencySubject,
+        this.#retryAfterMs,
+      );
     this.#held.set(leaseId, { keys });
     return {
       granted: true,
@@ -163,21 +168,5 @@ export class RedisConcurrencyLimiter implements ConcurrencyLimiter {
   #key(subject: Pick<ConcurrencySubject, 'name' | 'scope' | 'id'>): string {
     // The id goes last: it is the only part a caller controls, so it cannot forge the others.
     return `${this.#prefix}${subject.name}:${subject.scope}:${subject.id}`;
-  }
-
-  #reject(subject: ConcurrencySubject): ConcurrencyRejection {
-    return {
-      granted: false,
-      decision: {
-        allowed: false,
-        name: subject.name,
-        scope: subject.scope,
-        windowMs: undefined,
-        limit: subject.limit,
-        remaining: 0,
-        resetMs: this.#retryAfterMs,
-        retryAfterMs: this.#retryAfterMs,
-      },
-    };
   }
 }
