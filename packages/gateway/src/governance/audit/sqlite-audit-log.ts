@@ -36,6 +36,7 @@ import {
   type AuditRecordRow,
   auditRecordFromRow,
 } from './audit-record-row.ts';
+import { contentDeletedRecord, subjectOf } from './content-deletion.ts';
 import { type PreparedAuditRecord, prepareAuditRecord } from './prepare-audit-record.ts';
 import {
   type AuditSubjectKind,
@@ -262,19 +263,14 @@ export class SqliteAuditLog implements AuditLog {
       // The clear id goes in the same transaction as the tombstone that says so.
       if (kind === 'end-user') this.#pseudonyms.erase(tenant, subject);
       return append(
-        {
-          type: 'content-deleted',
-          actor: input.actor,
-          ...(tenant === undefined ? {} : { tenant }),
-          ...(kind === 'session' ? { sessionId: subject } : {}),
-          payload: {
-            scope: kind === 'session' ? 'session' : 'end-user',
-            generationIds,
-            purgedAuditPayloads,
-            ...(kind === 'end-user' ? { endUserPseudonyms: pseudonyms } : {}),
-            ...(input.reason === undefined ? {} : { reason: input.reason }),
-          },
-        },
+        contentDeletedRecord({
+          input,
+          kind,
+          subject,
+          generationIds,
+          purgedAuditPayloads,
+          pseudonyms,
+        }),
         pseudonyms.length === 1 ? pseudonyms[0] : undefined,
       );
     });
@@ -374,12 +370,4 @@ export class SqliteAuditLog implements AuditLog {
       hash,
     };
   }
-}
-
-function subjectOf(
-  selector: { sessionId: string } | { endUserId: string } | { generationId: string },
-): { kind: AuditSubjectKind; subject: string } {
-  if ('sessionId' in selector) return { kind: 'session', subject: selector.sessionId };
-  if ('endUserId' in selector) return { kind: 'end-user', subject: selector.endUserId };
-  return { kind: 'generation', subject: selector.generationId };
 }

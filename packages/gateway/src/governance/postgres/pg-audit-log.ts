@@ -32,8 +32,8 @@ import {
   type AuditRecordRow,
   auditRecordFromRow,
 } from '../audit/audit-record-row.ts';
+import { contentDeletedRecord, subjectOf } from '../audit/content-deletion.ts';
 import { type PreparedAuditRecord, prepareAuditRecord } from '../audit/prepare-audit-record.ts';
-import type { AuditSubjectKind } from '../audit/sqlite-audit-subjects.ts';
 import { NOT_ERASURE_RECORD } from '../audit/sqlite-audit-subjects.ts';
 import { namedValues } from './named-parameters.ts';
 import {
@@ -264,19 +264,14 @@ export class PgAuditLog implements AuditLog {
       // The clear id goes in the same transaction as the tombstone that says so.
       if (kind === 'end-user') await this.#pseudonyms.erase(client, tenant, subject);
       return append(
-        {
-          type: 'content-deleted',
-          actor: input.actor,
-          ...(tenant === undefined ? {} : { tenant }),
-          ...(kind === 'session' ? { sessionId: subject } : {}),
-          payload: {
-            scope: kind === 'session' ? 'session' : 'end-user',
-            generationIds,
-            purgedAuditPayloads,
-            ...(kind === 'end-user' ? { endUserPseudonyms: pseudonyms } : {}),
-            ...(input.reason === undefined ? {} : { reason: input.reason }),
-          },
-        },
+        contentDeletedRecord({
+          input,
+          kind,
+          subject,
+          generationIds,
+          purgedAuditPayloads,
+          pseudonyms,
+        }),
         pseudonyms.length === 1 ? pseudonyms[0] : undefined,
       );
     });
@@ -372,12 +367,4 @@ export class PgAuditLog implements AuditLog {
   #context() {
     return { keyring: this.#keyring, pseudonyms: this.#pseudonyms };
   }
-}
-
-function subjectOf(
-  selector: { sessionId: string } | { endUserId: string } | { generationId: string },
-): { kind: AuditSubjectKind; subject: string } {
-  if ('sessionId' in selector) return { kind: 'session', subject: selector.sessionId };
-  if ('endUserId' in selector) return { kind: 'end-user', subject: selector.endUserId };
-  return { kind: 'generation', subject: selector.generationId };
 }
