@@ -61,6 +61,13 @@ export interface GenerationRecord {
   finalized: boolean;
   /** Set while a flagged generation waits for a human decision. */
   reviewItemId?: string;
+  /**
+   * In a cluster: the lease epoch of the producer that may write the generation. A node
+   * that takes a lost producer over moves it on, so the old one's writes are refused.
+   */
+  producerEpoch?: number;
+  /** The policy route the request named, so a node taking the generation over resolves the same policy. */
+  readonly route?: string;
 }
 
 type PatchableField =
@@ -75,7 +82,8 @@ type PatchableField =
   | 'toolCalls'
   | 'final'
   | 'finalized'
-  | 'reviewItemId';
+  | 'reviewItemId'
+  | 'producerEpoch';
 
 /**
  * The fields a record update may set (identity and ownership never change); a field given

@@ -2,8 +2,8 @@
  * The `GenerationStore` conformance suite: what the gateway relies on from any record
  * store — copies in and out, compare-and-set status transitions (exactly one of two
  * racing writers wins), removal of cleared fields, lists by session and end user, and a
- * control channel plus update events that reach every subscriber. Memory runs it now; the
- * Redis store will run the same suite.
+ * control channel plus update events that reach every subscriber, the producer-epoch fence
+ * of a taken-over generation and the kept request. Memory and Redis run it.
  */
 import { describe, expect, test } from 'vitest';
 import type { GenerationRecord } from '../generation/generation-record.ts';
@@ -143,6 +143,47 @@ export function describeGenerationStoreConformance(
         expect(await store.delete(record.id)).toBe(true);
         expect(await store.get(record.id)).toBeUndefined();
         expect(await store.delete(record.id)).toBe(false);
+      }));
+
+    test('a producer whose epoch moved on cannot change the record', () =>
+      withStore(async (store) => {
+        const record = sampleRecord({ producerEpoch: 1_733_390_000_000 });
+        await store.create(record);
+        // Another node takes the generation over: epoch 1 is fenced off from then on.
+        const taken = await store.update(
+          record.id,
+          { producerEpoch: 1_733_390_000_001 },
+          { ifStatus: 'running', ifProducerEpoch: 1_733_390_000_000 },
+        );
+        expect(taken?.producerEpoch).toBe(1_733_390_000_001);
+        expect(
+          await store.update(
+            record.id,
+            { status: 'finished' },
+            { ifStatus: 'running', ifProducerEpoch: 1_733_390_000_000 },
+          ),
+        ).toBeUndefined();
+        expect((await store.get(record.id))?.status).toBe('running');
+        const ended = await store.update(
+          record.id,
+          { status: 'interrupted' },
+          { ifStatus: 'running', ifProducerEpoch: 1_733_390_000_001 },
+        );
+        expect(ended?.status).toBe('interrupted');
+      }));
+
+    test('a kept request reads back until its record is deleted', () =>
+      withStore(async (store) => {
+        const record = sampleRecord();
+        await store.create(record);
+        expect(await store.keptRequest(record.id)).toBeUndefined();
+        await store.keepRequest(record.id, '{"messages":[]}');
+        expect(await store.keptRequest(record.id)).toBe('{"messages":[]}');
+        await store.delete(record.id);
+        expect(await store.keptRequest(record.id)).toBeUndefined();
+        // Nothing is kept for a generation that has no record.
+        await store.keepRequest(record.id, '{}');
+        expect(await store.keptRequest(record.id)).toBeUndefined();
       }));
   });
 }

@@ -27,6 +27,11 @@ export type GenerationStoreEvent =
 export interface UpdateOptions {
   /** Apply only while the record has this status (compare-and-set). */
   ifStatus?: GenerationStatus;
+  /**
+   * Apply only while the record's `producerEpoch` is this one: a producer whose generation
+   * another node took over cannot change it any more.
+   */
+  ifProducerEpoch?: number;
 }
 
 export interface ListOptions {
@@ -53,9 +58,17 @@ export interface GenerationStore {
     patch: GenerationRecordPatch,
     options?: UpdateOptions,
   ): Promise<GenerationRecord | undefined>;
+  /**
+   * Keeps the request a generation started with (serialised by the caller), beside its
+   * record and as long, so another node can continue the generation if its producer is
+   * lost. Only clusters that continue lost generations keep requests.
+   */
+  keepRequest(id: string, request: string): Promise<void>;
+  /** The request kept for a generation, or undefined. */
+  keptRequest(id: string): Promise<string | undefined>;
   /** Records of a session or of an end user, oldest first. */
   list(options: ListOptions): Promise<GenerationRecord[]>;
-  /** Forgets a record. */
+  /** Forgets a record (and its kept request). */
   delete(id: string): Promise<boolean>;
   /** Sends a control message to every subscriber (the producer's node acts on it). */
   control(id: string, control: GenerationControl): Promise<void>;

@@ -25,6 +25,7 @@ const DEFAULT_TTL_SECONDS = 86_400;
 export class MemoryGenerationStore implements GenerationStore {
   readonly specificationVersion = 'sluice-generation-store-v1';
   readonly #records = new Map<string, GenerationRecord>();
+  readonly #requests = new Map<string, string>();
   readonly #listeners = new Set<(event: GenerationStoreEvent) => void>();
   readonly #ttlMs: number;
   readonly #sweepTimer: NodeJS.Timeout;
@@ -54,6 +55,12 @@ export class MemoryGenerationStore implements GenerationStore {
     const record = this.#records.get(id);
     if (record === undefined) return undefined;
     if (options.ifStatus !== undefined && record.status !== options.ifStatus) return undefined;
+    if (
+      options.ifProducerEpoch !== undefined &&
+      record.producerEpoch !== options.ifProducerEpoch
+    ) {
+      return undefined;
+    }
     const fields: Record<string, unknown> = { ...record };
     // A patch that sets a field to undefined removes it (records hold no undefined values).
     for (const [key, value] of Object.entries(plainCopy(patch))) {
@@ -77,7 +84,16 @@ export class MemoryGenerationStore implements GenerationStore {
     return found;
   }
 
+  async keepRequest(id: string, request: string): Promise<void> {
+    if (this.#records.has(id)) this.#requests.set(id, request);
+  }
+
+  async keptRequest(id: string): Promise<string | undefined> {
+    return this.#requests.get(id);
+  }
+
   async delete(id: string): Promise<boolean> {
+    this.#requests.delete(id);
     return this.#records.delete(id);
   }
 
@@ -104,6 +120,7 @@ export class MemoryGenerationStore implements GenerationStore {
     for (const [id, record] of this.#records) {
       if (record.status !== 'running' && Date.parse(record.createdAt) < cutoff) {
         this.#records.delete(id);
+        this.#requests.delete(id);
       }
     }
   }

@@ -13,6 +13,10 @@ export interface GenerationKeys {
   lease(id: string): string;
   /** Integer: the last lease epoch handed out for a generation. */
   leaseEpoch(id: string): string;
+  /** Sorted set of generation ids with a lease not released, scored by its expiry (ms). */
+  readonly leases: string;
+  /** String: the request a generation started with, for a node that continues it. */
+  request(id: string): string;
   /** Pub/sub channel of control messages and record updates. */
   readonly events: string;
 }
@@ -24,6 +28,8 @@ export function generationKeys(prefix: string): GenerationKeys {
     endUser: (endUserId) => `${prefix}generation-user:${endUserId}`,
     lease: (id) => `${prefix}generation-lease:${id}`,
     leaseEpoch: (id) => `${prefix}generation-lease-epoch:${id}`,
+    leases: `${prefix}generation-leases`,
+    request: (id) => `${prefix}generation-request:${id}`,
     events: `${prefix}generation-events`,
   };
 }

@@ -28,8 +28,9 @@ return 1
 
 /**
  * KEYS[1] record hash. ARGV[1] the required status as JSON ('' for none), ARGV[2] the
- * events channel, ARGV[3] the origin (the writing store instance), ARGV[4] the number of
- * fields set, then that many field, value pairs, then the fields to delete.
+ * events channel, ARGV[3] the origin (the writing store instance), ARGV[4] the required
+ * producer epoch as JSON ('' for none), ARGV[5] the number of fields set, then that many
+ * field, value pairs, then the fields to delete.
  * Returns the updated record as a flat field, value list, or false when nothing changed.
  * The update event is published from inside the script, so every node sees a record's
  * updates in the order they were applied.
@@ -37,9 +38,10 @@ return 1
 export const updateRecordScript = new LuaScript(`
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 if ARGV[1] ~= '' and redis.call('HGET', KEYS[1], 'status') ~= ARGV[1] then return false end
-local setCount = tonumber(ARGV[4])
-if setCount > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 5, 4 + setCount * 2)) end
-if #ARGV > 4 + setCount * 2 then redis.call('HDEL', KEYS[1], unpack(ARGV, 5 + setCount * 2)) end
+if ARGV[4] ~= '' and redis.call('HGET', KEYS[1], 'producerEpoch') ~= ARGV[4] then return false end
+local setCount = tonumber(ARGV[5])
+if setCount > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 6, 5 + setCount * 2)) end
+if #ARGV > 5 + setCount * 2 then redis.call('HDEL', KEYS[1], unpack(ARGV, 6 + setCount * 2)) end
 local fields = redis.call('HGETALL', KEYS[1])
 local parts = {}
 for index = 1, #fields, 2 do

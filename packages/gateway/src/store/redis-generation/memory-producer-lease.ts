@@ -61,17 +61,34 @@ export class MemoryProducerLeases implements ProducerLeases {
       : { generationId, nodeId: lease.nodeId, epoch: lease.epoch };
   }
 
+  async renewMany(
+    leases: ReadonlyArray<{ generationId: string; epoch: number }>,
+    ttlMs: number,
+  ): Promise<string[]> {
+    const lost: string[] = [];
+    for (const { generationId, epoch } of leases) {
+      if (!(await this.renew(generationId, epoch, ttlMs))) lost.push(generationId);
+    }
+    return lost;
+  }
+
+  async expired(limit: number): Promise<string[]> {
+    const now = this.#now();
+    const ids: string[] = [];
+    for (const [id, lease] of this.#leases) {
+      if (ids.length >= limit) break;
+      if (lease.expiresAt <= now) ids.push(id);
+    }
+    return ids;
+  }
+
   async dispose(): Promise<void> {
     this.#leases.clear();
   }
 
-  /** The unexpired lease; an expired one is forgotten on the way. */
+  /** The unexpired lease. An expired one stays listed (`expired`) until taken or released. */
   #live(generationId: string): HeldLease | undefined {
     const lease = this.#leases.get(generationId);
-    if (lease !== undefined && lease.expiresAt <= this.#now()) {
-      this.#leases.delete(generationId);
-      return undefined;
-    }
-    return lease;
+    return lease !== undefined && lease.expiresAt > this.#now() ? lease : undefined;
   }
 }

@@ -2,6 +2,8 @@
  * The `ProducerLeases` conformance suite: never two holders of one generation (also when
  * nodes race), an expired lease claimed by another node with a higher epoch, renewal that
  * keeps a lease alive, and a stale epoch refused everywhere (renew, release, `isCurrent`).
+ * A node renews all its leases in one call and learns which it lost; leases that expired
+ * unreleased are listed for takeover until taken or released.
  * `advance(ms)` lets time pass: a fake clock for memory, a real wait for Redis.
  */
 import { describe, expect, test } from 'vitest';
@@ -97,6 +99,56 @@ export function describeProducerLeaseConformance(
         expect(third).toBeUndefined();
         expect(second?.epoch).toBeGreaterThan(first.epoch);
         expect(await leases.isCurrent(id, first.epoch)).toBe(false);
+      }));
+
+    test('renewMany keeps the held leases and names the lost ones', () =>
+      withLeases(async (leases) => {
+        const kept = generationId();
+        const lost = generationId();
+        const keptLease = await leases.acquire(kept, 'node-a', 400);
+        const lostLease = await leases.acquire(lost, 'node-a', 400);
+        if (keptLease === undefined || lostLease === undefined) throw new Error('no lease');
+        // Another node takes `lost` over after it expired.
+        await leases.release(lost, lostLease.epoch);
+        const taken = await leases.acquire(lost, 'node-b', LONG_MS);
+        await advance(250);
+        expect(
+          await leases.renewMany(
+            [
+              { generationId: kept, epoch: keptLease.epoch },
+              { generationId: lost, epoch: lostLease.epoch },
+            ],
+            400,
+          ),
+        ).toEqual([lost]);
+        await advance(250);
+        expect(await leases.isCurrent(kept, keptLease.epoch)).toBe(true);
+        expect(await leases.holder(lost)).toEqual(taken);
+        expect(await leases.renewMany([], 400)).toEqual([]);
+      }));
+
+    test('expired lists leases that expired unreleased, until taken over or released', () =>
+      withLeases(async (leases) => {
+        const dead = generationId();
+        const released = generationId();
+        const live = generationId();
+        const deadLease = await leases.acquire(dead, 'node-a', 50);
+        const releasedLease = await leases.acquire(released, 'node-a', 50);
+        await leases.acquire(live, 'node-a', LONG_MS);
+        if (deadLease === undefined || releasedLease === undefined) throw new Error('no lease');
+        expect(await leases.release(released, releasedLease.epoch)).toBe(true);
+        await advance(150);
+        const listed = await leases.expired(1000);
+        expect(listed).toContain(dead);
+        expect(listed).not.toContain(released);
+        expect(listed).not.toContain(live);
+        // A stale release does not unlist it; the taker's lease does, until it expires too.
+        expect(await leases.release(dead, deadLease.epoch)).toBe(false);
+        const taken = await leases.acquire(dead, 'node-b', LONG_MS);
+        if (taken === undefined) throw new Error('no lease');
+        expect(await leases.expired(1000)).not.toContain(dead);
+        expect(await leases.release(dead, taken.epoch)).toBe(true);
+        expect(await leases.expired(1000)).not.toContain(dead);
       }));
   });
 }

@@ -4,7 +4,9 @@
  * runs; when the node dies the lease expires and another node may claim the generation
  * with a higher **epoch**. The epoch fences the old holder: a write made under a stale
  * epoch is refused (`isCurrent`, or atomically inside a Redis script with
- * `leaseFenceLua`). Memory and Redis implementations pass `producer-lease-conformance.ts`.
+ * `leaseFenceLua`). Every lease that was acquired and not released stays listed until it
+ * is, so a lease that expired is found by `expired` and taken over (see
+ * `generation/cluster/`). Memory and Redis implementations pass `producer-lease-conformance.ts`.
  */
 
 export interface ProducerLease {
@@ -26,5 +28,20 @@ export interface ProducerLeases {
   isCurrent(generationId: string, epoch: number): Promise<boolean>;
   /** The live lease, if any: how another node sees that a running generation lost its producer. */
   holder(generationId: string): Promise<ProducerLease | undefined>;
+  /**
+   * Renews many leases in one call (a node renews everything it runs on one timer).
+   * Returns the generation ids whose epoch no longer holds the lease: their producer must
+   * stop without writing, another node owns them now.
+   */
+  renewMany(
+    leases: ReadonlyArray<{ generationId: string; epoch: number }>,
+    ttlMs: number,
+  ): Promise<string[]>;
+  /**
+   * Up to `limit` generations whose lease expired without being released: their producer's
+   * node died or was cut off. Any node may then `acquire` one and take it over; a released
+   * lease is never listed.
+   */
+  expired(limit: number): Promise<string[]>;
   dispose(): Promise<void>;
 }

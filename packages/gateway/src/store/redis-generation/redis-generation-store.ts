@@ -139,6 +139,7 @@ export class RedisGenerationStore implements GenerationStore {
         options.ifStatus === undefined ? '' : JSON.stringify(options.ifStatus),
         this.#keys.events,
         this.#origin,
+        options.ifProducerEpoch === undefined ? '' : JSON.stringify(options.ifProducerEpoch),
         set.length / 2,
         ...set,
         ...cleared,
@@ -183,10 +184,20 @@ export class RedisGenerationStore implements GenerationStore {
     return found;
   }
 
+  async keepRequest(id: string, request: string): Promise<void> {
+    // As long as the record: its remaining time to live.
+    const ttlMs = await this.#client.pttl(this.#keys.record(id));
+    if (ttlMs > 0) await this.#client.set(this.#keys.request(id), request, 'PX', ttlMs);
+  }
+
+  async keptRequest(id: string): Promise<string | undefined> {
+    return (await this.#client.get(this.#keys.request(id))) ?? undefined;
+  }
+
   async delete(id: string): Promise<boolean> {
     const key = this.#keys.record(id);
     const [sessionId, endUserId] = await this.#client.hmget(key, 'sessionId', 'endUserId');
-    const transaction = this.#client.multi().del(key);
+    const transaction = this.#client.multi().del(key).del(this.#keys.request(id));
     const owner = (value: string | null) => {
       try {
         const decoded: unknown = value === null ? undefined : JSON.parse(value);

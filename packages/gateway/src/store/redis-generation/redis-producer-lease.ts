@@ -47,28 +47,63 @@ export function isFencedError(error: unknown): boolean {
   return String((error as { message?: unknown })?.message ?? '').startsWith(FENCED_ERROR_PREFIX);
 }
 
-// KEYS[1] lease, KEYS[2] last epoch; ARGV[1] node id, ARGV[2] lease TTL ms, ARGV[3] epoch TTL ms.
-const acquireScript = new LuaScript(`
-if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+/** Lua: `now`, the Redis clock in ms (every node's deadlines use the same clock). */
+const NOW_LUA = `
 local time = redis.call('TIME')
 local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+`;
+
+// KEYS[1] lease, KEYS[2] last epoch, KEYS[3] unreleased leases; ARGV[1] node id,
+// ARGV[2] lease TTL ms, ARGV[3] epoch TTL ms, ARGV[4] generation id.
+const acquireScript = new LuaScript(`
+if redis.call('EXISTS', KEYS[1]) == 1 then return false end
+${NOW_LUA}
 local last = tonumber(redis.call('GET', KEYS[2]) or '0') or 0
 local epoch = string.format('%.0f', math.max(last + 1, now))
 redis.call('SET', KEYS[2], epoch, 'PX', ARGV[3])
 redis.call('SET', KEYS[1], epoch .. ':' .. ARGV[1], 'PX', ARGV[2])
+redis.call('ZADD', KEYS[3], now + tonumber(ARGV[2]), ARGV[4])
 return epoch
 `);
 
-// KEYS[1] lease; ARGV[1] epoch, ARGV[2] lease TTL ms.
+// KEYS[1] lease, KEYS[2] unreleased leases; ARGV[1] epoch, ARGV[2] lease TTL ms, ARGV[3] id.
 const renewScript = new LuaScript(`${leaseFenceLua(1, 1)}
+${NOW_LUA}
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('ZADD', KEYS[2], 'XX', now + tonumber(ARGV[2]), ARGV[3])
 return 1
 `);
 
-// KEYS[1] lease; ARGV[1] epoch.
+// KEYS[1] unreleased leases, KEYS[2..] lease keys; ARGV[1] lease TTL ms, then per lease key
+// its generation id and epoch. Returns the ids whose epoch lost the lease.
+const renewManyScript = new LuaScript(`
+${NOW_LUA}
+local ttl = tonumber(ARGV[1])
+local lost = {}
+for index = 2, #KEYS do
+  local id, epoch = ARGV[index * 2 - 2], ARGV[index * 2 - 1]
+  local lease = redis.call('GET', KEYS[index])
+  if lease and string.match(lease, '^(%d+):') == epoch then
+    redis.call('PEXPIRE', KEYS[index], ttl)
+    redis.call('ZADD', KEYS[1], 'XX', now + ttl, id)
+  else
+    lost[#lost + 1] = id
+  end
+end
+return lost
+`);
+
+// KEYS[1] lease, KEYS[2] unreleased leases; ARGV[1] epoch, ARGV[2] id.
 const releaseScript = new LuaScript(`${leaseFenceLua(1, 1)}
 redis.call('DEL', KEYS[1])
+redis.call('ZREM', KEYS[2], ARGV[2])
 return 1
+`);
+
+// KEYS[1] unreleased leases; ARGV[1] limit. Ids whose deadline passed.
+const expiredScript = new LuaScript(`
+${NOW_LUA}
+return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[1]))
 `);
 
 const DEFAULT_EPOCH_TTL_SECONDS = 86_400;
@@ -98,18 +133,38 @@ export class RedisProducerLeases implements ProducerLeases {
   ): Promise<ProducerLease | undefined> {
     const epoch = await acquireScript.run(
       this.#client,
-      [this.#keys.lease(generationId), this.#keys.leaseEpoch(generationId)],
-      [nodeId, Math.ceil(ttlMs), Math.max(this.#epochTtlMs, Math.ceil(ttlMs))],
+      [this.#keys.lease(generationId), this.#keys.leaseEpoch(generationId), this.#keys.leases],
+      [nodeId, Math.ceil(ttlMs), Math.max(this.#epochTtlMs, Math.ceil(ttlMs)), generationId],
     );
     return typeof epoch === 'string' ? { generationId, nodeId, epoch: Number(epoch) } : undefined;
   }
 
   renew(generationId: string, epoch: number, ttlMs: number): Promise<boolean> {
-    return this.#fenced(renewScript, generationId, [String(epoch), Math.ceil(ttlMs)]);
+    return this.#fenced(renewScript, generationId, [String(epoch), Math.ceil(ttlMs), generationId]);
+  }
+
+  async renewMany(
+    leases: ReadonlyArray<{ generationId: string; epoch: number }>,
+    ttlMs: number,
+  ): Promise<string[]> {
+    if (leases.length === 0) return [];
+    const keys = [this.#keys.leases];
+    const args: Array<string | number> = [Math.ceil(ttlMs)];
+    for (const { generationId, epoch } of leases) {
+      keys.push(this.#keys.lease(generationId));
+      args.push(generationId, String(epoch));
+    }
+    const lost = await renewManyScript.run(this.#client, keys, args);
+    return Array.isArray(lost) ? lost.map(String) : [];
   }
 
   release(generationId: string, epoch: number): Promise<boolean> {
-    return this.#fenced(releaseScript, generationId, [String(epoch)]);
+    return this.#fenced(releaseScript, generationId, [String(epoch), generationId]);
+  }
+
+  async expired(limit: number): Promise<string[]> {
+    const ids = await expiredScript.run(this.#client, [this.#keys.leases], [limit]);
+    return Array.isArray(ids) ? ids.map(String) : [];
   }
 
   async isCurrent(generationId: string, epoch: number): Promise<boolean> {
@@ -129,7 +184,7 @@ export class RedisProducerLeases implements ProducerLeases {
 
   async #fenced(script: LuaScript, generationId: string, args: string[] | Array<string | number>) {
     try {
-      await script.run(this.#client, [this.#keys.lease(generationId)], args);
+      await script.run(this.#client, [this.#keys.lease(generationId), this.#keys.leases], args);
       return true;
     } catch (error) {
       if (isFencedError(error)) return false;
