@@ -21,12 +21,14 @@ import type { CoalescingAppender } from './stages/coalescing-appender.ts';
 import type { ReleasedContent } from './stages/released-content.ts';
 
 export interface FinalizationContext {
-  store: StreamStore;
   records: GenerationStore;
   state: ProducerState;
   /** What the producer released, with its running hash. */
   content: ReleasedContent;
-  /** The producer's appender, flushed: how many released events reached the log. */
+  /**
+   * The producer's appender, flushed: how many released events reached the log; the
+   * verdict goes out through it (fenced like every write of the producer).
+   */
   appender: CoalescingAppender;
   policy: ActivePolicy;
   audit: AuditTrail;
@@ -58,7 +60,7 @@ function unfinalizedVerdict(state: ProducerState, policy: ActivePolicy): Respons
 export async function finalizeGeneration(
   context: FinalizationContext,
 ): Promise<ResponseFinalEvent | undefined> {
-  const { store, state, policy, audit } = context;
+  const { state, policy, audit } = context;
   const subject = auditSubject(state);
   for (const [kind, count] of state.redactions) {
     audit.record({
@@ -155,7 +157,7 @@ export async function finalizeGeneration(
   }
   // Whatever happened above, readers must not wait forever on an unfinished log.
   try {
-    await store.append(state.streamPath, messages, { close: !hold });
+    await context.appender.appendLast(messages, !hold);
   } catch (error) {
     context.observability.internalFailure('stream-log', error);
   }

@@ -13,7 +13,10 @@ import { errorGuard, SluiceError } from '../errors/sluice-error.ts';
 import type { ActivePolicy } from '../governance/policy-runtime.ts';
 import type { ReviewQueue } from '../governance/review/review-queue.ts';
 import type { GatewayObservability } from '../observability/observability.ts';
-import type { LanguageModelCallOptions } from '../providers/language-model.ts';
+import type {
+  LanguageModelCallOptions,
+  LanguageModelStreamPart,
+} from '../providers/language-model.ts';
 import type { GenerationStore } from '../store/generation-store.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 import type { AuditTrail } from './audit-trail.ts';
@@ -42,6 +45,22 @@ export interface Admission {
   lease?: { release(): void };
 }
 
+/** The producer identity of every generation log's appends (with the lease epoch). */
+export const PRODUCER_ID = 'sluice-producer';
+
+/**
+ * This node's part in a cluster: the lease a producer runs under (`cluster/lease-keeper.ts`).
+ * Without it (one process) producers take no lease and their appends carry no epoch.
+ */
+export interface ProducerLeasing {
+  /** Takes the lease of a new generation; its epoch fences every write of the producer. */
+  acquire(id: string): Promise<number>;
+  /** Gives the lease up (the producer ended, or never started). */
+  release(id: string): void;
+  /** Whether requests are kept so another node can continue a lost producer. */
+  readonly keepsRequests: boolean;
+}
+
 export interface LaunchServices {
   store: StreamStore;
   records: GenerationStore;
@@ -49,6 +68,7 @@ export interface LaunchServices {
   audit: AuditTrail;
   observability: GatewayObservability;
   ttlSeconds: number;
+  cluster?: ProducerLeasing | undefined;
 }
 
 /** The producer as this node holds it: what cannot be serialised. */
@@ -97,6 +117,15 @@ export async function launchGeneration(
   const id = `gen_${randomUUID().replaceAll('-', '')}`;
   const streamPath = generationStreamPath(id);
   const tokens = admission.tokens ?? UNLIMITED_TOKEN_BUDGET;
+  const { cluster } = services;
+  let producerEpoch: number | undefined;
+  try {
+    producerEpoch = await cluster?.acquire(id);
+  } catch (error) {
+    throw new RecordUnavailableError('The generation could not be leased; nothing was started', {
+      cause: error,
+    });
+  }
   const record: GenerationRecord = {
     id,
     model: registered.name,
@@ -109,6 +138,8 @@ export async function launchGeneration(
     tenant: request.tenant ?? DEFAULT_TENANT,
     ...(request.sessionId === undefined ? {} : { sessionId: request.sessionId }),
     ...(request.endUserId === undefined ? {} : { endUserId: request.endUserId }),
+    ...(request.route === undefined ? {} : { route: request.route }),
+    ...(producerEpoch === undefined ? {} : { producerEpoch }),
     tracksStructuredOutput: policy.tracksStructuredOutput,
     status: 'running',
     usage: { inputTokens: 0, outputTokens: 0 },
@@ -119,80 +150,26 @@ export async function launchGeneration(
   };
   try {
     await services.records.create(record);
+    if (cluster?.keepsRequests) await services.records.keepRequest(id, keptRequest(request));
   } catch (error) {
+    cluster?.release(id);
     throw new RecordUnavailableError('The generation could not be recorded; nothing was started', {
       cause: error,
     });
   }
 
-  const state = producerState(record, request);
-  const controller = new AbortController();
-  let resolveDone!: () => void;
-  const done = new Promise<void>((resolve) => {
-    resolveDone = resolve;
-  });
-  register({ state, controller, done, logBytes: () => context.appender.pushedBytes });
-  const { observability, audit } = services;
-  const context: ProducerContext = {
+  const state = producerState(record, estimateTokens(request), request);
+  const producer = openProducer(services, {
+    policy,
     state,
-    records: services.records,
-    signal: controller.signal,
-    metering: new TokenMetering(tokens),
-    text: new GuardrailStage(policy.guardrails, state.redactions, (waited) =>
-      observability.metrics.holdbackDelay(waited),
-    ),
-    reasoning: new GuardrailStage(policy.guardrails, state.redactions),
-    toolCalls: new ToolCallRelay(toolCallPolicy(policy.guardrails)),
-    content: new ReleasedContent(),
-    appender: new CoalescingAppender(services.store, streamPath),
-    audit,
-    observability,
-    providerSpan: undefined,
-  };
-  tokens.charge(state.inputTokenEstimate);
-  observability.generationStarted({
-    model: registered.name,
-    provider: registered.provider,
-    tenant: state.tenant,
+    tokens,
+    admission,
+    traceParent: request.traceParent,
   });
-  // Guardrails run across the whole stream: one span from the first part to the end.
-  const guardrailSpan = observability.tracing.startStepSpan(
-    request.traceParent,
-    'sluice.guardrails',
-    { 'sluice.policy_version': policy.label },
-  );
-  const finishUp = async () => {
-    let redactions = 0;
-    for (const count of state.redactions.values()) redactions += count;
-    guardrailSpan.end({
-      attributes: {
-        'sluice.redactions': redactions,
-        'sluice.blocked': state.finishReason === 'content-filter',
-      },
-    });
-    const started = performance.now();
-    const span = observability.tracing.startStepSpan(request.traceParent, 'sluice.finalization');
-    const final = await finalizeGeneration({
-      store: services.store,
-      records: services.records,
-      state,
-      content: context.content,
-      appender: context.appender,
-      policy,
-      audit,
-      reviews: services.reviews,
-      observability,
-    });
-    span.end(final ? { attributes: { 'sluice.verdict': final.verdict } } : {});
-    observability.metrics.finalized({
-      model: state.model,
-      verdict: final?.verdict ?? 'none',
-      durationMs: performance.now() - started,
-    });
-    tokens.release();
-    admission.lease?.release();
-    resolveDone();
-  };
+  register(producer.local);
+  const { context } = producer;
+  const { audit } = services;
+  tokens.charge(state.inputTokenEstimate);
   const subject = auditSubject(state);
   audit.record({
     type: 'request-accepted',
@@ -213,7 +190,7 @@ export async function launchGeneration(
     contentType: 'application/json',
     ttlSeconds: services.ttlSeconds,
   });
-  await services.store.append(streamPath, [
+  context.appender.push(
     encodeEvent({
       type: 'response-start',
       id,
@@ -221,52 +198,197 @@ export async function launchGeneration(
       provider: registered.provider,
       createdAt: record.createdAt,
     }),
-  ]);
+  );
+  await context.appender.flush();
 
-  const providerSpan = observability.tracing.startProviderSpan(request.traceParent, {
-    provider: registered.provider,
-    requestModel: registered.model.modelId,
-    maxTokens: request.maxTokens,
-    temperature: request.temperature,
-  });
-  context.providerSpan = providerSpan;
-  state.upstreamStartedAt = performance.now();
-  const accepted = (async (): Promise<GenerationRecord> => {
-    let result: Awaited<ReturnType<typeof registered.model.doStream>>;
-    try {
-      result = await registered.model.doStream({
-        ...callOptionsOf(request),
-        abortSignal: controller.signal,
-        headers: { ...request.upstreamHeaders, ...providerSpan.upstreamHeaders },
-      });
-    } catch (error) {
-      const ending = controller.signal.aborted ? stopped(state.stopCause) : failure(error);
-      await endGeneration(context, ending, { outputTokens: 0 });
-      await finishUp();
-      return snapshot(record, context);
-    }
-    audit.record({
-      type: 'generation-started',
-      generationId: id,
-      ...subject,
-      payload: {
-        model: registered.name,
-        provider: registered.provider,
-        policyVersion: policy.label,
-        modelConfigurationVersion: registered.configurationVersion,
-      },
-    });
-    void pumpModelStream(context, result.stream).finally(async () => {
-      // Release the upstream if the model left it open (a block, or the log went away).
-      if (!controller.signal.aborted) controller.abort('done');
-      await finishUp();
-    });
-    return snapshot(record, context);
-  })();
+  const accepted = streamFromModel(producer, registered, callOptionsOf(request), {
+    traceParent: request.traceParent,
+    upstreamHeaders: request.upstreamHeaders,
+    onStreaming: () =>
+      audit.record({
+        type: 'generation-started',
+        generationId: id,
+        ...subject,
+        payload: {
+          model: registered.name,
+          provider: registered.provider,
+          policyVersion: policy.label,
+          modelConfigurationVersion: registered.configurationVersion,
+        },
+      }),
+  }).then(() => snapshot(record, context));
   return { record: snapshot(record, context), accepted };
 }
 
-function producerState(record: GenerationRecord, request: GenerationRequest): ProducerState {
+/** What `openProducer` needs besides the services. */
+export interface ProducerSetup {
+  policy: ActivePolicy;
+  state: ProducerState;
+  tokens: TokenBudget;
+  admission?: Admission;
+  traceParent?: GenerationRequest['traceParent'];
+  /** What earlier producers of this generation released (a taken-over generation). */
+  content?: ReleasedContent;
+}
+
+/** A producer ready to run: its stages, its local handle and its ending. */
+export interface OpenProducer {
+  readonly context: ProducerContext;
+  readonly local: LocalProducer;
+  readonly controller: AbortController;
+  /** Finalizes (unless the producer lost its lease), releases admission, resolves `done`. */
+  finishUp(): Promise<void>;
+}
+
+/**
+ * The producer's stages and ending for one generation whose record and log exist: the
+ * guardrails, tool-call stage, released content and the appender (fenced by the lease epoch
+ * in a cluster), and the finalization that runs once it ended.
+ */
+export function openProducer(services: LaunchServices, setup: ProducerSetup): OpenProducer {
+  const { policy, state, tokens } = setup;
+  const { observability, audit } = services;
+  const controller = new AbortController();
+  let resolveDone!: () => void;
+  const done = new Promise<void>((resolve) => {
+    resolveDone = resolve;
+  });
+  const context: ProducerContext = {
+    state,
+    records: services.records,
+    signal: controller.signal,
+    metering: new TokenMetering(tokens),
+    text: new GuardrailStage(policy.guardrails, state.redactions, (waited) =>
+      observability.metrics.holdbackDelay(waited),
+    ),
+    reasoning: new GuardrailStage(policy.guardrails, state.redactions),
+    toolCalls: new ToolCallRelay(toolCallPolicy(policy.guardrails)),
+    content: setup.content ?? new ReleasedContent(),
+    appender: new CoalescingAppender(
+      services.store,
+      state.streamPath,
+      state.producerEpoch === undefined
+        ? {}
+        : { producer: { id: PRODUCER_ID, epoch: state.producerEpoch } },
+    ),
+    audit,
+    observability,
+    providerSpan: undefined,
+  };
+  observability.generationStarted({
+    model: state.model,
+    provider: state.provider,
+    tenant: state.tenant,
+  });
+  // Guardrails run across the whole stream: one span from the first part to the end.
+  const guardrailSpan = observability.tracing.startStepSpan(
+    setup.traceParent,
+    'sluice.guardrails',
+    { 'sluice.policy_version': policy.label },
+  );
+  const finishUp = async () => {
+    let redactions = 0;
+    for (const count of state.redactions.values()) redactions += count;
+    guardrailSpan.end({
+      attributes: {
+        'sluice.redactions': redactions,
+        'sluice.blocked': state.finishReason === 'content-filter',
+      },
+    });
+    if (context.appender.fenced) state.leaseLost = true;
+    // A producer another node took over leaves the ending to that node.
+    if (!state.leaseLost) {
+      const started = performance.now();
+      const span = observability.tracing.startStepSpan(setup.traceParent, 'sluice.finalization');
+      const final = await finalizeGeneration({
+        records: services.records,
+        state,
+        content: context.content,
+        appender: context.appender,
+        policy,
+        audit,
+        reviews: services.reviews,
+        observability,
+      });
+      span.end(final ? { attributes: { 'sluice.verdict': final.verdict } } : {});
+      observability.metrics.finalized({
+        model: state.model,
+        verdict: final?.verdict ?? 'none',
+        durationMs: performance.now() - started,
+      });
+    }
+    tokens.release();
+    setup.admission?.lease?.release();
+    resolveDone();
+  };
+  const local: LocalProducer = {
+    state,
+    controller,
+    done,
+    logBytes: () => context.appender.pushedBytes,
+  };
+  return { context, local, controller, finishUp };
+}
+
+export interface ModelCall {
+  traceParent?: GenerationRequest['traceParent'];
+  upstreamHeaders?: Record<string, string> | undefined;
+  /** Called once the upstream answered and its parts start flowing. */
+  onStreaming?: () => void;
+  /** Wraps the model's parts (a continuation drops the whitespace its prefix lost). */
+  parts?: (parts: AsyncIterable<LanguageModelStreamPart>) => AsyncIterable<LanguageModelStreamPart>;
+}
+
+/**
+ * Calls the model and pumps its parts through the producer, then finishes up. Resolves
+ * once the upstream answered or failed before streaming (the producer then already ended);
+ * the pump goes on in the background.
+ */
+export async function streamFromModel(
+  producer: OpenProducer,
+  registered: RegisteredModel,
+  options: LanguageModelCallOptions,
+  call: ModelCall = {},
+): Promise<void> {
+  const { context, controller, finishUp } = producer;
+  const { state, observability } = context;
+  const providerSpan = observability.tracing.startProviderSpan(call.traceParent, {
+    provider: registered.provider,
+    requestModel: registered.model.modelId,
+    maxTokens: options.maxTokens,
+    temperature: options.temperature,
+  });
+  context.providerSpan = providerSpan;
+  state.upstreamStartedAt = performance.now();
+  let result: Awaited<ReturnType<typeof registered.model.doStream>>;
+  try {
+    result = await registered.model.doStream({
+      ...options,
+      abortSignal: controller.signal,
+      headers: { ...call.upstreamHeaders, ...providerSpan.upstreamHeaders },
+    });
+  } catch (error) {
+    const ending = controller.signal.aborted ? stopped(state.stopCause) : failure(error);
+    await endGeneration(context, ending, { outputTokens: 0 });
+    await finishUp();
+    return;
+  }
+  call.onStreaming?.();
+  const parts = call.parts ? call.parts(result.stream) : result.stream;
+  void pumpModelStream(context, parts).finally(async () => {
+    // Release the upstream if the model left it open (a block, or the log went away).
+    if (!controller.signal.aborted) controller.abort('done');
+    await finishUp();
+  });
+}
+
+/** The producer's state for a record; `startedAt` is when the generation was created. */
+export function producerState(
+  record: GenerationRecord,
+  inputTokenEstimate: number,
+  contract: Pick<GenerationRequest, 'tools' | 'responseFormat'>,
+): ProducerState {
+  const age = Math.max(0, Date.now() - Date.parse(record.createdAt));
   return {
     id: record.id,
     model: record.model,
@@ -277,18 +399,20 @@ function producerState(record: GenerationRecord, request: GenerationRequest): Pr
     endUserId: record.endUserId,
     policyVersion: record.policyVersion,
     modelConfigurationVersion: record.modelConfigurationVersion,
+    producerEpoch: record.producerEpoch,
+    leaseLost: false,
     status: 'running',
     stopCause: undefined,
     finishReason: undefined,
     usage: record.usage,
     timings: undefined,
     error: undefined,
-    startedAt: performance.now(),
+    startedAt: performance.now() - (Number.isFinite(age) ? age : 0),
     firstTokenAt: undefined,
-    inputTokenEstimate: estimateTokens(request),
+    inputTokenEstimate,
     redactions: new Map(),
     toolArgumentFindings: new Map(),
-    outputContract: { tools: request.tools, responseFormat: request.responseFormat },
+    outputContract: { tools: contract.tools, responseFormat: contract.responseFormat },
     upstreamStartedAt: undefined,
     upstreamFirstPartAt: undefined,
     upstreamEndedAt: undefined,
@@ -331,10 +455,20 @@ export function callOptionsOf(request: GenerationRequest): LanguageModelCallOpti
 }
 
 /** A rough count for usage when the upstream reports none: about four characters a token. */
-function estimateTokens(request: GenerationRequest): number {
+export function estimateTokens(request: Pick<GenerationRequest, 'messages'>): number {
   let characters = 0;
   for (const message of request.messages) characters += messageCharacters(message);
   return Math.ceil(characters / 4);
+}
+
+/**
+ * The request as kept for another node to continue the generation: everything but the
+ * pass-through upstream headers, which may hold credentials and are never stored, and this
+ * node's trace span.
+ */
+function keptRequest(request: GenerationRequest): string {
+  const { upstreamHeaders: _headers, traceParent: _trace, ...kept } = request;
+  return JSON.stringify(kept);
 }
 
 /** Identifies the request in the audit log without storing its content. */

@@ -97,7 +97,8 @@ export async function endGeneration(
   usage: EndingUsage,
 ): Promise<void> {
   const { state, content } = context;
-  if (state.status !== 'running') return;
+  if (context.appender.fenced) state.leaseLost = true;
+  if (state.status !== 'running' || state.leaseLost) return;
   const now = performance.now();
   const finalUsage: Usage = {
     inputTokens: usage.inputTokens ?? state.inputTokenEstimate,
@@ -144,7 +145,13 @@ export async function endGeneration(
       stopCause: state.stopCause,
     };
     recorded =
-      (await context.records.update(state.id, patch, { ifStatus: 'running' })) !== undefined;
+      (await context.records.update(
+        state.id,
+        patch,
+        state.producerEpoch === undefined
+          ? { ifStatus: 'running' }
+          : { ifStatus: 'running', ifProducerEpoch: state.producerEpoch },
+      )) !== undefined;
   } catch (error) {
     // The record store failed: readers must still learn the outcome from the log.
     context.observability.internalFailure('generation-record', error);

@@ -30,6 +30,13 @@ export interface ProducerState {
   readonly endUserId: string | undefined;
   readonly policyVersion: string;
   readonly modelConfigurationVersion: string;
+  /** In a cluster: the lease epoch this node produces under (see `cluster/`). */
+  readonly producerEpoch: number | undefined;
+  /**
+   * Another node took the generation over (this node's lease was lost or its appends were
+   * fenced): the producer stops without ending, finalizing or recording anything.
+   */
+  leaseLost: boolean;
   /** The tools and response format the request declared, for the finalizer's checks. */
   readonly outputContract: OutputContract;
   status: GenerationStatus;

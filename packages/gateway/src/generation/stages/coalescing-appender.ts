@@ -7,12 +7,22 @@
  * promise the producer awaits — backpressure instead of unbounded memory. `flush` resolves
  * once everything pushed so far is in the log; a failed append is remembered and rethrown
  * by `flush` (and by later pushes), never swallowed.
+ *
+ * In a cluster every append carries the producer's identity and lease epoch with the next
+ * sequence number (the store's idempotent-producer check), so once another node took the
+ * generation over with a higher epoch, this producer's appends are refused (`fenced`).
  */
-import type { StreamStore } from '../../store/stream-store.ts';
+import {
+  type AppendOptions,
+  ProducerEpochStaleError,
+  type StreamStore,
+} from '../../store/stream-store.ts';
 
 export interface CoalescingAppenderOptions {
   /** Queued bytes past which `push` makes the producer wait. Default 1 MiB. */
   highWaterMarkBytes?: number;
+  /** The producer's identity and lease epoch, checked by the store on every append. */
+  producer?: { id: string; epoch: number };
 }
 
 const DEFAULT_HIGH_WATER_MARK_BYTES = 1024 * 1024;
@@ -21,6 +31,8 @@ export class CoalescingAppender {
   readonly #store: StreamStore;
   readonly #path: string;
   readonly #highWaterMarkBytes: number;
+  readonly #producer: { id: string; epoch: number } | undefined;
+  #seq = 0;
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
   #inFlight: Promise<void> | undefined;
@@ -37,6 +49,12 @@ export class CoalescingAppender {
     this.#store = store;
     this.#path = path;
     this.#highWaterMarkBytes = options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK_BYTES;
+    this.#producer = options.producer;
+  }
+
+  /** The store refused an append because another producer epoch took the log over. */
+  get fenced(): boolean {
+    return this.#failed && ProducerEpochStaleError.isInstance(this.#failure);
   }
 
   /** Messages pushed and not yet in the log. */
@@ -64,6 +82,24 @@ export class CoalescingAppender {
     if (this.#failed) throw this.#failure;
   }
 
+  /**
+   * Flushes, then appends `messages` as one batch with `close` (the finalizer's last
+   * write). After an earlier failure it still tries once — readers must not wait on an
+   * unfinished log — unless this producer was fenced off: the log is not its own any more.
+   */
+  async appendLast(messages: Uint8Array[], close: boolean): Promise<void> {
+    await this.flush().catch(() => undefined);
+    if (this.fenced) throw this.#failure;
+    await this.#store.append(this.#path, messages, this.#options(close));
+  }
+
+  #options(close?: boolean): AppendOptions | undefined {
+    if (this.#producer === undefined) return close ? { close } : undefined;
+    const producer = { ...this.#producer, seq: this.#seq };
+    this.#seq += 1;
+    return close ? { close, producer } : { producer };
+  }
+
   /** Appends the queue, batch after batch, until it is empty. */
   async #drain(): Promise<void> {
     // One microtask first: parts of the same upstream read join the first batch.
@@ -73,7 +109,7 @@ export class CoalescingAppender {
         const batch = this.#queue;
         this.#queue = [];
         this.#queuedBytes = 0;
-        await this.#store.append(this.#path, batch);
+        await this.#store.append(this.#path, batch, this.#options());
         this.appends += 1;
         this.appended += batch.length;
       }
