@@ -200,6 +200,25 @@ export const configSchema = z
         path: ['url'],
       })
       .prefault({}),
+    /**
+     * Several gateway nodes on one Redis store (ignored with the memory store): every
+     * producer holds a lease, and a node takes over the generations of a node that died.
+     */
+    cluster: z
+      .object({
+        /** This node's name in leases and audit records. Default: host name, pid and a random tag. */
+        nodeId: z.string().min(1).max(200).optional(),
+        /** A producer whose node stopped renewing its lease for this long is taken over. */
+        leaseTimeoutMs: z.number().int().min(500).max(600_000).default(5_000),
+        /**
+         * What the node taking a lost producer over does: end the answer `interrupted`
+         * with the text delivered so far, or `continue` it (the request is kept in Redis
+         * for that) after a `response-seam` event.
+         */
+        onProducerLost: z.enum(['interrupt', 'continue']).default('interrupt'),
+      })
+      .strict()
+      .prefault({}),
     governance: z
       .object({
         /**

@@ -179,7 +179,8 @@ export async function pumpModelStream(
   } else if (block) {
     await blockGeneration(context, block);
   } else if (context.signal.aborted) {
-    await releaseHeldAtFailure(context);
+    // A producer that lost its lease writes nothing more; the node that took over ends it.
+    if (!context.state.leaseLost) await releaseHeldAtFailure(context);
     await endGeneration(context, stopped(context.state.stopCause), { outputTokens });
   } else if (finish) {
     await endGeneration(

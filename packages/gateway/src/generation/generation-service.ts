@@ -5,6 +5,9 @@
  * held in a registry of this node's running generations. Stop requests travel through the
  * store's control channel, so whichever node runs the producer acts on them; waiting for
  * an outcome watches the store's update events.
+ *
+ * In a cluster (`cluster` set: records and logs in Redis) every producer holds a lease, and
+ * a node takes over the generations of a node that died (`cluster/`).
  */
 import { errorGuard, SluiceError } from '../errors/sluice-error.ts';
 import type { PolicyRuntime } from '../governance/policy-runtime.ts';
@@ -16,8 +19,11 @@ import type {
   GenerationStoreEvent,
   ListOptions,
 } from '../store/generation-store.ts';
+import type { ProducerLeases } from '../store/redis-generation/producer-lease.ts';
 import { StreamGoneError, StreamNotFoundError, type StreamStore } from '../store/stream-store.ts';
 import type { AuditTrail } from './audit-trail.ts';
+import { LeaseKeeper } from './cluster/lease-keeper.ts';
+import { type ProducerLostAction, takeOverGeneration } from './cluster/producer-takeover.ts';
 import type { GenerationRequest } from './generation.ts';
 import { appendReviewDecision } from './generation-finalization.ts';
 import type { GenerationRecord, StopCause } from './generation-record.ts';
@@ -60,6 +66,16 @@ export interface GenerationServiceOptions {
    * Default: unbounded (the gateway sets `streams.retainedGenerationsBytes`).
    */
   retainedBytes?: number;
+  /** Several nodes share the stores: producers take leases and lost ones are taken over. */
+  cluster?: ClusterOptions;
+}
+
+export interface ClusterOptions {
+  leases: ProducerLeases;
+  nodeId: string;
+  /** A producer whose node stopped renewing for this long is taken over. */
+  leaseTimeoutMs: number;
+  onProducerLost: ProducerLostAction;
 }
 
 /** What this node tracks of a producer it runs, besides the producer itself. */
@@ -118,6 +134,8 @@ export class GenerationService {
   readonly #abandonAfterMs: number;
   readonly #retained: RetainedGenerations;
   readonly #unsubscribe: () => void;
+  readonly #cluster: ClusterOptions | undefined;
+  readonly #keeper: LeaseKeeper | undefined;
 
   constructor(options: GenerationServiceOptions) {
     this.#store = options.store;
@@ -131,6 +149,22 @@ export class GenerationService {
     this.#abandonAfterMs = options.abandonAfterMs ?? 0;
     this.#retained = new RetainedGenerations(options.retainedBytes ?? Number.POSITIVE_INFINITY);
     this.#unsubscribe = this.#records.subscribe((event) => this.#onStoreEvent(event));
+    this.#cluster = options.cluster;
+    if (options.cluster !== undefined) {
+      this.#keeper = new LeaseKeeper({
+        leases: options.cluster.leases,
+        nodeId: options.cluster.nodeId,
+        leaseTimeoutMs: options.cluster.leaseTimeoutMs,
+        keepsRequests: options.cluster.onProducerLost === 'continue',
+        onLost: (id) => this.#producerLost(id),
+        onExpired: (id) => this.#takeOver(id),
+        onError: (error, during) =>
+          this.#observability.internalFailure(
+            during === 'scan' ? 'producer-takeover' : 'producer-lease',
+            error,
+          ),
+      });
+    }
   }
 
   static streamPath(id: string): string {
@@ -181,33 +215,88 @@ export class GenerationService {
       ...(request.route === undefined ? {} : { route: request.route }),
     });
     return launchGeneration(
-      {
-        store: this.#store,
-        records: this.#records,
-        reviews: this.#reviews,
-        audit: this.#audit,
-        observability: this.#observability,
-        ttlSeconds: this.#ttlSeconds,
-      },
+      this.#launchServices(),
       registered,
       policy,
       request,
       admission,
-      (producer) => {
-        const id = producer.state.id;
-        this.#producers.set(id, producer);
-        const attendance: Attendance = { readers: 0, abandonTimer: undefined };
-        this.#attendance.set(id, attendance);
-        this.#watchAttendance(id, attendance);
-        void producer.done.then(() => {
-          clearTimeout(attendance.abandonTimer);
-          this.#attendance.delete(id);
-          this.#producers.delete(id);
-          const bytes = RetainedGenerations.estimate(producer.logBytes());
-          for (const evicted of this.#retained.finished(id, bytes)) void this.#evict(evicted);
-        });
-      },
+      (producer) => this.#register(producer, true),
     );
+  }
+
+  #launchServices() {
+    return {
+      store: this.#store,
+      records: this.#records,
+      reviews: this.#reviews,
+      audit: this.#audit,
+      observability: this.#observability,
+      ttlSeconds: this.#ttlSeconds,
+      cluster: this.#keeper,
+    };
+  }
+
+  /**
+   * Holds a producer this node runs until it is done. Abandonment is watched only for
+   * generations started here: a taken-over one cannot know the readers counted before.
+   */
+  #register(producer: LocalProducer, watchAttendance: boolean): void {
+    const id = producer.state.id;
+    this.#producers.set(id, producer);
+    const attendance: Attendance = { readers: 0, abandonTimer: undefined };
+    if (watchAttendance) {
+      this.#attendance.set(id, attendance);
+      this.#watchAttendance(id, attendance);
+    }
+    void producer.done.then(() => {
+      clearTimeout(attendance.abandonTimer);
+      // This node may have taken the generation over again since (a producer that lost its
+      // lease can still be finishing): only its own entries and lease go.
+      if (this.#producers.get(id) !== producer) return;
+      this.#attendance.delete(id);
+      this.#producers.delete(id);
+      this.#keeper?.release(id, producer.state.producerEpoch);
+      const bytes = RetainedGenerations.estimate(producer.logBytes());
+      for (const evicted of this.#retained.finished(id, bytes)) void this.#evict(evicted);
+    });
+  }
+
+  /** Another node holds the lease of a producer this node runs: stop it without writing. */
+  #producerLost(id: string): void {
+    const producer = this.#producers.get(id);
+    if (producer === undefined) return;
+    producer.state.leaseLost = true;
+    producer.controller.abort('lease-lost');
+  }
+
+  /** A node died with this generation's lease: claim it and take the generation over. */
+  async #takeOver(id: string): Promise<void> {
+    const keeper = this.#keeper;
+    const cluster = this.#cluster;
+    // A producer of ours that lost this lease is still finishing: scan it again later.
+    if (keeper === undefined || cluster === undefined || this.#producers.has(id)) return;
+    const epoch = await keeper.claim(id);
+    if (epoch === undefined) return;
+    try {
+      const outcome = await takeOverGeneration(
+        {
+          ...this.#launchServices(),
+          models: this.#models,
+          policies: this.#policies,
+          onProducerLost: cluster.onProducerLost,
+          nodeId: cluster.nodeId,
+        },
+        id,
+        epoch,
+        (producer) => this.#register(producer, false),
+      );
+      // Nothing left to produce: the lease goes (a producer's own lease goes when it is done).
+      if (typeof outcome === 'object') keeper.release(id);
+    } catch (error) {
+      // Let the lease lapse without releasing it, so a node (maybe this one) tries again.
+      if (!this.#producers.has(id)) keeper.forget(id);
+      this.#observability.internalFailure('producer-takeover', error);
+    }
   }
 
   /** Starts a generation and resolves once the upstream answered (or failed first). */
@@ -318,6 +407,7 @@ export class GenerationService {
 
   async dispose(): Promise<void> {
     await this.interruptAll();
+    this.#keeper?.stop();
     this.#unsubscribe();
   }
 

@@ -55,8 +55,8 @@ export const PRODUCER_ID = 'sluice-producer';
 export interface ProducerLeasing {
   /** Takes the lease of a new generation; its epoch fences every write of the producer. */
   acquire(id: string): Promise<number>;
-  /** Gives the lease up (the producer ended, or never started). */
-  release(id: string): void;
+  /** Gives the lease up (the producer ended, or never started); only `epoch`'s, if given. */
+  release(id: string, epoch?: number): void;
   /** Whether requests are kept so another node can continue a lost producer. */
   readonly keepsRequests: boolean;
 }
@@ -229,6 +229,8 @@ export interface ProducerSetup {
   traceParent?: GenerationRequest['traceParent'];
   /** What earlier producers of this generation released (a taken-over generation). */
   content?: ReleasedContent;
+  /** The log was fenced for this epoch (`fenceLog`): appends start at sequence 1. */
+  fenced?: boolean;
 }
 
 /** A producer ready to run: its stages, its local handle and its ending. */
@@ -269,7 +271,13 @@ export function openProducer(services: LaunchServices, setup: ProducerSetup): Op
       state.streamPath,
       state.producerEpoch === undefined
         ? {}
-        : { producer: { id: PRODUCER_ID, epoch: state.producerEpoch } },
+        : {
+            producer: {
+              id: PRODUCER_ID,
+              epoch: state.producerEpoch,
+              firstSeq: setup.fenced ? 1 : 0,
+            },
+          },
     ),
     audit,
     observability,

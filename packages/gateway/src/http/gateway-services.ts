@@ -4,6 +4,7 @@
  * `app.ts` puts a Fastify app in front of them.
  */
 import { randomBytes } from 'node:crypto';
+import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import type { Pool } from 'pg';
 import type { SluiceConfig } from '../config/config-schema.ts';
@@ -36,6 +37,7 @@ import { BackendUnavailableError } from '../store/redis/redis-connection.ts';
 import { RedisStreamStore } from '../store/redis/redis-stream-store.ts';
 import { closeRedis, connectRedis } from '../store/redis-generation/redis-connection.ts';
 import { RedisGenerationStore } from '../store/redis-generation/redis-generation-store.ts';
+import { RedisProducerLeases } from '../store/redis-generation/redis-producer-lease.ts';
 import type { StreamStore } from '../store/stream-store.ts';
 import type { BackendCheck } from './backend-checks.ts';
 
@@ -162,6 +164,10 @@ export async function createGatewayServices(
           ttlSeconds: config.streams.generationTtlSeconds,
           logger: { warn: (fields, message) => observability.logger.warn(fields, message) },
         }));
+  const leases =
+    shared === undefined
+      ? undefined
+      : await RedisProducerLeases.open({ url: shared.url, keyPrefix: config.store.keyPrefix });
   const generations = new GenerationService({
     store,
     records,
@@ -173,6 +179,16 @@ export async function createGatewayServices(
     ttlSeconds: config.streams.generationTtlSeconds,
     abandonAfterMs: config.streams.abandonAfterMs,
     retainedBytes: config.streams.retainedGenerationsBytes,
+    ...(leases === undefined
+      ? {}
+      : {
+          cluster: {
+            leases,
+            nodeId: config.cluster.nodeId ?? defaultNodeId(),
+            leaseTimeoutMs: config.cluster.leaseTimeoutMs,
+            onProducerLost: config.cluster.onProducerLost,
+          },
+        }),
   });
   return {
     observability,
@@ -187,6 +203,7 @@ export async function createGatewayServices(
       retention?.stop();
       await store.dispose();
       await records.dispose();
+      await leases?.dispose();
       await quotas.dispose();
       if (shared !== undefined) await closeRedis(shared.redis);
       // Folded reader sessions are written before the audit log closes.
@@ -252,4 +269,9 @@ async function openSharedRedis(
   const url = store.url ?? (store.urlEnv === undefined ? undefined : env[store.urlEnv]);
   if (url === undefined || url === '') return undefined;
   return { url, redis: await connectRedis(url, {}, 'quotas') };
+}
+
+/** A node id unique in the cluster and readable by an operator: host, process, random tag. */
+function defaultNodeId(): string {
+  return `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
 }

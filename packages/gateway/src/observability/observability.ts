@@ -28,7 +28,9 @@ export type InternalComponent =
   | 'generation-record'
   | 'stream-log'
   | 'finalizer'
-  | 'generation-eviction';
+  | 'generation-eviction'
+  | 'producer-lease'
+  | 'producer-takeover';
 
 const silentLogger: RecordLogger = { info() {}, warn() {}, error() {} };
 

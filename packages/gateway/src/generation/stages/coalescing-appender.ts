@@ -21,8 +21,11 @@ import {
 export interface CoalescingAppenderOptions {
   /** Queued bytes past which `push` makes the producer wait. Default 1 MiB. */
   highWaterMarkBytes?: number;
-  /** The producer's identity and lease epoch, checked by the store on every append. */
-  producer?: { id: string; epoch: number };
+  /**
+   * The producer's identity and lease epoch, checked by the store on every append, and
+   * the first sequence number to use (default 0; 1 after a fencing append, `fenceLog`).
+   */
+  producer?: { id: string; epoch: number; firstSeq?: number };
 }
 
 const DEFAULT_HIGH_WATER_MARK_BYTES = 1024 * 1024;
@@ -49,7 +52,10 @@ export class CoalescingAppender {
     this.#store = store;
     this.#path = path;
     this.#highWaterMarkBytes = options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK_BYTES;
-    this.#producer = options.producer;
+    if (options.producer !== undefined) {
+      this.#producer = { id: options.producer.id, epoch: options.producer.epoch };
+      this.#seq = options.producer.firstSeq ?? 0;
+    }
   }
 
   /** The store refused an append because another producer epoch took the log over. */
@@ -122,4 +128,18 @@ export class CoalescingAppender {
       this.#inFlight = undefined;
     }
   }
+}
+
+/**
+ * Claims a log for a new producer epoch with an empty append (sequence 0): from then on
+ * the store refuses every append of an older epoch, so what the log holds is final for
+ * the old producer. The new producer's appender then starts at sequence 1. Rejects like
+ * an append (`StreamClosedError` when the log is closed, `StreamNotFoundError`).
+ */
+export async function fenceLog(
+  store: StreamStore,
+  path: string,
+  producer: { id: string; epoch: number },
+): Promise<void> {
+  await store.append(path, [], { producer: { ...producer, seq: 0 } });
 }

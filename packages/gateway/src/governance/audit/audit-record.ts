@@ -18,6 +18,7 @@ export const AUDIT_RECORD_TYPES = [
   'reader-detached',
   'reader-resumed',
   'generation-cancelled',
+  'producer-taken-over',
   'redaction-applied',
   'generation-blocked',
   'final-verdict',
@@ -80,6 +81,15 @@ export type AuditPayloads = {
   'reader-detached': { readerId: string; transport: string; offset: string; reason?: string };
   'reader-resumed': { readerId: string; transport: string; fromOffset: string };
   'generation-cancelled': { reason: string; offset?: string };
+  /**
+   * A node took over a generation whose producer was lost (its node died): it `continued`
+   * the answer after a seam, `interrupted` it, or only `finalized` one that had ended.
+   */
+  'producer-taken-over': {
+    node: string;
+    action: 'continued' | 'interrupted' | 'finalized';
+    deliveredCharacters: number;
+  };
   /**
    * `scope` is absent for answer and reasoning text. For tool-call arguments, `action` says
    * what the policy did: `redacted`, or `detected` (released unchanged, `toolArguments: pass`).
