@@ -3,7 +3,8 @@
  * operator would run it, with the bench upstream as an `openai-compatible` model.
  * Optionally under `--cpu-prof`, so a profile of the measured load is written on exit.
  * A variant can publish a policy with redaction off, turn tracing on, or require API
- * keys (created with `sluice keys create`, as an operator would) under a quota.
+ * keys (created with `sluice keys create`, as an operator would) under a quota, or run
+ * as `--workers N` (the process measured is the primary; its workers are its children).
  */
 import { execFileSync } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
@@ -76,6 +77,18 @@ async function publishNoRedactionPolicy(origin: string): Promise<void> {
   }
 }
 
+/** Until `/metrics` (answered for the whole group) counts `count` workers. */
+async function waitForWorkers(origin: string, count: number, timeoutMs: number): Promise<void> {
+  const deadline = performance.now() + timeoutMs;
+  while (performance.now() < deadline) {
+    const response = await fetch(`${origin}/metrics`, { signal: AbortSignal.timeout(6_000) });
+    const text = await response.text();
+    if ((text.match(/^sluice_worker_info\{/gm) ?? []).length >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${origin} did not have ${count} workers within ${timeoutMs} ms`);
+}
+
 export async function startGatewayProcess(options: GatewayProcessOptions): Promise<GatewayProcess> {
   const port = await freePort();
   const configPath = join(options.workDirectory, `sluice-bench-${port}.json`);
@@ -130,6 +143,9 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
       'serve',
       '--config',
       configPath,
+      ...(variant !== undefined && variant.workers > 1
+        ? ['--workers', String(variant.workers)]
+        : []),
     ],
     { cwd: options.workDirectory, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -137,6 +153,10 @@ export async function startGatewayProcess(options: GatewayProcessOptions): Promi
   child.stderr?.pipe(log);
   const origin = `http://127.0.0.1:${port}`;
   await waitForHttp(`${origin}/healthz`, 20_000);
+  // The first worker answers before the others listen; load starts once all of them do.
+  if (variant !== undefined && variant.workers > 1) {
+    await waitForWorkers(origin, variant.workers, 20_000);
+  }
   if (variant !== undefined && !variant.redaction) await publishNoRedactionPolicy(origin);
   return {
     origin,

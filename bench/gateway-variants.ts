@@ -3,7 +3,8 @@
  * with metrics off (the baseline for what observability costs),
  * with tracing exported to a local OTLP sink, with API keys and quotas checked on every
  * request, with extra fast (and slow) readers attached to every generation, and with
- * the stream log, records and quotas on Redis (127.0.0.1:6379, a key prefix per run). Each
+ * the stream log, records and quotas on Redis (127.0.0.1:6379, a key prefix per run), and
+ * the same on Redis served by `sluice serve --workers 2`. Each
  * variant names what the gateway is started with and what the load client adds.
  */
 
@@ -16,6 +17,7 @@ export const VARIANT_NAMES = [
   'readers',
   'slow-readers',
   'redis',
+  'workers2',
 ] as const;
 export type VariantName = (typeof VARIANT_NAMES)[number];
 
@@ -28,6 +30,7 @@ export const VARIANT_LABELS: Record<VariantName, string> = {
   readers: '+3 fast readers',
   'slow-readers': '+3 fast, +2 slow readers',
   redis: 'on Redis',
+  workers2: 'on Redis, 2 workers',
 };
 
 export interface VariantSetup {
@@ -44,6 +47,8 @@ export interface VariantSetup {
   slowReaders: number;
   /** `store: { kind: redis }` on the loopback Redis: logs, records and quotas shared. */
   redis: boolean;
+  /** `sluice serve --workers N` (N > 1 needs `redis`); 1 is one process. */
+  workers: number;
 }
 
 export function variantSetup(variant: VariantName): VariantSetup {
@@ -54,7 +59,8 @@ export function variantSetup(variant: VariantName): VariantSetup {
     keys: variant === 'keys',
     extraFastReaders: variant === 'readers' || variant === 'slow-readers' ? 3 : 0,
     slowReaders: variant === 'slow-readers' ? 2 : 0,
-    redis: variant === 'redis',
+    redis: variant === 'redis' || variant === 'workers2',
+    workers: variant === 'workers2' ? 2 : 1,
   };
 }
 

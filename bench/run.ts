@@ -69,7 +69,9 @@ const USAGE = `Usage: npm run bench -- [options]
                             to a loopback sink), keys (auth.mode keys + quota),
                             readers (+3 fast readers per generation), slow-readers
                             (+3 fast, +2 slow), redis (logs, records and quotas on
-                            the loopback Redis) (default: default)
+                            the loopback Redis), workers2 (the same as redis, served
+                            by sluice serve --workers 2; CPU and memory are the
+                            primary's and its workers') (default: default)
   --quick                   smoke run: 50 streams, 2 s warm-up, 5 s window, direct,sluice
   --profile                 run the gateway under --cpu-prof and summarise the profiles
   --write                   replace the generated section of BENCHMARKS.md with this run

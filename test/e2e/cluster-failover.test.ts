@@ -11,6 +11,8 @@
  * - Cancel sent to B stops the producer on A: its upstream socket closes.
  * - A resume storm (each reconnect to a random node) loses and duplicates nothing.
  * - Generations on three nodes at once leave one audit chain that verifies.
+ * - A node stopped with SIGTERM hands its running generations to the others, which
+ *   continue them after a seam.
  */
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -49,6 +51,7 @@ function nodeConfig(keyPrefix: string, onProducerLost: 'continue' | 'interrupt')
     store: { kind: 'redis', url: redisUrl, keyPrefix },
     governance: { kind: 'postgres', urlEnv: 'SLUICE_TEST_PG', schema },
     cluster: { leaseTimeoutMs: LEASE_TIMEOUT_MS, onProducerLost },
+    http: { drainTimeoutMs: 300 },
     models: [
       { name: 'simulator', maxTokens: 100_000 },
       { name: 'upstream', provider: 'openai-compatible', baseUrl: upstream.baseUrl },
@@ -275,6 +278,30 @@ describe('three gateway processes on Redis and PostgreSQL', () => {
     };
     expect(record.status).toBe('finished');
     expect(record.text).toBe(textOf(whole));
+  });
+
+  test('B drained with SIGTERM hands its generation to C, which continues it after a seam', async () => {
+    const [, b, c] = trio as [GatewayProcess, GatewayProcess, GatewayProcess];
+    const id = await start(b, {
+      model: 'simulator',
+      maxTokens: 400,
+      simulator: { ttftMs: 0, tokenIntervalMs: 10 },
+    });
+    const reading = readToTerminal(c, id, '-1', 30_000);
+    await readSse(await events(c, id), { maxEvents: 6 });
+    await b.kill('SIGTERM');
+    expect(await b.exited).toBe(0);
+    const received = await reading;
+    expectStrictlyIncreasing(received);
+    expect(terminalOf(received).data).toMatchObject({ finishReason: 'length' });
+    const seam = received.find((event) => event.event === 'response-seam');
+    expect(JSON.parse(seam?.data ?? '{}')).toMatchObject({ reason: 'SLUICE_ERR_PRODUCER_LOST' });
+    const record = (await (await fetch(`${c.baseUrl}/v1/generations/${id}`)).json()) as {
+      status: string;
+      text: string;
+    };
+    expect(record.status).toBe('finished');
+    expect(record.text).toBe(textOf(received));
   });
 });
 

@@ -7,6 +7,7 @@ const USAGE = `Usage: sluice <command> [options]
 
 Commands:
   serve [--port N] [--host H] [--config FILE]   Run the gateway (default command)
+        [--workers N|auto]                      N processes on one port (needs store.kind: redis)
   audit verify|export|purge [--data-dir DIR]    Verify the audit chain, export or purge records
   policy publish|list|get|rollback|bind|unbind  Manage versioned policies (sluice policy help)
   keys create|list|revoke [--data-dir DIR]      Manage API keys (sluice keys help)

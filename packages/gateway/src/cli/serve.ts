@@ -1,15 +1,24 @@
 /**
  * `sluice serve`: load the config, start the gateway, and shut down cleanly on SIGTERM
  * or SIGINT (running generations end `interrupted`, their logs stay readable until exit).
+ * With `--workers N` (N > 1, or `auto`) the same command runs as a `node:cluster` primary
+ * and N workers sharing the port (`worker-primary.ts`, `worker-process.ts`).
  */
+import cluster from 'node:cluster';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config/load-config.ts';
-import { UnsafeBindingError } from '../control/tenants/open-mode.ts';
-import { buildGateway } from '../http/app.ts';
-import { gatewayLoggerOptions } from '../observability/logging.ts';
+import { buildServedGateway } from './served-gateway.ts';
+import { parseWorkerCount, WORKER_SLOT_ENV, workersRefusal } from './worker-count.ts';
+
+const USAGE = 'Usage: sluice serve [--port N] [--host H] [--config FILE] [--workers N|auto]';
 
 export async function runServe(argv: string[]): Promise<number> {
-  let values: { port?: string | undefined; host?: string | undefined; config?: string | undefined };
+  let values: {
+    port?: string | undefined;
+    host?: string | undefined;
+    config?: string | undefined;
+    workers?: string | undefined;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -17,13 +26,17 @@ export async function runServe(argv: string[]): Promise<number> {
         port: { type: 'string' },
         host: { type: 'string' },
         config: { type: 'string' },
+        workers: { type: 'string' },
       },
       strict: true,
     }));
   } catch (error) {
-    process.stderr.write(
-      `${(error as Error).message}\nUsage: sluice serve [--port N] [--host H] [--config FILE]\n`,
-    );
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const workers = parseWorkerCount(values.workers);
+  if ('error' in workers) {
+    process.stderr.write(`${workers.error}\n${USAGE}\n`);
     return 2;
   }
   const overrides: Record<string, unknown> = {};
@@ -43,19 +56,22 @@ export async function runServe(argv: string[]): Promise<number> {
     throw error;
   }
 
-  let gateway: Awaited<ReturnType<typeof buildGateway>>;
-  try {
-    gateway = await buildGateway({
-      config,
-      logger: gatewayLoggerOptions({ level: config.logLevel, base: { service: 'sluice' } }),
-    });
-  } catch (error) {
-    if (UnsafeBindingError.isInstance(error)) {
-      process.stderr.write(`${error.message}\n`);
-      return 1;
-    }
-    throw error;
+  if (cluster.isWorker && process.env[WORKER_SLOT_ENV] !== undefined) {
+    return (await import('./worker-process.ts')).runWorker(config);
   }
+  if (workers.count > 1 || workers.auto) {
+    const refusal = workersRefusal(config, values.workers ?? '1');
+    if (refusal !== undefined) {
+      process.stderr.write(`${refusal}\n`);
+      return 2;
+    }
+  }
+  if (workers.count > 1) {
+    return (await import('./worker-primary.ts')).runPrimary(config, workers.count);
+  }
+
+  const gateway = await buildServedGateway(config, { service: 'sluice' });
+  if (typeof gateway === 'number') return gateway;
   const address = await gateway.app.listen({ port: config.port, host: config.host });
   gateway.app.log.info(
     { address, models: gateway.context.models.list().map((m) => m.name) },

@@ -27,6 +27,13 @@ export interface FrameEncoder<F> {
   encode(batch: ReadBatch): F[];
   /** True once the protocol's last frame was produced (OpenAI's `[DONE]`): the relay stops. */
   isComplete?(): boolean;
+  /**
+   * The frames telling a reader that reading failed after its response was committed
+   * (Redis went away, the data is unreadable): the connection's own, not the log's, so
+   * they carry no offset. Absent or none where the protocol has no way to say it: the
+   * connection just ends and the client's reconnect gets an ordinary error answer.
+   */
+  encodeFailure?(error: unknown): F[];
 }
 
 /** Why a reader's delivery ended. */

@@ -32,3 +32,24 @@ test('an event in another layout keeps its bytes; only its type is parsed', () =
     { id: '0_1', event: 'text-delta', data: foreign },
   ]);
 });
+
+test('a failed read is a response-error frame without an id: resuming loses nothing', () => {
+  const outage = {
+    code: 'SLUICE_ERR_BACKEND_UNAVAILABLE',
+    retryable: true,
+    message: 'at 10.0.0.7',
+  };
+  const [frame] = nativeEventEncoder.encodeFailure?.(outage) ?? [];
+  expect(frame?.id).toBeUndefined();
+  expect(frame?.event).toBe('response-error');
+  expect(JSON.parse(frame?.data ?? '{}')).toEqual({
+    type: 'response-error',
+    code: 'SLUICE_ERR_BACKEND_UNAVAILABLE',
+    message: 'A storage backend (Redis or PostgreSQL) is unreachable; try again shortly',
+    retryable: true,
+  });
+  // Anything that is not a Sluice error is an internal one, without its text.
+  const [internal] = nativeEventEncoder.encodeFailure?.(new Error('secret detail')) ?? [];
+  expect(JSON.parse(internal?.data ?? '{}')).toMatchObject({ code: 'SLUICE_ERR_INTERNAL' });
+  expect(internal?.data).not.toContain('secret');
+});

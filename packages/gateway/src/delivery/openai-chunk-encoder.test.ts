@@ -243,3 +243,21 @@ describe('OpenAiChunkEncoder: events without an OpenAI shape', () => {
     expect(encoder.encodeEvent(event)).toEqual([]);
   });
 });
+
+describe('OpenAiChunkEncoder: a read that failed mid-stream', () => {
+  it('is the error chunk the SDK raises, then the stream is over', () => {
+    const encoder = new OpenAiChunkEncoder(options);
+    const outage = { code: 'SLUICE_ERR_BACKEND_UNAVAILABLE', retryable: true };
+    expect(encoder.encodeFailure(outage).map((frame) => JSON.parse(frame.data))).toEqual([
+      {
+        error: {
+          message: 'A storage backend (Redis or PostgreSQL) is unreachable; try again shortly',
+          type: 'server_error',
+          code: 'SLUICE_ERR_BACKEND_UNAVAILABLE',
+        },
+      },
+    ]);
+    expect(encoder.isComplete()).toBe(true);
+    expect(encoder.encodeFailure(outage)).toEqual([]);
+  });
+});

@@ -20,6 +20,7 @@ import {
   type Usage,
 } from '@sluice/protocol';
 import type { ReadBatch } from '../store/stream-store.ts';
+import { deliveryFailureEvent } from './delivery-failure-event.ts';
 import type { EventFrame, FrameEncoder } from './frame.ts';
 
 export function openAiFinishReason(reason: FinishReason | undefined): string {
@@ -118,6 +119,12 @@ export class OpenAiChunkEncoder implements FrameEncoder<EventFrame> {
       }
     }
     return frames;
+  }
+
+  /** A read that failed mid-stream: the error chunk the SDK raises, unless the stream ended. */
+  encodeFailure(error: unknown): EventFrame[] {
+    if (this.#complete) return [];
+    return this.encodeEvent(deliveryFailureEvent(error));
   }
 
   /** True once `[DONE]` or an error frame was produced: the OpenAI stream is over. */

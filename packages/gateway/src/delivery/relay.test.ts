@@ -179,6 +179,31 @@ describe('relay', () => {
     expect(reader.detached).toEqual([{ reached, reason: 'failed' }]);
   });
 
+  test("a failure after opening sends the encoder's failure frames before the end", async () => {
+    await append('1');
+    const transport = new MockFrameTransport<string>();
+    transport.onSend(() => void store.delete(PATH));
+    const failing: FrameEncoder<string> = {
+      encode: text,
+      encodeFailure: (error) => [`failed: ${(error as { code: string }).code}`],
+    };
+    await relay(store, PATH, '-1', { encoder: failing, open: () => transport });
+    expect(transport.sends).toEqual([['1'], ['failed: SLUICE_ERR_STREAM_NOT_FOUND']]);
+    expect(transport.ends).toHaveLength(1);
+  });
+
+  test('no failure frames go to a reader that is already gone', async () => {
+    await append('1');
+    const transport = new MockFrameTransport<string>();
+    transport.onSend(() => {
+      transport.stop('client-disconnected');
+      void store.delete(PATH);
+    });
+    const failing: FrameEncoder<string> = { encode: text, encodeFailure: () => ['failed'] };
+    await relay(store, PATH, '-1', { encoder: failing, open: () => transport });
+    expect(transport.sends).toEqual([['1']]);
+  });
+
   test('no batch is larger than the buffer cap, one message at least', async () => {
     await append('"aaaaaaaa"', '"bbbbbbbb"', '"cccccccccccccccccccc"', '"d"');
     await store.close(PATH);

@@ -8,6 +8,10 @@
  * Hot path: the loop calls the store directly (no async generator in between), reuses one
  * read options object, and awaits the transport only when it reports backpressure, so a
  * batch costs one promise: the store read's.
+ *
+ * A read that fails after the transport opened (Redis went away, the log was deleted or
+ * is unreadable) ends the response; first the encoder's failure frames, if its protocol
+ * has any, tell the reader why and whether retrying can help.
  */
 import type { ReadBatch, ReadOptions, StreamStore } from '../store/stream-store.ts';
 import type {
@@ -83,6 +87,7 @@ export async function relay<F>(
     // expired mid-read, say): the transport ends, answering the error if it still can.
     failure = { error };
     options.onError?.(error);
+    sendFailure(transport, options.encoder, error);
   }
   let reason: DetachReason = 'failed';
   try {
@@ -92,6 +97,23 @@ export async function relay<F>(
     reader?.detach(progress.reached, reason);
   }
   return { reached: progress.reached, reason };
+}
+
+/** Tells the reader why delivery stops, where its protocol can say it; best effort. */
+function sendFailure<F>(
+  transport: FrameTransport<F>,
+  encoder: FrameEncoder<F>,
+  error: unknown,
+): void {
+  if (transport.signal.aborted) return;
+  const frames = encoder.encodeFailure?.(error) ?? [];
+  if (frames.length === 0) return;
+  try {
+    // Not awaited: the transport ends next, and the socket sends what it holds first.
+    void transport.send(frames);
+  } catch {
+    // The connection failed too (that may be the failure itself): it ends either way.
+  }
 }
 
 function readBounds(options: RelayOptions<unknown>): ReadBounds {

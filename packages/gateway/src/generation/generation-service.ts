@@ -353,13 +353,23 @@ export class GenerationService {
    * `abandonAfterMs`. Returns the detach function.
    */
   readerAttached(id: string): () => void {
-    void this.#records.control(id, { type: 'reader', change: 1 });
+    this.#sendReaderChange(id, 1);
     let detached = false;
     return () => {
       if (detached) return;
       detached = true;
-      void this.#records.control(id, { type: 'reader', change: -1 });
+      this.#sendReaderChange(id, -1);
     };
+  }
+
+  /**
+   * Reader counts only feed abandonment: one that cannot be sent (Redis away) is logged
+   * and counted, never left as an unhandled rejection.
+   */
+  #sendReaderChange(id: string, change: 1 | -1): void {
+    this.#records.control(id, { type: 'reader', change }).catch((error: unknown) => {
+      this.#observability.internalFailure('generation-record', error);
+    });
   }
 
   /** Delivers a reviewer's decision to the generation's log, if it was held open for it. */
@@ -395,6 +405,28 @@ export class GenerationService {
     }
   }
 
+  /**
+   * Hands every generation this node runs to the other nodes (shutdown, with
+   * `onProducerLost: continue`): each producer stops without ending its generation, and its
+   * lease ends at once, so another node continues the answer after a `response-seam`
+   * without waiting for the lease timeout. Readers on this node resume on another.
+   */
+  async handOffAll(): Promise<void> {
+    const keeper = this.#keeper;
+    if (keeper === undefined) return this.interruptAll();
+    await Promise.all(
+      [...this.#producers].map(async ([id, producer]) => {
+        const { state, controller } = producer;
+        if (state.status === 'running' && !controller.signal.aborted) {
+          state.leaseLost = true;
+          controller.abort('handed-off');
+          await keeper.handOff(id);
+        }
+        await producer.done;
+      }),
+    );
+  }
+
   /** Interrupts every generation this node runs (shutdown); partial content stays readable. */
   async interruptAll(): Promise<void> {
     await Promise.all([...this.#producers.keys()].map((id) => this.#stopLocal(id, 'interrupted')));
@@ -405,8 +437,13 @@ export class GenerationService {
     await Promise.all([...this.#producers.values()].map((producer) => producer.done));
   }
 
+  /**
+   * Ends this node's part: its generations are handed off to other nodes (a cluster that
+   * continues lost generations) or interrupted, then timers and subscriptions stop.
+   */
   async dispose(): Promise<void> {
-    await this.interruptAll();
+    if (this.#cluster?.onProducerLost === 'continue') await this.handOffAll();
+    else await this.interruptAll();
     this.#keeper?.stop();
     this.#unsubscribe();
   }

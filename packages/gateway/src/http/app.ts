@@ -229,6 +229,9 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   app.addHook('preClose', async () => {
     accepting = false;
     await generations.dispose();
+    // A shared (Redis) log wakes this node's readers a moment after the terminal events
+    // were appended: let them deliver those (bounded) before live reads are cut.
+    await readersDone(observability.stats, Math.min(1_000, config.http.drainTimeoutMs));
     shutdown.abort();
   });
   app.addHook('onClose', async () => {
@@ -249,4 +252,12 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
       await app.close();
     },
   };
+}
+
+/** Resolves once no reader is attached, or after `boundMs` (readers of a handed-off log stay). */
+async function readersDone(stats: { readonly activeReaders: number }, boundMs: number) {
+  const deadline = performance.now() + boundMs;
+  while (stats.activeReaders > 0 && performance.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }

@@ -21,6 +21,8 @@ export class EventLoopLag {
       help: 'Event-loop delay since the previous scrape (quantile 0.5, 0.99, or max).',
       labelNames: ['quantile'] as const,
       registers: [registry],
+      // Across `--workers` processes the most lagging loop is the one to see, not a sum.
+      aggregator: 'max',
       collect() {
         // Before the first sample the histogram reports its sentinel values; say 0.
         if (histogram.count === 0) {

@@ -67,6 +67,7 @@ const seconds = (milliseconds: number) => milliseconds / 1000;
 
 export class GatewayMetrics {
   readonly registry = new Registry();
+  #render: () => Promise<string> = () => this.registry.metrics();
   readonly #tenantLabel: boolean;
   readonly #eventLoopLag: EventLoopLag;
   readonly #labels: Record<
@@ -242,6 +243,8 @@ export class GatewayMetrics {
       help: 'Circuit breaker state per upstream: 0 closed, 1 half-open, 2 open.',
       labelNames: ['upstream'],
       registers,
+      // Across `--workers` processes the worst state is the one to see, not a sum.
+      aggregator: 'max',
     });
     this.#storeOperation = new Histogram({
       name: 'sluice_store_operation_duration_seconds',
@@ -258,9 +261,17 @@ export class GatewayMetrics {
     return this.registry.contentType;
   }
 
+  /**
+   * Where `render` gets its text: this registry by default; under `sluice serve --workers`
+   * the whole process group's registries aggregated (`cluster-metrics.ts`).
+   */
+  renderFrom(source: () => Promise<string>): void {
+    this.#render = source;
+  }
+
   /** The Prometheus text exposition of every metric. */
   render(): Promise<string> {
-    return this.registry.metrics();
+    return this.#render();
   }
 
   generationStarted(labels: GenerationLabels): void {

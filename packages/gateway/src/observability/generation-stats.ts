@@ -152,6 +152,11 @@ export class GenerationStats {
     this.#size = Math.min(this.#size + 1, this.#capacity);
   }
 
+  /** Readers attached now, over every transport and tenant. */
+  get activeReaders(): number {
+    return this.#all.activeReaders;
+  }
+
   readerAttached(tenant?: string): void {
     this.#count(tenant, (counters) => {
       counters.activeReaders += 1;

@@ -55,10 +55,7 @@ export class MemoryGenerationStore implements GenerationStore {
     const record = this.#records.get(id);
     if (record === undefined) return undefined;
     if (options.ifStatus !== undefined && record.status !== options.ifStatus) return undefined;
-    if (
-      options.ifProducerEpoch !== undefined &&
-      record.producerEpoch !== options.ifProducerEpoch
-    ) {
+    if (options.ifProducerEpoch !== undefined && record.producerEpoch !== options.ifProducerEpoch) {
       return undefined;
     }
     const fields: Record<string, unknown> = { ...record };

@@ -1,10 +1,12 @@
 /**
  * Turns store and request errors into Durable Streams responses: the status the
  * protocol requires, the headers it requires alongside (`Stream-Closed`,
- * `Producer-Epoch`, …) and Sluice's JSON error body. Client mistakes are never 500s.
+ * `Producer-Epoch`, …) and Sluice's JSON error body. Client mistakes are never 500s,
+ * and neither is a backend out of reach (503 `SLUICE_ERR_BACKEND_UNAVAILABLE`).
  */
 import { ERROR_CATALOGUE, type ErrorCode } from '@sluice/protocol';
 import type { FastifyReply } from 'fastify';
+import { SluiceError } from '../../errors/sluice-error.ts';
 import {
   ContentTypeMismatchError,
   InvalidOffsetError,
@@ -20,6 +22,12 @@ import {
 } from '../../store/stream-store.ts';
 import { HEADER, ProtocolRequestError } from './protocol-headers.ts';
 import { StreamRefusedError } from './stream-refusals.ts';
+
+/** The storage faults answered with their own code rather than a bare 500. */
+const STORAGE_CODES: ReadonlySet<string> = new Set([
+  'SLUICE_ERR_BACKEND_UNAVAILABLE',
+  'SLUICE_ERR_STORE_DATA_INVALID',
+]);
 
 export function sendError(reply: FastifyReply, code: ErrorCode, message?: string): FastifyReply {
   const entry = ERROR_CATALOGUE[code];
@@ -66,6 +74,11 @@ export function sendKnownError(reply: FastifyReply, error: unknown): boolean {
       reply.header(HEADER.producerReceivedSeq, String(error.receivedSeq));
       sendError(reply, 'SLUICE_ERR_PRODUCER_SEQUENCE_GAP');
     }
+  } else if (SluiceError.isInstance(error) && STORAGE_CODES.has(error.code)) {
+    // Redis away (503 with its Retry-After) or a stream's data unreadable: the catalogue's
+    // message, not the error's, which is for operators.
+    reply.headers(error.headers);
+    sendError(reply, error.code);
   } else {
     return false;
   }

@@ -89,6 +89,19 @@ export class LeaseKeeper implements ProducerLeasing {
     });
   }
 
+  /** Ends a lease at once for another node to take over (this node shuts down). */
+  async handOff(id: string): Promise<void> {
+    const epoch = this.#held.get(id);
+    if (epoch === undefined) return;
+    this.#held.delete(id);
+    try {
+      await this.#options.leases.expire(id, epoch);
+    } catch (error) {
+      // It then lapses by itself: the takeover waits for the timeout instead.
+      this.#options.onError(error, 'release');
+    }
+  }
+
   /** Stops renewing a lease without releasing it: it expires, and its generation is scanned again. */
   forget(id: string): void {
     this.#held.delete(id);

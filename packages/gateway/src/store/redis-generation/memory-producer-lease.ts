@@ -50,6 +50,13 @@ export class MemoryProducerLeases implements ProducerLeases {
     return this.#leases.delete(generationId);
   }
 
+  async expire(generationId: string, epoch: number): Promise<boolean> {
+    const lease = this.#live(generationId);
+    if (lease?.epoch !== epoch) return false;
+    lease.expiresAt = Number.NEGATIVE_INFINITY;
+    return true;
+  }
+
   async isCurrent(generationId: string, epoch: number): Promise<boolean> {
     return this.#live(generationId)?.epoch === epoch;
   }

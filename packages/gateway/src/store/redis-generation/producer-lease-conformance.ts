@@ -150,5 +150,20 @@ export function describeProducerLeaseConformance(
         expect(await leases.release(dead, taken.epoch)).toBe(true);
         expect(await leases.expired(1000)).not.toContain(dead);
       }));
+
+    test('an expired-at-once lease is free and listed for takeover; a stale epoch cannot expire it', () =>
+      withLeases(async (leases) => {
+        const id = generationId();
+        const lease = await leases.acquire(id, 'node-a', LONG_MS);
+        if (lease === undefined) throw new Error('no lease');
+        expect(await leases.expire(id, lease.epoch + 1)).toBe(false);
+        expect(await leases.expire(id, lease.epoch)).toBe(true);
+        expect(await leases.holder(id)).toBeUndefined();
+        expect(await leases.expired(1000)).toContain(id);
+        expect(await leases.expire(id, lease.epoch)).toBe(false);
+        const taken = await leases.acquire(id, 'node-b', LONG_MS);
+        expect(taken?.epoch).toBeGreaterThan(lease.epoch);
+        expect(await leases.expired(1000)).not.toContain(id);
+      }));
   });
 }

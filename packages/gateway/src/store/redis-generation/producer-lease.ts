@@ -24,6 +24,12 @@ export interface ProducerLeases {
   renew(generationId: string, epoch: number, ttlMs: number): Promise<boolean>;
   /** Gives the lease up (the producer ended); false when `epoch` no longer held it. */
   release(generationId: string, epoch: number): Promise<boolean>;
+  /**
+   * Ends the lease at once but leaves it listed by `expired`, so another node takes the
+   * generation over without waiting for the timeout (a node handing its work off as it
+   * shuts down); false when `epoch` no longer held it.
+   */
+  expire(generationId: string, epoch: number): Promise<boolean>;
   /** Whether `epoch` holds the generation's lease now: a producer checks before it writes. */
   isCurrent(generationId: string, epoch: number): Promise<boolean>;
   /** The live lease, if any: how another node sees that a running generation lost its producer. */

@@ -1,11 +1,14 @@
 /**
  * Opening and closing the ioredis connections of the generation store and the leases:
- * opening fails fast with `StoreUnreachableError` (naming Redis and its host, never the
- * URL's password) instead of queueing commands forever, and closing never hangs on a
- * Redis that went away.
+ * opening fails fast with `RedisUnavailableError` (naming Redis and its host, never the
+ * URL's password) instead of queueing commands forever; while serving, a command given to
+ * a Redis that went away fails after two reconnect attempts (about a second) instead of
+ * queueing, so callers answer 503 rather than hang; and closing never hangs on a Redis
+ * that went away.
  */
 import { Redis, type RedisOptions } from 'ioredis';
-import { StoreUnreachableError } from './redis-store-errors.ts';
+import { REDIS_CLIENT_DEFAULTS } from '../redis/redis-connection.ts';
+import { RedisUnavailableError } from './redis-store-errors.ts';
 
 export type ConnectionOptions = Omit<RedisOptions, 'replyMapping'>;
 
@@ -16,7 +19,8 @@ export async function connectRedis(
   options: ConnectionOptions,
   role: string,
 ): Promise<Redis> {
-  const redis = new Redis(url, { ...options, lazyConnect: true });
+  // Sluice's outage behaviour (`REDIS_CLIENT_DEFAULTS`) unless the caller set its own.
+  const redis = new Redis(url, { ...REDIS_CLIENT_DEFAULTS, ...options, lazyConnect: true });
   // ioredis reconnects by itself after this; an 'error' event without a listener would
   // crash the process, and failing commands already reject to their callers.
   redis.on('error', () => {});
@@ -25,7 +29,7 @@ export async function connectRedis(
     return redis;
   } catch (error) {
     redis.disconnect();
-    throw new StoreUnreachableError(
+    throw new RedisUnavailableError(
       `Redis (${role}) at ${addressOf(url)} is unreachable: ${(error as Error).message}`,
       { cause: error },
     );

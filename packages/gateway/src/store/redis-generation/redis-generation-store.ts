@@ -57,7 +57,7 @@ export class RedisGenerationStore implements GenerationStore {
 
   /**
    * Connects both connections and subscribes before resolving, so no event is missed;
-   * rejects with `StoreUnreachableError` when Redis cannot be reached.
+   * rejects with `RedisUnavailableError` when Redis cannot be reached.
    */
   static async open(options: RedisGenerationStoreOptions): Promise<RedisGenerationStore> {
     const connections = await Promise.allSettled([

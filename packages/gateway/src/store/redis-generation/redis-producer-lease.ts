@@ -100,6 +100,13 @@ redis.call('ZREM', KEYS[2], ARGV[2])
 return 1
 `);
 
+// KEYS[1] lease, KEYS[2] unreleased leases; ARGV[1] epoch, ARGV[2] id.
+const expireScript = new LuaScript(`${leaseFenceLua(1, 1)}
+redis.call('DEL', KEYS[1])
+redis.call('ZADD', KEYS[2], 0, ARGV[2])
+return 1
+`);
+
 // KEYS[1] unreleased leases; ARGV[1] limit. Ids whose deadline passed.
 const expiredScript = new LuaScript(`
 ${NOW_LUA}
@@ -114,7 +121,7 @@ export class RedisProducerLeases implements ProducerLeases {
   readonly #keys: GenerationKeys;
   readonly #epochTtlMs: number;
 
-  /** Connects first; rejects with `StoreUnreachableError` when Redis cannot be reached. */
+  /** Connects first; rejects with `RedisUnavailableError` when Redis cannot be reached. */
   static async open(options: RedisProducerLeasesOptions): Promise<RedisProducerLeases> {
     const client = await connectRedis(options.url, options.redis ?? {}, 'producer leases');
     return new RedisProducerLeases(client, options);
@@ -160,6 +167,10 @@ export class RedisProducerLeases implements ProducerLeases {
 
   release(generationId: string, epoch: number): Promise<boolean> {
     return this.#fenced(releaseScript, generationId, [String(epoch), generationId]);
+  }
+
+  expire(generationId: string, epoch: number): Promise<boolean> {
+    return this.#fenced(expireScript, generationId, [String(epoch), generationId]);
   }
 
   async expired(limit: number): Promise<string[]> {

@@ -3,16 +3,31 @@
  * subscriber, checked at start so a gateway configured for Redis fails fast with a
  * message naming the backend (and never its password) instead of queueing forever.
  */
-import { Redis } from 'ioredis';
-import { SluiceError } from '../../errors/sluice-error.ts';
+import { Redis, type RedisOptions } from 'ioredis';
+import { RedisUnavailableError } from './redis-unavailable-error.ts';
 
-/** A storage backend could not be reached (HTTP 503 while serving; exit at start). */
-export class BackendUnavailableError extends SluiceError {
-  override readonly name = 'BackendUnavailableError';
-  readonly code = 'SLUICE_ERR_BACKEND_UNAVAILABLE' as const;
-}
+/**
+ * The name the gateway's startup knows the error by; the one Redis outage error of every
+ * Redis-backed part (`redis-unavailable-error.ts`).
+ */
+export { RedisUnavailableError as BackendUnavailableError };
 
 const DEFAULT_CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * How every Sluice Redis connection behaves while Redis is away. A command waits through
+ * two reconnect attempts, then fails (503) instead of queueing: ioredis's defaults (20
+ * attempts, backing off to 2 s, 10 s per connection attempt) would hold a request for tens
+ * of seconds. Attempts come at most 500 ms apart, so a Redis that is back is used again
+ * within half a second, and a blip of a few hundred milliseconds is ridden out: commands
+ * queue meanwhile, and those in flight are sent again on reconnect (appends carry a token,
+ * so a resent one is not stored twice).
+ */
+export const REDIS_CLIENT_DEFAULTS = {
+  maxRetriesPerRequest: 2,
+  retryStrategy: (attempt: number): number => Math.min(attempt * 50, 500),
+  connectTimeout: 2_000,
+} as const satisfies RedisOptions;
 
 /** The URL as it may be shown: user and password replaced, anything unparsable hidden. */
 export function redactRedisUrl(url: string): string {
@@ -36,7 +51,7 @@ export interface RedisConnections {
 
 /**
  * Opens (or takes) the command connection and duplicates it for the subscriber; rejects
- * with `BackendUnavailableError` when Redis does not answer a PING within the timeout.
+ * with `RedisUnavailableError` when Redis does not answer a PING within the timeout.
  */
 export async function openRedisConnections(options: {
   url?: string;
@@ -45,8 +60,7 @@ export async function openRedisConnections(options: {
 }): Promise<RedisConnections> {
   const url = options.url ?? 'redis://127.0.0.1:6379';
   const ownsClient = options.client === undefined;
-  // Few retries per command: while Redis is away, calls fail fast (503) instead of queueing.
-  const client = options.client ?? new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 2 });
+  const client = options.client ?? new Redis(url, { ...REDIS_CLIENT_DEFAULTS, lazyConnect: true });
   let lastError = '';
   // ioredis reconnects by itself; until the check passes, errors are kept for the message.
   const remember = (error: Error): void => {
@@ -66,7 +80,7 @@ export async function openRedisConnections(options: {
     if (ownsClient) client.disconnect();
     const reason = lastError || (error as Error).message;
     const shown = options.client === undefined ? redactRedisUrl(url) : 'the given connection';
-    throw new BackendUnavailableError(
+    throw new RedisUnavailableError(
       `Redis (stream store, ${shown}) is unreachable: ${redactSecrets(reason, url)}`,
       { cause: error },
     );

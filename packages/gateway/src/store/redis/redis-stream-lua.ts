@@ -7,7 +7,8 @@
  * id, so a path can be re-created while a deleted stream's forks still hold its data):
  * - `P p:<path>`   the id of the stream at a path (a tombstone keeps it);
  * - `P i:<id>`     hash: the stream's metadata (content type, tail, closure, expiry,
- *                  fork origin, fork count and reach, account and cost, `Stream-Seq`);
+ *                  fork origin, fork count and reach, account and cost, `Stream-Seq`,
+ *                  `atok` the last append's token);
  * - `P d:<id>`     Redis Stream of the stream's own data. An entry's id is `<end>-0`,
  *                  the position after it, so the offset token is the entry id's first
  *                  part formatted by `@sluice/protocol`; fields `d` data, `s` and `a`
@@ -131,11 +132,20 @@ return answer
 
 /** ARGV: prefix, path, hasProducer, producer id, epoch, seq, close, contentType media ('' none),
  * hasStreamSeq, streamSeq, hasBudget, maxBytes, cost as JSON, cost as bytes, streamSeq cost,
- * producer id cost, data, ends. */
+ * producer id cost, data, ends, append token ('' none).
+ *
+ * The append token is unique per store call: when a connection drops after Redis ran an
+ * append but before its answer arrived, ioredis sends the same call again on reconnect, and
+ * the token (the stream's last one is kept in its `atok` field) makes that resend a DUPLICATE
+ * instead of the same events twice. */
 const APPEND = `${PRELUDE}
 local m, failure = live(ARGV[2])
 if failure then return failure end
 touch(m)
+local token = ARGV[19] or ''
+if token ~= '' and m.atok == token then
+  return { 'DUPLICATE', num(m.tail), m.closed == '1' and 1 or 0, '', '' }
+end
 local hasProducer, producerId, epoch, seq = ARGV[3] == '1', ARGV[4], num(ARGV[5]), num(ARGV[6])
 local rkey = P .. 'r:' .. m.id
 local state = false
@@ -195,6 +205,7 @@ if close then
   redis.call('HSET', ikey(m.id), 'closed', '1')
   m.closed = '1'
 end
+if token ~= '' then redis.call('HSET', ikey(m.id), 'atok', token) end
 if num(m.tail) ~= oldTail or close then publish(m) end
 return { 'OK', oldTail, num(m.tail), m.closed == '1' and 1 or 0, json and 1 or 0 }
 `;

@@ -6,8 +6,13 @@
  * `@sluice/protocol`, so they sort as strings. Live reads wait on one subscriber
  * connection per store (`redis-stream-wakeups.ts`) and readers woken together at one
  * offset share one Redis read. Forks share their source's entries, as in memory.
+ *
+ * Redis going away never leaves a reader waiting: a lost connection wakes every waiting
+ * read, whose next read fails with `RedisUnavailableError` unless ioredis reconnected in
+ * the meantime (a blip), in which case the reader simply carries on. Appends carry a
+ * token, so one that ioredis resends after a reconnect is not stored twice.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { NOW_OFFSET } from '@sluice/protocol';
 import type { Redis } from 'ioredis';
 import { mediaTypeOf } from '../media-type.ts';
@@ -25,7 +30,7 @@ import {
   StreamNotFoundError,
   type StreamStore,
 } from '../stream-store.ts';
-import { BackendUnavailableError, openRedisConnections } from './redis-connection.ts';
+import { openRedisConnections } from './redis-connection.ts';
 import { STREAM_SCRIPTS, type StreamScriptName } from './redis-stream-lua.ts';
 import {
   flatten,
@@ -36,6 +41,7 @@ import {
   throwIfFailed,
 } from './redis-stream-replies.ts';
 import { StreamWakeups } from './redis-stream-wakeups.ts';
+import { RedisUnavailableError } from './redis-unavailable-error.ts';
 
 export interface RedisStreamStoreOptions {
   /** `redis://…` URL; the store opens (and on dispose closes) its two connections. */
@@ -72,6 +78,10 @@ export class RedisStreamStore implements StreamStore {
   readonly #maxBytes: number;
   readonly #sweepTimer: NodeJS.Timeout;
   #sweeping = false;
+  /** Append tokens: this store's random prefix and a counter (see the append script). */
+  readonly #tokenPrefix = randomBytes(9).toString('base64url');
+  #appendCount = 0;
+  readonly #connectionLost = (): void => this.#wakeups.notifyAll();
 
   private constructor(
     client: Redis,
@@ -105,6 +115,11 @@ export class RedisStreamStore implements StreamStore {
     subscriber.on('message', (_channel: string, path: string) => store.#wakeups.notify(path));
     // After a reconnect, changes may have been missed: every waiting reader re-reads.
     subscriber.on('ready', () => store.#wakeups.notifyAll());
+    // A lost connection: every waiting reader re-reads now, and so learns at once whether
+    // Redis is still there (a read fails after a few reconnect attempts) instead of
+    // waiting for a wake-up that cannot come.
+    subscriber.on('close', store.#connectionLost);
+    client.on('close', store.#connectionLost);
     await subscriber.subscribe(`${store.#prefix}wake`);
     return store;
   }
@@ -145,7 +160,7 @@ export class RedisStreamStore implements StreamStore {
     const messages = appendMessagesOf(given, options.packedEnds);
     const { data, ends, messageEnds } = flatten(messages);
     const producer = options.producer;
-    const reply = await this.#run('sluiceStreamAppend', [
+    const reply = await this.#runOnStream(path, 'sluiceStreamAppend', [
       path,
       producer === undefined ? '0' : '1',
       producer?.id ?? '',
@@ -163,15 +178,22 @@ export class RedisStreamStore implements StreamStore {
       String(textCost(producer?.id)),
       data,
       ends,
+      `${this.#tokenPrefix}.${++this.#appendCount}`,
     ]);
     if (text(reply[0]) === 'DUPLICATE') {
-      return {
+      const duplicate: AppendResult = {
         offset: this.#offsets.format(integer(reply[1])),
         offsets: [],
         duplicate: true,
         closed: integer(reply[2]) === 1,
-        producer: { epoch: Number(text(reply[3])), seq: Number(text(reply[4])) },
       };
+      // A resend recognised by its token answers no producer state: this call's is it.
+      const epoch = text(reply[3]);
+      if (epoch !== '') duplicate.producer = { epoch: Number(epoch), seq: Number(text(reply[4])) };
+      else if (producer !== undefined) {
+        duplicate.producer = { epoch: producer.epoch, seq: producer.seq };
+      }
+      return duplicate;
     }
     const oldTail = integer(reply[1]);
     const json = integer(reply[4]) === 1;
@@ -235,6 +257,8 @@ export class RedisStreamStore implements StreamStore {
   async dispose(): Promise<void> {
     clearInterval(this.#sweepTimer);
     this.#wakeups.dispose();
+    // The client may be the caller's, and outlive the store.
+    this.#client.off('close', this.#connectionLost);
     this.#subscriber.disconnect();
     if (this.#ownsClient) await this.#client.quit();
   }
@@ -315,6 +339,29 @@ export class RedisStreamStore implements StreamStore {
     return info;
   }
 
+  /**
+   * Runs a script that writes to `path`. When the stream's data turns out unreadable, its
+   * writer fails and will write no more, so no wake-up would ever reach its readers: they
+   * are woken here (on every node) and meet the same error on their next read.
+   */
+  async #runOnStream(
+    path: string,
+    name: StreamScriptName,
+    args: (string | Buffer)[],
+  ): Promise<Reply> {
+    try {
+      return await this.#run(name, args);
+    } catch (error) {
+      if ((error as { code?: unknown }).code === 'SLUICE_ERR_STORE_DATA_INVALID') {
+        this.#wakeups.notify(path);
+        this.#client.publish(`${this.#prefix}wake`, path).catch(() => {
+          // Best effort: other nodes' readers then wait for their connection's end instead.
+        });
+      }
+      throw error;
+    }
+  }
+
   /** Runs a script by its hash (loading it on first use); maps error words to errors. */
   async #run(name: StreamScriptName, args: (string | Buffer)[]): Promise<Reply> {
     const sha = this.#shas.get(name) ?? '';
@@ -333,7 +380,7 @@ export class RedisStreamStore implements StreamStore {
       if ((error as Error | undefined)?.name === 'ReplyError') {
         throw new RedisStreamDataError('The stream data in Redis is unreadable', { cause: error });
       }
-      throw new BackendUnavailableError('Redis (stream store) is unavailable', { cause: error });
+      throw new RedisUnavailableError('Redis (stream store) is unavailable', { cause: error });
     }
     if (!Array.isArray(reply) || reply.length === 0) {
       throw new RedisStreamDataError('The store answered something unexpected');
