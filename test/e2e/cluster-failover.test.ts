@@ -334,5 +334,7 @@ describe('two gateway processes that interrupt lost generations (the default)', 
     expect(record.status).toBe('interrupted');
     expect(record.text).toBe(textOf(received));
     expect(record.text.length).toBeGreaterThan(0);
+    const metrics = await (await fetch(`${e.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^sluice_producer_takeovers_total\{action="interrupted"\} 1$/m);
   });
 });

@@ -292,6 +292,7 @@ export class GenerationService {
       );
       // Nothing left to produce: the lease goes (a producer's own lease goes when it is done).
       if (typeof outcome === 'object') keeper.release(id);
+      else this.#observability.metrics.producerTakenOver(outcome);
     } catch (error) {
       // Let the lease lapse without releasing it, so a node (maybe this one) tries again.
       if (!this.#producers.has(id)) keeper.forget(id);

@@ -95,6 +95,7 @@ export class GatewayMetrics {
   readonly #redactions: Counter<string>;
   readonly #toolCalls: Counter<string>;
   readonly #internalFailures: Counter<string>;
+  readonly #takeovers: Counter<string>;
   readonly #holdbackDelay: Histogram<string>;
   readonly #guardrailCheck: Histogram<string>;
   readonly #quotaRejections: Counter<string>;
@@ -199,6 +200,12 @@ export class GatewayMetrics {
       name: 'sluice_verdicts_total',
       help: 'Final verdicts by outcome.',
       labelNames: ['model', 'verdict'],
+      registers,
+    });
+    this.#takeovers = new Counter({
+      name: 'sluice_producer_takeovers_total',
+      help: 'Generations this node took over after their producer was lost (its node died or handed them off), by action (continued, interrupted, finalized).',
+      labelNames: ['action'],
       registers,
     });
     this.#internalFailures = new Counter({
@@ -355,6 +362,11 @@ export class GatewayMetrics {
   /** A component failed after the response began (logged by the caller). */
   internalFailure(component: string): void {
     this.#internalFailures.inc({ component });
+  }
+
+  /** This node took over a generation whose producer was lost. */
+  producerTakenOver(action: 'continued' | 'interrupted' | 'finalized'): void {
+    this.#takeovers.inc({ action });
   }
 
   /** A reader attached to a generation log; `resumed` when it started past the beginning. */
