@@ -134,24 +134,37 @@ export class LeaseKeeper implements ProducerLeasing {
     }
   }
 
-  #scheduleScan(): void {
+  #scheduleScan(soon = false): void {
     if (this.#stopped) return;
     const base = this.#options.leaseTimeoutMs / 4;
     const jitter = 0.5 + (this.#options.random ?? Math.random)();
-    this.#scanTimer = setTimeout(() => void this.#scan(), Math.max(25, base * jitter)).unref();
+    const delay = soon ? 0 : Math.max(25, base * jitter);
+    this.#scanTimer = setTimeout(() => void this.#scan(), delay).unref();
   }
 
+  /**
+   * Hands a batch of lapsed leases over at once; a full batch means a node with many
+   * generations died, so the next batch is looked for at once rather than a tick later.
+   */
   async #scan(): Promise<void> {
+    let full = false;
     try {
       const expired = await this.#options.leases.expired(SCAN_BATCH);
-      for (const id of expired) {
-        if (this.#stopped) break;
-        if (!this.#held.has(id)) await this.#options.onExpired(id);
-      }
+      full = expired.length === SCAN_BATCH;
+      await Promise.all(
+        expired
+          .filter((id) => !this.#held.has(id))
+          .map((id) =>
+            this.#options.onExpired(id).catch((error: unknown) => {
+              this.#options.onError(error, 'scan');
+            }),
+          ),
+      );
     } catch (error) {
+      full = false;
       this.#options.onError(error, 'scan');
     } finally {
-      this.#scheduleScan();
+      this.#scheduleScan(full);
     }
   }
 }

@@ -43,7 +43,7 @@ import {
 } from '../launch-generation.ts';
 import { forEachLogEvent } from '../log-content.ts';
 import type { ModelRegistry } from '../model-registry.ts';
-import { endGeneration } from '../producer-endings.ts';
+import { endGeneration, failure } from '../producer-endings.ts';
 import { pushEvent } from '../producer-release.ts';
 import { auditSubject } from '../producer-state.ts';
 import { fenceLog } from '../stages/coalescing-appender.ts';
@@ -203,7 +203,13 @@ export async function takeOverGeneration(
     },
   });
   if (canContinue) {
-    await continueGeneration(producer, registered, request, log);
+    try {
+      await continueGeneration(producer, registered, request, log);
+    } catch (error) {
+      // The seam could not be written (the log failed): end it here, as a producer would.
+      await endGeneration(producer.context, failure(error), { outputTokens: log.deltas });
+      await producer.finishUp();
+    }
     return 'continued';
   }
   if (running) {
