@@ -63,6 +63,9 @@ const DEFAULT_MAX_BYTES = 1024 * 1024;
 const DEFAULT_SWEEP_INTERVAL_MS = 1000;
 const SWEEP_BATCH = 100;
 
+/** Remembered tails at most (one per stream read live on this node). */
+const MAX_REMEMBERED_TAILS = 50_000;
+
 export class RedisStreamStore implements StreamStore {
   readonly specificationVersion = 'v1';
   readonly #client: Redis;
@@ -70,6 +73,8 @@ export class RedisStreamStore implements StreamStore {
   readonly #ownsClient: boolean;
   readonly #prefix: string;
   readonly #wakeups = new StreamWakeups();
+  /** Per live-read path: the tail a reader last saw and the path's wake-up count then. */
+  readonly #tails = new Map<string, { offset: string; version: number }>();
   readonly #offsets = new OffsetMemo();
   readonly #shas = new Map<StreamScriptName, string>();
   /** Waiting reads in flight, by path, offset, bounds and wake-up generation. */
@@ -225,10 +230,28 @@ export class RedisStreamStore implements StreamStore {
     }
     // Armed before asking Redis, so a change between the read and the wait still wakes it.
     let waiter = this.#wakeups.arm(path, signal);
+    let batch: ReadBatch = {
+      messages: [],
+      nextOffset: options.offset,
+      upToDate: true,
+      closed: false,
+    };
     try {
       for (;;) {
-        const batch = await this.#sharedRead(path, options.offset, maxMessages, maxBytes);
-        if (batch.messages.length > 0 || batch.closed || !batch.upToDate) return batch;
+        // Taken before the read: a wake-up during it makes what the read saw stale.
+        const version = this.#wakeups.version(path);
+        const known = this.#tails.get(path);
+        // A reader that just read up to the tail, with no wake-up for the stream since,
+        // waits without asking Redis again: one call per token saved for every live reader.
+        if (known?.offset !== options.offset || known.version !== version) {
+          batch = await this.#sharedRead(path, options.offset, maxMessages, maxBytes);
+          if (batch.messages.length > 0 || batch.closed || !batch.upToDate) {
+            if (batch.upToDate && !batch.closed)
+              this.#rememberTail(path, batch.nextOffset, version);
+            return batch;
+          }
+          this.#rememberTail(path, options.offset, version);
+        }
         if (aborted()) return batch;
         await waiter.changed;
         if (aborted()) return batch;
@@ -238,6 +261,13 @@ export class RedisStreamStore implements StreamStore {
     } finally {
       waiter.cancel();
     }
+  }
+
+  /** Where a path's tail was when its wake-up count was `version` (nothing if untracked). */
+  #rememberTail(path: string, offset: string, version: number | undefined): void {
+    if (version === undefined) return;
+    if (this.#tails.size >= MAX_REMEMBERED_TAILS) this.#tails.clear();
+    this.#tails.set(path, { offset, version });
   }
 
   async head(path: string): Promise<StreamInfo | undefined> {
