@@ -30,6 +30,7 @@ import type { GatewayContext } from './gateway-context.ts';
 import { createGatewayServices } from './gateway-services.ts';
 import { registerJsonBodyParser } from './json-body-parser.ts';
 import { durableStreamReaders, readerSubject } from './reader-audit.ts';
+import { aiChatRoutes } from './routes/ai-chat-routes.ts';
 import { chatCompletionsRoutes } from './routes/chat-completions-routes.ts';
 import { dataRoutes } from './routes/data-routes.ts';
 import { generationRoutes } from './routes/generation-routes.ts';
@@ -165,6 +166,7 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   await app.register(async (scope) => healthRoutes(scope, context));
   await app.register(async (scope) => generationRoutes(scope, context));
   await app.register(async (scope) => chatCompletionsRoutes(scope, context));
+  await app.register(async (scope) => aiChatRoutes(scope, context));
   await app.register(async (scope) => policyRoutes(scope, context));
   await app.register(async (scope) => reviewRoutes(scope, context));
   await app.register(async (scope) => dataRoutes(scope, context));

@@ -21,6 +21,7 @@ import { admitStream } from './start-generation.ts';
 export type ReaderTransport =
   | 'sse'
   | 'openai'
+  | 'ai-sdk'
   | 'durable-streams-sse'
   | 'durable-streams-long-poll';
 
