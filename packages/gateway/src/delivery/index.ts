@@ -14,11 +14,11 @@ export type {
 } from './frame.ts';
 export { nativeEventEncoder } from './native-event-encoder.ts';
 export { OpenAiChunkEncoder } from './openai-chunk-encoder.ts';
+export { DEFAULT_READER_LIMITS, type ReaderLimits } from './reader-connection.ts';
+export { READ_BATCH_BYTES, READ_BATCH_MESSAGES, type RelayOutcome, relay } from './relay.ts';
+export { openSse, SseTransport, sseText } from './sse-transport.ts';
 export {
   UI_MESSAGE_STREAM_HEADER,
   UI_MESSAGE_STREAM_VERSION,
   UiMessageEncoder,
 } from './ui-message-encoder.ts';
-export { DEFAULT_READER_LIMITS, type ReaderLimits } from './reader-connection.ts';
-export { READ_BATCH_BYTES, READ_BATCH_MESSAGES, type RelayOutcome, relay } from './relay.ts';
-export { openSse, SseTransport, sseText } from './sse-transport.ts';
