@@ -8,3 +8,4 @@ export * from './events.ts';
 export * from './messages.ts';
 export * from './offsets.ts';
 export * from './sse.ts';
+export * from './ws-frames.ts';

@@ -174,6 +174,24 @@ export const configSchema = z
           .int()
           .positive()
           .default(256 * 1024 * 1024),
+        /**
+         * `GET /v1/ws` (docs/websocket.md): the largest client frame (larger closes 1009),
+         * subscriptions per connection, client frames per second (a burst of twice that;
+         * more closes 1008) and how long a connection may wait for its `auth` frame.
+         */
+        websocket: z
+          .object({
+            maxPayloadBytes: z
+              .number()
+              .int()
+              .min(1024)
+              .default(1024 * 1024),
+            maxSubscriptions: z.number().int().positive().default(64),
+            framesPerSecond: z.number().int().positive().default(100),
+            authTimeoutMs: z.number().int().positive().default(5_000),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

@@ -22,3 +22,5 @@ export {
   UI_MESSAGE_STREAM_VERSION,
   UiMessageEncoder,
 } from './ui-message-encoder.ts';
+export { WebSocketConnection, type WebSocketPeer } from './websocket-connection.ts';
+export { WebSocketTransport } from './websocket-transport.ts';

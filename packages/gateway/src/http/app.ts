@@ -38,6 +38,8 @@ import { healthRoutes } from './routes/health-routes.ts';
 import { registerObservabilityRoutes } from './routes/observability-routes.ts';
 import { policyRoutes } from './routes/policy-routes.ts';
 import { reviewRoutes } from './routes/review-routes.ts';
+import { WEB_PUBLIC_ROUTES, webRoutes } from './routes/web-routes.ts';
+import { WEBSOCKET_ROUTE, websocketRoutes } from './routes/websocket-routes.ts';
 import { registerSecurityHeaders, securityHeaders } from './security-headers.ts';
 
 export interface GatewayOptions {
@@ -161,7 +163,15 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   registerAuthentication(app, {
     keys: governance.apiKeys,
     openMode: openMode.isOpen,
-    publicRoutes: ['/healthz', '/readyz', ...(metricsPublic ? ['/metrics'] : [])],
+    // The WebSocket route authenticates itself (by header, or by its first frame).
+    // The pages are public (they hold no data; their API calls carry the admin key).
+    publicRoutes: [
+      '/healthz',
+      '/readyz',
+      WEBSOCKET_ROUTE,
+      ...WEB_PUBLIC_ROUTES,
+      ...(metricsPublic ? ['/metrics'] : []),
+    ],
   });
   await app.register(async (scope) => healthRoutes(scope, context));
   await app.register(async (scope) => generationRoutes(scope, context));
@@ -170,6 +180,8 @@ export async function buildGateway(options: GatewayOptions): Promise<Gateway> {
   await app.register(async (scope) => policyRoutes(scope, context));
   await app.register(async (scope) => reviewRoutes(scope, context));
   await app.register(async (scope) => dataRoutes(scope, context));
+  await app.register(async (scope) => websocketRoutes(scope, context));
+  await app.register(async (scope) => webRoutes(scope));
   await app.register(async (scope) =>
     registerAdminKeyRoutes(scope, {
       keys: governance.apiKeys,

@@ -23,7 +23,8 @@ export type ReaderTransport =
   | 'openai'
   | 'ai-sdk'
   | 'durable-streams-sse'
-  | 'durable-streams-long-poll';
+  | 'durable-streams-long-poll'
+  | 'websocket';
 
 /** Whose generation a reader reads: what its audit rows are filed under. */
 export interface ReaderSubject {
