@@ -10,8 +10,9 @@
  *   producer's cost is in both). The gateway's CPU time (from /proc) over the phase,
  *   divided by the text-delta events delivered.
  * - Memory per idle reader: M readers of one generation stalled after its first token —
- *   M SSE responses, then M WebSocket connections with one subscription each — resident
- *   memory before and after (the increase per reader).
+ *   M SSE responses, or M WebSocket connections with one subscription each, each
+ *   transport in a fresh gateway process — resident memory before and after (the
+ *   increase per reader).
  *
  * Usage: node bench/ws-vs-sse.ts [--generations 20] [--tokens 400] [--readers 10]
  *   [--mode replay|live] [--idle 2000] [--append]
@@ -252,17 +253,26 @@ async function main(argv: string[]): Promise<void> {
       const ids = live ? await startGenerations(options) : shared;
       cpu.push(await cpuPhase(transport, gateway.pid, ids, options));
     }
+    await gateway.stop();
     const memory: MemoryRow[] = [];
-    if (idle > 0) {
-      const response = await fetch(`${options.origin}/v1/generations`, {
+    // Each transport's idle readers in a fresh gateway: a process that already ran a load
+    // reuses the heap it freed, which would flatter whichever transport comes first.
+    for (const transport of idle > 0 ? (['SSE', 'WebSocket'] as const) : []) {
+      const fresh = await startGatewayProcess({
+        repositoryRoot: REPOSITORY_ROOT,
+        workDirectory,
+        upstreamOrigin: 'http://127.0.0.1:9',
+      });
+      const response = await fetch(`${fresh.origin}/v1/generations`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: generationBody(10, { simulator: { ttftMs: 0, stallAfterTokens: 1 } }),
       });
       const { id } = (await response.json()) as { id: string };
-      for (const transport of ['SSE', 'WebSocket'] as const) {
-        memory.push(await memoryPhase(transport, gateway.pid, options.origin, id, idle));
-      }
+      // One of each first, so JIT and pools are not charged to the idle readers.
+      (await (transport === 'SSE' ? idleSse : idleWs)(fresh.origin, id))();
+      memory.push(await memoryPhase(transport, fresh.pid, fresh.origin, id, idle));
+      await fresh.stop();
     }
     const machine = describeMachine(REPOSITORY_ROOT, undefined);
     const microseconds = (row: CpuRow) =>
