@@ -3,15 +3,14 @@
  * simulator with no config, refuses a bad config naming the path, and on SIGTERM ends
  * running generations as `interrupted` and exits 0.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, expect, test } from 'vitest';
+import { spawnSluiceServe } from '../helpers/gateway-process.ts';
 import { readSse, terminalOf } from '../helpers/sse-client.ts';
 
-const node = resolve('node_modules/.bin/node');
-const main = resolve('packages/gateway/src/cli/main.ts');
 const children: ChildProcessWithoutNullStreams[] = [];
 const dataDir = await mkdtemp(join(tmpdir(), 'sluice-serve-'));
 
@@ -20,31 +19,9 @@ afterEach(() => {
 });
 
 function serve(args: string[]) {
-  const child = spawn(node, [main, 'serve', ...args], {
-    env: { ...process.env, SLUICE_LOG_LEVEL: 'info', SLUICE_DATA_DIR: dataDir },
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', resolveExit));
-  const listening = new Promise<string>((resolveAddress, reject) => {
-    const onData = () => {
-      const match = /"address":"(http:\/\/[^"]+)"/.exec(stdout);
-      if (match?.[1]) {
-        child.stdout.off('data', onData);
-        resolveAddress(match[1]);
-      }
-    };
-    child.stdout.on('data', onData);
-    void exited.then((code) => reject(new Error(`exited ${code}: ${stderr}`)));
-  });
-  return { child, listening, exited, output: () => ({ stdout, stderr }) };
+  const server = spawnSluiceServe(args, { dataDir });
+  children.push(server.child);
+  return server;
 }
 
 test('serves the simulator and drains on SIGTERM with exit code 0', async () => {

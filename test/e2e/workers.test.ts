@@ -6,19 +6,18 @@
  * answering, and SIGTERM drains every worker before the primary exits 0. The memory store
  * is refused with exit code 2.
  */
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { spawnSluiceServe } from '../helpers/gateway-process.ts';
 import { startGateway } from '../helpers/gateway-server.ts';
 import { readSse, terminalOf, textOf } from '../helpers/sse-client.ts';
 
-const node = resolve('node_modules/.bin/node');
-const main = resolve('packages/gateway/src/cli/main.ts');
 const redisUrl = process.env.SLUICE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const keyPrefix = `sluice-test:${randomUUID()}:`;
 const dataDir = await mkdtemp(join(tmpdir(), 'sluice-workers-'));
@@ -35,38 +34,9 @@ interface LogLine {
 }
 
 function serve(args: string[]) {
-  const child = spawn(node, [main, 'serve', ...args], {
-    env: { ...process.env, SLUICE_LOG_LEVEL: 'info', SLUICE_DATA_DIR: dataDir },
-  });
-  children.push(child);
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolveExit) => child.once('exit', resolveExit));
-  const listening = new Promise<string>((resolveAddress, reject) => {
-    const onData = () => {
-      const match = /"address":"(http:\/\/[^"]+)"/.exec(stdout);
-      if (match?.[1]) {
-        child.stdout.off('data', onData);
-        resolveAddress(match[1]);
-      }
-    };
-    child.stdout.on('data', onData);
-    void exited.then((code) => reject(new Error(`exited ${code}: ${stderr}`)));
-  });
-  // Complete lines only: the last one may still be arriving.
-  const logLines = (): LogLine[] =>
-    stdout
-      .split('\n')
-      .slice(0, -1)
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as LogLine);
-  return { child, listening, exited, logLines, output: () => ({ stdout, stderr }) };
+  const server = spawnSluiceServe(args, { dataDir });
+  children.push(server.child);
+  return { ...server, logLines: () => server.logLines<LogLine>() };
 }
 
 /** `Connection: close`: every call opens a new connection, so the primary hands it to a worker. */

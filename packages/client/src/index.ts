@@ -48,5 +48,8 @@ export {
   SluiceClient,
   type SluiceClientOptions,
   type StreamOptions,
+  type TransportChoice,
 } from './sluice-client.ts';
 export { createSseTransport } from './sse-transport.ts';
+export type { WebSocketConstructor, WebSocketLike } from './websocket-connection.ts';
+export { WebSocketTransport, type WebSocketTransportOptions } from './websocket-transport.ts';

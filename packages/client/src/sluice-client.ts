@@ -3,7 +3,8 @@
  * (`POST /v1/generations`, answered `201 { id }` at once) and reads its events;
  * `resume()` reads an existing one from an offset (after a page reload). Both return a
  * `Generation` handle that resumes dropped connections on its own. Only `fetch`,
- * `ReadableStream`, `TextDecoder`, `AbortController` and `setTimeout`: browsers and Node.
+ * `ReadableStream`, `TextDecoder`, `AbortController`, timers and (with
+ * `transport: 'websocket'`) `WebSocket`: browsers and Node.
  */
 import {
   BEGINNING_OFFSET,
@@ -23,7 +24,7 @@ import {
 } from '@sluice/protocol';
 import { backoffDelayMs, type RetryPolicy, retryPolicy, sleep } from './backoff.ts';
 import { SluiceStreamError } from './errors.ts';
-import type { EventTransport } from './event-transport.ts';
+import { EVENT_TRANSPORT_VERSION, type EventTransport } from './event-transport.ts';
 import { Generation } from './generation.ts';
 import {
   endpoint,
@@ -35,6 +36,8 @@ import {
 } from './http.ts';
 import type { ReconnectInfo } from './resumable-read.ts';
 import { createSseTransport } from './sse-transport.ts';
+import type { WebSocketConstructor } from './websocket-connection.ts';
+import { WebSocketTransport } from './websocket-transport.ts';
 
 export interface SluiceClientOptions {
   /** The gateway, e.g. `http://127.0.0.1:7700` (no trailing path). */
@@ -44,9 +47,21 @@ export interface SluiceClientOptions {
   /** Defaults to the global `fetch`. */
   fetch?: FetchFunction | undefined;
   retry?: Partial<RetryPolicy> | undefined;
-  /** The event transport; defaults to SSE over `fetch`. */
-  transport?: ((settings: HttpSettings) => EventTransport) | undefined;
+  /**
+   * How events are read: `'sse'` (the default: `fetch` streaming, one connection per
+   * generation), `'websocket'` (one socket for all of this client's generations), an
+   * `EventTransport`, or a factory of one. Starting, cancelling and `get` are HTTP either way.
+   */
+  transport?: TransportChoice | undefined;
+  /** For `transport: 'websocket'`: defaults to the global `WebSocket` (pass `ws` on Node < 22). */
+  WebSocket?: WebSocketConstructor | undefined;
 }
+
+export type TransportChoice =
+  | 'sse'
+  | 'websocket'
+  | EventTransport
+  | ((settings: HttpSettings) => EventTransport);
 
 /** The simulator model's demo and fault-injection options. */
 export interface SimulatorRequestOptions {
@@ -125,7 +140,7 @@ export class SluiceClient {
       fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
     };
     this.#retry = retryPolicy(options.retry);
-    this.#transport = (options.transport ?? createSseTransport)(this.#http);
+    this.#transport = chooseTransport(options, this.#http);
   }
 
   /** Starts a generation and reads its events as they come. */
@@ -247,6 +262,23 @@ export class SluiceClient {
     }
     return (await response.json()) as GenerationView;
   }
+}
+
+function chooseTransport(options: SluiceClientOptions, http: HttpSettings): EventTransport {
+  const choice = options.transport ?? 'sse';
+  if (choice === 'sse') return createSseTransport(http);
+  if (choice === 'websocket') {
+    return new WebSocketTransport({
+      baseUrl: http.baseUrl,
+      apiKey: http.apiKey,
+      WebSocket: options.WebSocket,
+    });
+  }
+  if (typeof choice === 'function') return choice(http);
+  if (choice.specificationVersion !== EVENT_TRANSPORT_VERSION) {
+    throw new TypeError(`Unsupported transport version: ${String(choice.specificationVersion)}`);
+  }
+  return choice;
 }
 
 function startError(
