@@ -17,6 +17,7 @@ import { unauthenticatedError } from '../auth/auth-errors.ts';
 import { presentedApiKey } from '../auth/presented-api-key.ts';
 import type { GatewayContext } from '../gateway-context.ts';
 import { HttpError, sendError } from '../http-error.ts';
+import { generationRequestSchema } from '../request-schemas.ts';
 import { WebSocketSession } from './websocket-session.ts';
 
 export const WEBSOCKET_ROUTE = '/v1/ws';
@@ -40,6 +41,7 @@ export async function websocketRoutes(
     preClose: (done) => done(),
   });
   const replies = new WeakMap<FastifyRequest, FastifyReply>();
+  const requestSchema = generationRequestSchema(config.limits);
   const allowedOrigins = new Set(config.http.cors.allowedOrigins);
 
   app.route({
@@ -91,6 +93,7 @@ export async function websocketRoutes(
         framesPerSecond: settings.framesPerSecond,
         authTimeoutMs: settings.authTimeoutMs,
         authenticate: (token) => keys.authenticate(token),
+        requestSchema,
       });
       peer.on('message', (data, binary) => session.receive(data, binary));
     },

@@ -42,7 +42,7 @@ import {
 import {
   checkMessageCount,
   generationRequestFromBody,
-  generationRequestSchema,
+  type generationRequestSchema,
   parseBody,
 } from '../request-schemas.ts';
 import { ownedGeneration, startStreamingGeneration } from '../start-generation.ts';
@@ -62,6 +62,11 @@ export interface WebSocketSessionOptions {
   authTimeoutMs: number;
   /** Checks an `auth` frame's token: the caller, or undefined when refused. */
   authenticate: (token: string) => Promise<FastifyRequest['caller']>;
+  /**
+   * The `start` frame's request schema (`generationRequestSchema`), built once per route:
+   * a schema per connection would cost every idle connection tens of kilobytes.
+   */
+  requestSchema: ReturnType<typeof generationRequestSchema>;
 }
 
 interface Subscription {
@@ -75,7 +80,6 @@ export class WebSocketSession {
   readonly #reply: FastifyReply;
   readonly #connection: WebSocketConnection;
   readonly #options: WebSocketSessionOptions;
-  readonly #schema: ReturnType<typeof generationRequestSchema>;
   readonly #subscriptions = new Map<string, Subscription>();
   readonly #authTimer: NodeJS.Timeout | undefined;
   #queue: Promise<void> = Promise.resolve();
@@ -94,7 +98,6 @@ export class WebSocketSession {
     this.#reply = reply;
     this.#connection = connection;
     this.#options = options;
-    this.#schema = generationRequestSchema(context.config.limits);
     this.#tokens = options.framesPerSecond * 2;
     this.#authTimer =
       request.caller === undefined
@@ -219,7 +222,7 @@ export class WebSocketSession {
     let body: z.output<ReturnType<typeof generationRequestSchema>>;
     try {
       checkMessageCount(frame.request, limits);
-      body = parseBody(this.#schema, frame.request);
+      body = parseBody(this.#options.requestSchema, frame.request);
     } catch (error) {
       // The same answers as `POST /v1/generations`, the field named inside `request`.
       if (HttpError.isInstance(error) && error.code === 'SLUICE_ERR_INVALID_REQUEST') {
