@@ -135,6 +135,30 @@ describe('GenerationService', () => {
     });
   });
 
+  test('a log the store cannot create fails the launch; the record ends failed, the model call stops, admission is released', async () => {
+    class RefusingStore extends MemoryStreamStore {
+      override async create(): Promise<never> {
+        throw new Error('the store is away');
+      }
+    }
+    const model = new MockLanguageModel({ hangAfterParts: 1 });
+    const store = new RefusingStore();
+    const { service, records } = await setup(model, { store });
+    let released = 0;
+    await expect(
+      service.launch(
+        { ...request, sessionId: 'refused' },
+        { lease: { release: () => (released += 1) } },
+      ),
+    ).rejects.toThrow('the store is away');
+    await service.whenIdle();
+    expect(released).toBe(1);
+    expect(service.runningCount).toBe(0);
+    const [record] = await records.list({ sessionId: 'refused' });
+    expect(record).toMatchObject({ status: 'failed', finalized: true });
+    expect(model.calls.every((call) => call.outcome !== undefined)).toBe(true);
+  });
+
   test('fills usage the upstream did not report', async () => {
     const model = new MockLanguageModel({
       stream: mockTextParts(['a', 'b', 'c'], {

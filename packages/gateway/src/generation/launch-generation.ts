@@ -159,12 +159,21 @@ export async function launchGeneration(
   }
 
   const state = producerState(record, estimateTokens(request), request);
+  // The log is created while the model is called: the first token waits for neither, and
+  // the appender holds what the producer releases until the log exists.
+  const logCreated = services.store.create(streamPath, {
+    contentType: 'application/json',
+    ttlSeconds: services.ttlSeconds,
+  });
+  // Its failure is the appender's (below); never an unhandled rejection meanwhile.
+  logCreated.catch(() => undefined);
   const producer = openProducer(services, {
     policy,
     state,
     tokens,
     admission,
     traceParent: request.traceParent,
+    logCreated,
   });
   register(producer.local);
   const { context } = producer;
@@ -186,10 +195,6 @@ export async function launchGeneration(
     },
   });
 
-  await services.store.create(streamPath, {
-    contentType: 'application/json',
-    ttlSeconds: services.ttlSeconds,
-  });
   context.appender.push(
     encodeEvent({
       type: 'response-start',
@@ -199,8 +204,6 @@ export async function launchGeneration(
       createdAt: record.createdAt,
     }),
   );
-  await context.appender.flush();
-
   const accepted = streamFromModel(producer, registered, callOptionsOf(request), {
     traceParent: request.traceParent,
     upstreamHeaders: request.upstreamHeaders,
@@ -217,6 +220,16 @@ export async function launchGeneration(
         },
       }),
   }).then(() => snapshot(record, context));
+  try {
+    await context.appender.flush();
+  } catch (error) {
+    // No log (the store refused it or is away): the generation fails in its record, the
+    // model call stops, admission is released when the producer is done; the caller
+    // answers with the store's error.
+    await endGeneration(context, failure(error), { outputTokens: 0 });
+    producer.controller.abort('done');
+    throw error;
+  }
   return { record: snapshot(record, context), accepted };
 }
 
@@ -231,6 +244,8 @@ export interface ProducerSetup {
   content?: ReleasedContent;
   /** The log was fenced for this epoch (`fenceLog`): appends start at sequence 1. */
   fenced?: boolean;
+  /** The log's creation, still running: appends wait for it. */
+  logCreated?: Promise<unknown>;
 }
 
 /** A producer ready to run: its stages, its local handle and its ending. */
@@ -266,10 +281,8 @@ export function openProducer(services: LaunchServices, setup: ProducerSetup): Op
     reasoning: new GuardrailStage(policy.guardrails, state.redactions),
     toolCalls: new ToolCallRelay(toolCallPolicy(policy.guardrails)),
     content: setup.content ?? new ReleasedContent(),
-    appender: new CoalescingAppender(
-      services.store,
-      state.streamPath,
-      state.producerEpoch === undefined
+    appender: new CoalescingAppender(services.store, state.streamPath, {
+      ...(state.producerEpoch === undefined
         ? {}
         : {
             producer: {
@@ -277,8 +290,9 @@ export function openProducer(services: LaunchServices, setup: ProducerSetup): Op
               epoch: state.producerEpoch,
               firstSeq: setup.fenced ? 1 : 0,
             },
-          },
-    ),
+          }),
+      ...(setup.logCreated === undefined ? {} : { after: setup.logCreated }),
+    }),
     audit,
     observability,
     providerSpan: undefined,

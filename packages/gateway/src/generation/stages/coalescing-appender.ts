@@ -26,6 +26,11 @@ export interface CoalescingAppenderOptions {
    * the first sequence number to use (default 0; 1 after a fencing append, `fenceLog`).
    */
   producer?: { id: string; epoch: number; firstSeq?: number };
+  /**
+   * Appends wait for this first (the log's creation, running while the model is called);
+   * if it rejects, the appender has failed with its error.
+   */
+  after?: Promise<unknown>;
 }
 
 const DEFAULT_HIGH_WATER_MARK_BYTES = 1024 * 1024;
@@ -36,6 +41,7 @@ export class CoalescingAppender {
   readonly #highWaterMarkBytes: number;
   readonly #producer: { id: string; epoch: number } | undefined;
   #seq = 0;
+  #after: Promise<unknown> | undefined;
   #queue: Uint8Array[] = [];
   #queuedBytes = 0;
   #inFlight: Promise<void> | undefined;
@@ -52,6 +58,7 @@ export class CoalescingAppender {
     this.#store = store;
     this.#path = path;
     this.#highWaterMarkBytes = options.highWaterMarkBytes ?? DEFAULT_HIGH_WATER_MARK_BYTES;
+    this.#after = options.after;
     if (options.producer !== undefined) {
       this.#producer = { id: options.producer.id, epoch: options.producer.epoch };
       this.#seq = options.producer.firstSeq ?? 0;
@@ -111,6 +118,10 @@ export class CoalescingAppender {
     // One microtask first: parts of the same upstream read join the first batch.
     await undefined;
     try {
+      if (this.#after !== undefined) {
+        await this.#after;
+        this.#after = undefined;
+      }
       while (this.#queue.length > 0) {
         const batch = this.#queue;
         this.#queue = [];
