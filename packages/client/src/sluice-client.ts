@@ -8,19 +8,9 @@
  */
 import {
   BEGINNING_OFFSET,
-  type ChatMessage,
-  type FinishReason,
-  type GenerationStatus,
-  type OnDisconnect,
-  type ProviderOptions,
-  type ReasoningOptions,
-  type ResponseFinalEvent,
-  type ResponseFormat,
-  type Timings,
-  type ToolCall,
-  type ToolChoice,
-  type ToolDefinition,
-  type Usage,
+  type GenerateRequest,
+  type GenerationView,
+  type SimulatorOptions,
 } from '@sluice/protocol';
 import { backoffDelayMs, type RetryPolicy, retryPolicy, sleep } from './backoff.ts';
 import { SluiceStreamError } from './errors.ts';
@@ -57,41 +47,16 @@ export interface SluiceClientOptions {
   WebSocket?: WebSocketConstructor | undefined;
 }
 
+export type { GenerateRequest, GenerationView };
+
 export type TransportChoice =
   | 'sse'
   | 'websocket'
   | EventTransport
   | ((settings: HttpSettings) => EventTransport);
 
-/** The simulator model's demo and fault-injection options. */
-export interface SimulatorRequestOptions {
-  ttftMs?: number;
-  tokenIntervalMs?: number;
-  failAfterTokens?: number;
-  stallAfterTokens?: number;
-  toolCall?: { name: string; arguments: string };
-  reasoningTokens?: number;
-}
-
-/** `POST /v1/generations`'s body (see the gateway README); the SDK always streams. */
-export interface GenerateRequest {
-  model: string;
-  messages: ChatMessage[];
-  tools?: ToolDefinition[];
-  toolChoice?: ToolChoice;
-  responseFormat?: ResponseFormat;
-  maxTokens?: number;
-  temperature?: number;
-  topP?: number;
-  stop?: string[];
-  seed?: number;
-  reasoning?: ReasoningOptions;
-  providerOptions?: ProviderOptions;
-  onDisconnect?: OnDisconnect;
-  simulator?: SimulatorRequestOptions;
-  sessionId?: string;
-  endUserId?: string;
-}
+/** The simulator model's demo and fault-injection options (`@sluice/protocol`'s `SimulatorOptions`). */
+export type SimulatorRequestOptions = SimulatorOptions;
 
 export interface StreamOptions {
   /** Stops reading (not the generation) when it aborts. */
@@ -105,26 +70,6 @@ export interface StreamOptions {
 export interface ResumeOptions extends StreamOptions {
   /** Resume after this offset (`-1`, the default: from the beginning). */
   offset?: string | undefined;
-}
-
-/** `GET /v1/generations/{id}`: the gateway's record of a generation. */
-export interface GenerationView {
-  id: string;
-  status: GenerationStatus;
-  model: string;
-  provider: string;
-  createdAt: string;
-  text: string;
-  reasoning?: string;
-  toolCalls?: ToolCall[];
-  finishReason: FinishReason | null;
-  usage: Usage;
-  timings: Timings | null;
-  policyVersion: string;
-  stopCause?: string;
-  error?: { code: string; message: string };
-  final?: ResponseFinalEvent;
-  reviewItemId?: string;
 }
 
 export class SluiceClient {

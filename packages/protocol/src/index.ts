@@ -5,6 +5,7 @@
 export * from './errors.ts';
 export * from './event-codec.ts';
 export * from './events.ts';
+export * from './generations-api.ts';
 export * from './messages.ts';
 export * from './offsets.ts';
 export * from './sse.ts';

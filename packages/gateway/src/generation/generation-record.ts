@@ -8,6 +8,7 @@
  */
 import type {
   FinishReason,
+  GenerationError,
   GenerationStatus,
   OnDisconnect,
   ResponseFinalEvent,
@@ -19,11 +20,7 @@ import type {
 /** Why the producer was stopped before the model finished. */
 export type StopCause = 'cancelled' | 'interrupted' | 'abandoned';
 
-export interface GenerationError {
-  code: string;
-  message: string;
-  retryable: boolean;
-}
+export type { GenerationError };
 
 export interface GenerationRecord {
   readonly id: string;

@@ -3,44 +3,12 @@
  * record once the generation ended, assembled from the log while it runs — and, when the
  * policy validates structured output, the JSON parsed so far.
  */
-import type {
-  FinishReason,
-  GenerationStatus,
-  ResponseFinalEvent,
-  Timings,
-  ToolCall,
-  Usage,
-} from '@sluice/protocol';
-import { PartialJsonParser, type PartialJsonState } from '../governance/validators/partial-json.ts';
-import type { GenerationError, GenerationRecord } from './generation-record.ts';
+import type { GenerationView } from '@sluice/protocol';
+import { PartialJsonParser } from '../governance/validators/partial-json.ts';
+import type { GenerationRecord } from './generation-record.ts';
 import type { LogContent } from './log-content.ts';
 
-export interface GenerationView {
-  id: string;
-  status: GenerationStatus;
-  model: string;
-  provider: string;
-  createdAt: string;
-  text: string;
-  /** Present when the model reasoned visibly. */
-  reasoning?: string;
-  /** Present when the model called tools. */
-  toolCalls?: ToolCall[];
-  finishReason: FinishReason | null;
-  usage: Usage;
-  timings: Timings | null;
-  policyVersion: string;
-  modelConfigurationVersion: string;
-  sessionId?: string;
-  endUserId?: string;
-  /** Why the generation was stopped early, when it was (`cancelled`, `abandoned`, …). */
-  stopCause?: string;
-  error?: GenerationError;
-  final?: ResponseFinalEvent;
-  reviewItemId?: string;
-  /** Structured output parsed so far (`state` is `partial` while it streams). */
-  structured?: { state: PartialJsonState; value: unknown };
-}
+export type { GenerationView };
 
 /** The view of `record`, with `content` (the log's, while running) as its answer. */
 export function viewGeneration(

@@ -3,37 +3,11 @@
  * and through which route). The generation's state is a `GenerationRecord`
  * (generation-record.ts); its content is the stream log.
  */
-import type {
-  OnDisconnect,
-  ProviderOptions,
-  ReasoningOptions,
-  ResponseFormat,
-  ToolChoice,
-  ToolDefinition,
-} from '@sluice/protocol';
+import type { GenerateRequest } from '@sluice/protocol';
 import type { RequestSpan } from '../observability/tracing.ts';
-import type { ChatMessage, SimulatorOptions } from '../providers/language-model.ts';
 
-export interface GenerationRequest {
-  model: string;
-  messages: ChatMessage[];
-  tools?: ToolDefinition[];
-  toolChoice?: ToolChoice;
-  responseFormat?: ResponseFormat;
-  maxTokens?: number;
-  temperature?: number;
-  topP?: number;
-  stop?: string[];
-  seed?: number;
-  reasoning?: ReasoningOptions;
-  /** Upstream request fields by provider kind, passed through verbatim. */
-  providerOptions?: ProviderOptions;
-  onDisconnect?: OnDisconnect;
-  simulator?: SimulatorOptions;
-  /** Groups generations for export and deletion (a conversation, a chat session). */
-  sessionId?: string;
-  /** The application's end user, for data-subject export. */
-  endUserId?: string;
+/** The native request (`@sluice/protocol`'s `GenerateRequest`) plus who asked and how. */
+export interface GenerationRequest extends GenerateRequest {
   /** The API route that accepted the request; policies can be bound per route. */
   route?: string;
   /** The caller's tenant (owner of the generation) and API key. */

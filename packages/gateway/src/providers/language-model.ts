@@ -13,53 +13,24 @@
  *   a bare `abort()`), as undici and `fetch` do. Consumers should test `signal.aborted`
  *   rather than the error's type. Breaking out of the iteration also closes the upstream.
  */
-import type {
-  ChatMessage,
-  ErrorCode,
-  ProviderOptions,
-  ReasoningOptions,
-  ResponseFormat,
-  ToolChoice,
-  ToolDefinition,
-} from '@sluice/protocol';
+import type { ChatMessage, ErrorCode, GenerateRequest, SimulatorOptions } from '@sluice/protocol';
 import { errorGuard, SluiceError } from '../errors/sluice-error.ts';
 
-export type { ChatMessage } from '@sluice/protocol';
-
 /** Fault-injection and pacing options understood by the built-in simulator. */
-export interface SimulatorOptions {
-  ttftMs?: number;
-  tokenIntervalMs?: number;
-  failAfterTokens?: number;
-  stallAfterTokens?: number;
-  /** Answer with this tool call (`arguments` is the JSON string), streamed in fragments. */
-  toolCall?: { name: string; arguments: string };
-  /** Stream this many reasoning deltas before the answer. */
-  reasoningTokens?: number;
-}
+export type { ChatMessage, SimulatorOptions };
 
-export interface LanguageModelCallOptions {
-  /** The whole conversation: multimodal user content, assistant tool calls, tool results. */
-  messages: ChatMessage[];
-  tools?: ToolDefinition[];
-  toolChoice?: ToolChoice;
-  responseFormat?: ResponseFormat;
-  maxTokens?: number;
-  temperature?: number;
-  topP?: number;
-  stop?: string[];
-  seed?: number;
-  reasoning?: ReasoningOptions;
-  /**
-   * Fields for the upstream request body, keyed by provider kind (`openai-compatible`,
-   * `anthropic`, …). A model merges its own provider's entry into the body verbatim (after the
-   * fields it sets itself) and ignores the others, so one request can name several providers.
-   */
-  providerOptions?: ProviderOptions;
+/**
+ * What a model is called with: the native request's model options (the conversation —
+ * multimodal user content, assistant tool calls, tool results — tools, format, sampling,
+ * reasoning, simulator options, and `providerOptions`: fields for the upstream request body
+ * keyed by provider kind, which a model merges verbatim after the fields it sets itself,
+ * ignoring other providers' entries), plus the call's own abort signal and headers.
+ */
+export interface LanguageModelCallOptions
+  extends Omit<GenerateRequest, 'model' | 'onDisconnect' | 'sessionId' | 'endUserId'> {
   abortSignal?: AbortSignal;
   /** Extra headers for the upstream request (e.g. `traceparent`). */
   headers?: Record<string, string>;
-  simulator?: SimulatorOptions;
 }
 
 /**

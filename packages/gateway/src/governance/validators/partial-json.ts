@@ -20,6 +20,8 @@
  * regular expression rescans it on every delta) and may be at most `MAX_NUMBER_CHARS`
  * long, so no delta costs more than its own length plus a bounded constant.
  */
+
+import type { PartialJsonState } from '@sluice/protocol';
 import { JSON_SIMPLE_ESCAPES } from '../../guardrails/json-grammar.ts';
 import {
   isCompleteNumber,
@@ -28,7 +30,7 @@ import {
   nextNumberState,
 } from './json-number-grammar.ts';
 
-export type PartialJsonState = 'empty' | 'partial' | 'complete' | 'invalid';
+export type { PartialJsonState };
 
 const MAX_DEPTH = 512;
 /** Longer than any number a model writes on purpose (a double needs at most 24). */
