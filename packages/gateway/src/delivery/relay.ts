@@ -109,10 +109,11 @@ function sendFailure<F>(
   const frames = encoder.encodeFailure?.(error) ?? [];
   if (frames.length === 0) return;
   try {
-    // Not awaited: the transport ends next, and the socket sends what it holds first.
-    void transport.send(frames);
+    // Not awaited: the transport ends next, and the socket sends what it holds first. A
+    // connection that failed too (maybe the failure itself) ends either way.
+    transport.send(frames)?.catch(() => undefined);
   } catch {
-    // The connection failed too (that may be the failure itself): it ends either way.
+    // As above, when the failure is thrown rather than returned.
   }
 }
 
