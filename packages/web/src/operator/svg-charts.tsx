@@ -45,13 +45,16 @@ export function LineChart(props: { title: string; unit: string; series: readonly
             .map((value, index) => (value === null ? null : `${x(index)},${y(value)}`))
             .filter((point): point is string => point !== null)
             .join(' ');
+          // The latest sample as a dot: visible from the first poll, before there is a line.
+          const lastIndex = series.values.findLastIndex((value) => value !== null);
+          const last = series.values[lastIndex];
           return (
-            <polyline
-              key={series.name}
-              className={`series ${series.className}`}
-              points={points}
-              fill="none"
-            />
+            <g key={series.name} className={`series ${series.className}`}>
+              <polyline points={points} fill="none" />
+              {last !== null && last !== undefined && (
+                <circle cx={x(lastIndex)} cy={y(last)} r={3} />
+              )}
+            </g>
           );
         })}
       </svg>
