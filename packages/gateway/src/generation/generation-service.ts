@@ -136,6 +136,8 @@ export class GenerationService {
   readonly #unsubscribe: () => void;
   readonly #cluster: ClusterOptions | undefined;
   readonly #keeper: LeaseKeeper | undefined;
+  /** Shutting down: hand work off, take none over. */
+  #closing = false;
 
   constructor(options: GenerationServiceOptions) {
     this.#store = options.store;
@@ -273,8 +275,10 @@ export class GenerationService {
   async #takeOver(id: string): Promise<void> {
     const keeper = this.#keeper;
     const cluster = this.#cluster;
-    // A producer of ours that lost this lease is still finishing: scan it again later.
-    if (keeper === undefined || cluster === undefined || this.#producers.has(id)) return;
+    // A producer of ours that lost this lease is still finishing: scan it again later. A
+    // node shutting down takes nothing over (it may be handing this very one off).
+    if (keeper === undefined || cluster === undefined || this.#closing) return;
+    if (this.#producers.has(id)) return;
     const epoch = await keeper.claim(id);
     if (epoch === undefined) return;
     try {
@@ -443,6 +447,7 @@ export class GenerationService {
    * continues lost generations) or interrupted, then timers and subscriptions stop.
    */
   async dispose(): Promise<void> {
+    this.#closing = true;
     if (this.#cluster?.onProducerLost === 'continue') await this.handOffAll();
     else await this.interruptAll();
     this.#keeper?.stop();
