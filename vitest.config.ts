@@ -26,6 +26,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // Streaming tests bind real loopback sockets; a small pool keeps a 2-core box responsive.
-    maxWorkers: 2,
+    // The multi-process files run one at a time: each already uses both cores.
+    maxWorkers: phase === 'processes' ? 1 : 2,
   },
 });

@@ -191,7 +191,8 @@ describe.skipIf(SKIP_BROWSER_TESTS)('playground in Chromium', () => {
   });
 
   test('Jump to latest appears when scrolled up during a long answer and scrolls to the end', async () => {
-    const page = await openPlayground({ 'Max tokens': '3000', 'Token interval (ms)': '2' });
+    // A hundred tokens a second: long enough to overflow soon, gentle on a shared box.
+    const page = await openPlayground({ 'Max tokens': '3000', 'Token interval (ms)': '10' });
     await send(page, 'Write at length.');
     const messages = page.getByTestId('messages');
     await eventually(() =>
