@@ -52,23 +52,32 @@ export const subjectIdSchema = z
   .max(200)
   .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces');
 
+/**
+ * The model options every generation-starting route takes under the same names (the
+ * native API, the AI SDK's `/v1/chat`): tools, format, sampling, reasoning, pass-through
+ * provider fields and the simulator's options.
+ */
+export const modelOptionFields = {
+  tools: toolsSchema.optional(),
+  toolChoice: toolChoiceSchema.optional(),
+  responseFormat: responseFormatSchema.optional(),
+  maxTokens: maxTokensSchema.optional(),
+  temperature: temperatureSchema.optional(),
+  topP: topPSchema.optional(),
+  stop: stopSchema.optional(),
+  seed: seedSchema.optional(),
+  reasoning: reasoningSchema.optional(),
+  providerOptions: providerOptionsSchema.optional(),
+  simulator: simulatorOptionsSchema.optional(),
+};
+
 export function generationRequestSchema(limits: RequestLimits) {
   return z
     .object({
       model: z.string().min(1),
       messages: chatMessagesSchema(limits.messages),
-      tools: toolsSchema.optional(),
-      toolChoice: toolChoiceSchema.optional(),
-      responseFormat: responseFormatSchema.optional(),
-      maxTokens: maxTokensSchema.optional(),
-      temperature: temperatureSchema.optional(),
-      topP: topPSchema.optional(),
-      stop: stopSchema.optional(),
-      seed: seedSchema.optional(),
-      reasoning: reasoningSchema.optional(),
-      providerOptions: providerOptionsSchema.optional(),
+      ...modelOptionFields,
       onDisconnect: z.enum(['continue', 'cancel']).optional(),
-      simulator: simulatorOptionsSchema.optional(),
       sessionId: subjectIdSchema.optional(),
       endUserId: subjectIdSchema.optional(),
       /** `stream`, `final` (one body with the validated answer) or `auto`. */
@@ -89,7 +98,14 @@ interface ToolReferences {
   toolChoice?: ToolChoice | undefined;
 }
 
-function checkToolReferences(body: ToolReferences, context: z.RefinementCtx): void {
+/** A `toolChoice` naming a tool must name one of `tools`. */
+export function checkToolChoice(
+  body: {
+    tools?: readonly { name: string }[] | undefined;
+    toolChoice?: ToolReferences['toolChoice'];
+  },
+  context: z.RefinementCtx,
+): void {
   const choice = body.toolChoice;
   if (typeof choice === 'object' && !body.tools?.some((tool) => tool.name === choice.toolName)) {
     context.addIssue({
@@ -98,6 +114,10 @@ function checkToolReferences(body: ToolReferences, context: z.RefinementCtx): vo
       message: 'names no tool in tools',
     });
   }
+}
+
+function checkToolReferences(body: ToolReferences, context: z.RefinementCtx): void {
+  checkToolChoice(body, context);
   const called = new Set<string>();
   body.messages.forEach((message, index) => {
     if (message.role === 'assistant') {

@@ -9,23 +9,12 @@
  * path (`messages.0.parts.1.url`) without echoing the value.
  */
 import { z } from 'zod';
-import {
-  providerOptionsSchema,
-  reasoningSchema,
-  responseFormatSchema,
-  stopSchema,
-  toolChoiceSchema,
-  toolsSchema,
-} from './message-schemas.ts';
 import { imageUrlSchema, parseDataUrl, toolNameSchema } from './request-parts.ts';
 import {
-  maxTokensSchema,
+  checkToolChoice,
+  modelOptionFields,
   type RequestLimits,
-  seedSchema,
-  simulatorOptionsSchema,
   subjectIdSchema,
-  temperatureSchema,
-  topPSchema,
 } from './request-schemas.ts';
 
 const MAX_PARTS = 1_000;
@@ -172,33 +161,11 @@ export function uiChatRequestSchema(limits: RequestLimits) {
       messageId: z.string().max(256).optional(),
       /** Absent: the gateway's default model (the first `GET /v1/models` lists). */
       model: z.string().min(1).optional(),
-      tools: toolsSchema.optional(),
-      toolChoice: toolChoiceSchema.optional(),
-      responseFormat: responseFormatSchema.optional(),
-      maxTokens: maxTokensSchema.optional(),
-      temperature: temperatureSchema.optional(),
-      topP: topPSchema.optional(),
-      stop: stopSchema.optional(),
-      seed: seedSchema.optional(),
-      reasoning: reasoningSchema.optional(),
-      providerOptions: providerOptionsSchema.optional(),
-      simulator: simulatorOptionsSchema.optional(),
+      ...modelOptionFields,
       endUserId: subjectIdSchema.optional(),
     })
     .strict()
-    .superRefine((body, context) => {
-      const choice = body.toolChoice;
-      if (
-        typeof choice === 'object' &&
-        !body.tools?.some((tool) => tool.name === choice.toolName)
-      ) {
-        context.addIssue({
-          code: 'custom',
-          path: ['toolChoice', 'toolName'],
-          message: 'names no tool in tools',
-        });
-      }
-    });
+    .superRefine((body, context) => checkToolChoice(body, context));
 }
 
 export type UiChatRequest = z.infer<ReturnType<typeof uiChatRequestSchema>>;
