@@ -132,3 +132,33 @@ export class AuditCheckpointer {
     this.#options.onWarning?.(message);
   }
 }
+
+/** The checkpoint settings both audit logs (SQLite, PostgreSQL) take. */
+export interface AuditLogCheckpointOptions {
+  /** Where checkpoints of the chain head go; without one, truncation is not detected. */
+  checkpoints?: AuditCheckpointStore;
+  /** Shortest time between two checkpoint writes; default 1,000 ms. */
+  checkpointIntervalMs?: number;
+  /** Checkpoint trouble an operator should see (a replaced or missing checkpoint). */
+  onWarning?: (message: string) => void;
+}
+
+/** An audit log's checkpointer, or undefined when it has no checkpoint store. */
+export function auditLogCheckpointer(
+  options: AuditLogCheckpointOptions,
+  keyring: AuditKeyring,
+  openedAtSequence: number,
+  now: () => Date,
+): AuditCheckpointer | undefined {
+  if (options.checkpoints === undefined) return undefined;
+  return new AuditCheckpointer({
+    store: options.checkpoints,
+    keyring,
+    openedAtSequence,
+    now,
+    ...(options.checkpointIntervalMs === undefined
+      ? {}
+      : { intervalMs: options.checkpointIntervalMs }),
+    ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
+  });
+}

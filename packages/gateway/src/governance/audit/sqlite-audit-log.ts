@@ -16,8 +16,11 @@ import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { runImmediateTransaction } from '../database/immediate-transaction.ts';
 import { AuditChainVerifier } from './audit-chain-verifier.ts';
-import type { AuditCheckpointStore } from './audit-checkpoint.ts';
-import { AuditCheckpointer } from './audit-checkpointer.ts';
+import {
+  type AuditCheckpointer,
+  type AuditLogCheckpointOptions,
+  auditLogCheckpointer,
+} from './audit-checkpointer.ts';
 import { AuditErasureIndex } from './audit-erasures.ts';
 import { type AuditRecordSkeleton, GENESIS_HASH, hashKeyedAuditRecord } from './audit-hash.ts';
 import { type AuditKeyring, processAuditKeyring } from './audit-keyring.ts';
@@ -47,7 +50,7 @@ import {
 } from './sqlite-audit-subjects.ts';
 import { SqliteEndUserPseudonyms } from './sqlite-end-user-pseudonyms.ts';
 
-export interface SqliteAuditLogOptions {
+export interface SqliteAuditLogOptions extends AuditLogCheckpointOptions {
   /** Clock for `recordedAt`; tests move it to exercise retention. */
   now?: () => Date;
   /**
@@ -55,12 +58,6 @@ export interface SqliteAuditLogOptions {
    * chain keyed with it verifies only in the process that wrote it.
    */
   keyring?: AuditKeyring;
-  /** Where checkpoints of the chain head go; without one, truncation is not detected. */
-  checkpoints?: AuditCheckpointStore;
-  /** Shortest time between two checkpoint writes; default 1,000 ms. */
-  checkpointIntervalMs?: number;
-  /** Checkpoint trouble an operator should see (a replaced or missing checkpoint). */
-  onWarning?: (message: string) => void;
 }
 
 /** Appends a record inside a transaction opened by `SqliteAuditLog.transaction`. */
@@ -128,19 +125,12 @@ export class SqliteAuditLog implements AuditLog {
        WHERE payload IS NOT NULL AND recorded_at < :cutoff AND ${NOT_ERASURE_RECORD}`,
     );
     const head = this.#head.get() as { sequence: number } | undefined;
-    this.#checkpointer =
-      options.checkpoints === undefined
-        ? undefined
-        : new AuditCheckpointer({
-            store: options.checkpoints,
-            keyring: this.#keyring,
-            openedAtSequence: head?.sequence ?? 0,
-            now: this.#now,
-            ...(options.checkpointIntervalMs === undefined
-              ? {}
-              : { intervalMs: options.checkpointIntervalMs }),
-            ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
-          });
+    this.#checkpointer = auditLogCheckpointer(
+      options,
+      this.#keyring,
+      head?.sequence ?? 0,
+      this.#now,
+    );
   }
 
   append(input: AuditRecordInput): Promise<AuditRecord> {

@@ -13,8 +13,11 @@ import { randomUUID } from 'node:crypto';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { Pool, PoolClient } from 'pg';
 import { AuditChainVerifier } from '../audit/audit-chain-verifier.ts';
-import type { AuditCheckpointStore } from '../audit/audit-checkpoint.ts';
-import { AuditCheckpointer } from '../audit/audit-checkpointer.ts';
+import {
+  type AuditCheckpointer,
+  type AuditLogCheckpointOptions,
+  auditLogCheckpointer,
+} from '../audit/audit-checkpointer.ts';
 import { AuditErasureIndex } from '../audit/audit-erasures.ts';
 import { type AuditKeyring, processAuditKeyring } from '../audit/audit-keyring.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
@@ -46,7 +49,7 @@ import { PG_AUDIT_SUBJECTS } from './pg-audit-subjects.ts';
 import { PgEndUserPseudonyms } from './pg-end-user-pseudonyms.ts';
 import { runPgTransaction } from './run-pg-transaction.ts';
 
-export interface PgAuditLogOptions {
+export interface PgAuditLogOptions extends AuditLogCheckpointOptions {
   /** Clock for `recordedAt`; tests move it to exercise retention. */
   now?: () => Date;
   /**
@@ -54,12 +57,6 @@ export interface PgAuditLogOptions {
    * tests only — a chain keyed with it verifies only in the process that wrote it.
    */
   keyring?: AuditKeyring;
-  /** Where checkpoints of the chain head go; without one, truncation is not detected. */
-  checkpoints?: AuditCheckpointStore;
-  /** Shortest time between two checkpoint writes; default 1,000 ms. */
-  checkpointIntervalMs?: number;
-  /** Checkpoint trouble an operator should see (a replaced or missing checkpoint). */
-  onWarning?: (message: string) => void;
 }
 
 /** Appends a record inside a transaction opened by `PgAuditLog.transaction`. */
@@ -111,19 +108,7 @@ export class PgAuditLog implements AuditLog {
     this.#now = options.now ?? (() => new Date());
     this.#keyring = options.keyring ?? processAuditKeyring();
     this.#pseudonyms = new PgEndUserPseudonyms(this.#keyring, this.#now);
-    this.#checkpointer =
-      options.checkpoints === undefined
-        ? undefined
-        : new AuditCheckpointer({
-            store: options.checkpoints,
-            keyring: this.#keyring,
-            openedAtSequence,
-            now: this.#now,
-            ...(options.checkpointIntervalMs === undefined
-              ? {}
-              : { intervalMs: options.checkpointIntervalMs }),
-            ...(options.onWarning === undefined ? {} : { onWarning: options.onWarning }),
-          });
+    this.#checkpointer = auditLogCheckpointer(options, this.#keyring, openedAtSequence, this.#now);
   }
 
   append(input: AuditRecordInput): Promise<AuditRecord> {
