@@ -14,8 +14,6 @@
  * applies from the next generation on.
  */
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { hashAuditPayload } from '../audit/audit-hash.ts';
-import { canonicalJson } from '../audit/canonical-json.ts';
 import type { AppendInTransaction, SqliteAuditLog } from '../audit/sqlite-audit-log.ts';
 import {
   PolicyNotFoundError,
@@ -23,12 +21,14 @@ import {
   PolicyVersionActiveError,
   PolicyVersionNotFoundError,
 } from './policy-errors.ts';
-import { formatPolicyVersion, policyNameIssues } from './policy-names.ts';
+import { formatPolicyVersion } from './policy-names.ts';
 import {
   type BindingRow,
   bindingFromRow,
   bindingPayload,
   type PolicyRow,
+  preparePolicyPublication,
+  publishedPolicyVersion,
   summaryFromPolicyRow,
   type VersionRow,
 } from './policy-rows.ts';
@@ -140,17 +140,8 @@ export class SqlitePolicyStore<Document> implements PolicyStore<Document> {
   }
 
   async publish(name: string, document: unknown, actor: string): Promise<PolicyVersion<Document>> {
-    const nameIssues = policyNameIssues(name);
-    if (nameIssues.length > 0) throw new PolicyValidationError(name, nameIssues);
-    const result = this.#validate(document);
-    if (!result.ok) throw new PolicyValidationError(name, result.issues);
-    let documentJson: string;
-    try {
-      documentJson = canonicalJson(document);
-    } catch (error) {
-      throw new PolicyValidationError(name, [{ path: '', message: (error as Error).message }]);
-    }
-    const documentSha256 = hashAuditPayload(documentJson);
+    const publication = preparePolicyPublication(name, document, this.#validate);
+    const { documentJson, documentSha256 } = publication;
     const publishedAt = this.#now().toISOString();
     const version = this.#write((append) => {
       const policy = this.#selectPolicy.get(name) as PolicyRow | undefined;
@@ -171,16 +162,8 @@ export class SqlitePolicyStore<Document> implements PolicyStore<Document> {
       });
       return next;
     });
-    this.#documents.set(formatPolicyVersion(name, version), result.value);
-    return {
-      name,
-      version,
-      label: formatPolicyVersion(name, version),
-      document: result.value,
-      documentSha256,
-      publishedAt,
-      publishedBy: actor,
-    };
+    this.#documents.set(formatPolicyVersion(name, version), publication.document);
+    return publishedPolicyVersion(name, version, publication, publishedAt, actor);
   }
 
   async policies(): Promise<PolicySummary[]> {

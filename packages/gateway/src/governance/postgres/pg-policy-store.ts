@@ -13,20 +13,20 @@
  * round trip per generation).
  */
 import type { Pool } from 'pg';
-import { hashAuditPayload } from '../audit/audit-hash.ts';
-import { canonicalJson } from '../audit/canonical-json.ts';
 import {
   PolicyNotFoundError,
   PolicyValidationError,
   PolicyVersionActiveError,
   PolicyVersionNotFoundError,
 } from '../policies/policy-errors.ts';
-import { formatPolicyVersion, policyNameIssues } from '../policies/policy-names.ts';
+import { formatPolicyVersion } from '../policies/policy-names.ts';
 import {
   type BindingRow,
   bindingFromRow,
   bindingPayload,
   type PolicyRow,
+  preparePolicyPublication,
+  publishedPolicyVersion,
   summaryFromPolicyRow,
   type VersionRow,
 } from '../policies/policy-rows.ts';
@@ -83,17 +83,8 @@ export class PgPolicyStore<Document> implements PolicyStore<Document> {
   }
 
   async publish(name: string, document: unknown, actor: string): Promise<PolicyVersion<Document>> {
-    const nameIssues = policyNameIssues(name);
-    if (nameIssues.length > 0) throw new PolicyValidationError(name, nameIssues);
-    const result = this.#validate(document);
-    if (!result.ok) throw new PolicyValidationError(name, result.issues);
-    let documentJson: string;
-    try {
-      documentJson = canonicalJson(document);
-    } catch (error) {
-      throw new PolicyValidationError(name, [{ path: '', message: (error as Error).message }]);
-    }
-    const documentSha256 = hashAuditPayload(documentJson);
+    const publication = preparePolicyPublication(name, document, this.#validate);
+    const { documentJson, documentSha256 } = publication;
     const publishedAt = this.#now().toISOString();
     const version = await this.#write(async (client, append) => {
       const policy = await selectPolicy(client, name);
@@ -116,16 +107,8 @@ export class PgPolicyStore<Document> implements PolicyStore<Document> {
       });
       return next;
     });
-    this.#documents.set(formatPolicyVersion(name, version), result.value);
-    return {
-      name,
-      version,
-      label: formatPolicyVersion(name, version),
-      document: result.value,
-      documentSha256,
-      publishedAt,
-      publishedBy: actor,
-    };
+    this.#documents.set(formatPolicyVersion(name, version), publication.document);
+    return publishedPolicyVersion(name, version, publication, publishedAt, actor);
   }
 
   async policies(): Promise<PolicySummary[]> {
